@@ -1,0 +1,15 @@
+"""xorfast: train tiny two-layer sigmoid networks at machine speed.
+
+>>> import xorfast
+>>> result = xorfast.train(seed=0)
+>>> result.solved
+True
+"""
+
+from . import datasets
+from .params import Params
+from .result import History, TrainResult
+from .trainer import train
+
+__all__ = ["train", "TrainResult", "History", "Params", "datasets"]
+__version__ = "0.1.0"

@@ -1,0 +1,7 @@
+"""``python -m xorfast`` is the ``xorfast`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,35 @@
+"""The ``xorfast`` command line: one module per subcommand, each with ``add_parser`` and ``run``."""
+
+import argparse
+import sys
+
+from .. import __version__
+from . import train
+
+SUBCOMMANDS = (train,)
+
+
+def build_parser():
+    """The top-level parser with every subcommand attached."""
+    parser = argparse.ArgumentParser(
+        prog="xorfast",
+        description="Train tiny two-layer sigmoid networks fast, and sweep many seeds.",
+    )
+    parser.add_argument("--version", action="version", version=f"xorfast {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in SUBCOMMANDS:
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv=None):
+    """Run the command line; returns the process exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args) or 0
+    except (ValueError, TypeError) as error:
+        parser.exit(2, f"xorfast {args.command}: error: {error}\n")
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130

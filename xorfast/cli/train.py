@@ -1,0 +1,72 @@
+"""``xorfast train``: one run, with its loss log, predictions and time."""
+
+import numpy as np
+
+from .. import datasets
+from ..trainer import BACKENDS, train
+from ._options import add_data_options, add_training_options
+
+
+def add_parser(subparsers):
+    """Attach ``train`` to the top-level parser."""
+    parser = subparsers.add_parser(
+        "train", help="train one network and print its loss log and predictions",
+        description="Train one network. 'xorfast train --seed 42 --loss mse --reduction sum' "
+                    "reproduces the XOR notebook's loss table and predictions.")
+    add_data_options(parser)
+    add_training_options(parser)
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed for the initial weights (default: a random one, printed)")
+    parser.add_argument("--log-every", type=int, default=None, metavar="N",
+                        help="print the loss every N epochs, 0 for never "
+                             "(default: a tenth of the epochs)")
+    parser.add_argument("--backend", choices=BACKENDS, default="numba",
+                        help="compiled kernel or NumPy reference (default: %(default)s)")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def run(args):
+    """Train and print."""
+    X, y = datasets.load(args.data)
+    log_every = args.log_every
+    if log_every is None:
+        log_every = max(args.epochs // 10, 1) if args.epochs > 0 else 0
+    result = train(X, y, hidden=args.hidden, epochs=args.epochs, lr=args.lr, loss=args.loss,
+                   reduction=args.reduction, seed=args.seed, init=args.init,
+                   init_scale=args.init_scale, bias_init=args.bias_init, dtype=args.dtype,
+                   log_every=log_every, backend=args.backend)
+    config = result.config
+    shape = f"{X.shape[1]}-{config['hidden']}-{y.shape[1]}"
+    print(f"{shape} network on {args.data}: {config['epochs']} epochs, lr {config['lr']:g}, "
+          f"loss {config['loss']} ({config['reduction']}), {config['dtype']}, "
+          f"seed {result.seed}")
+    for epoch, mse in zip(result.history.epoch, result.history.mse):
+        print(f"Epoch {epoch}, Loss: {mse:.4f}")
+    print()
+    print(format_predictions(X, y, result.predictions))
+    verdict = "diverged" if result.diverged else ("solved" if result.solved else "not solved")
+    print(f"\n{verdict}: max error {result.max_error:.3f}, final MSE {result.final_mse:.5f}")
+    print(f"trained in {_duration(result.seconds)} ({config['backend']} backend)")
+    return 0
+
+
+def format_predictions(X, y, predictions):
+    """An aligned table of inputs, targets and outputs rounded to 3 decimals."""
+    inputs = [" ".join(f"{v:g}" for v in row) for row in X]
+    targets = [" ".join(f"{v:g}" for v in row) for row in y]
+    outputs = [" ".join(f"{v:.3f}" for v in row) for row in np.asarray(predictions)]
+    columns = [("input", inputs), ("target", targets), ("output", outputs)]
+    widths = [max(len(title), *(len(cell) for cell in cells)) for title, cells in columns]
+    lines = ["  ".join(title.ljust(w) for (title, _), w in zip(columns, widths)).rstrip()]
+    for row in zip(*(cells for _, cells in columns)):
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    return "\n".join(lines)
+
+
+def _duration(seconds):
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.0f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds:.2f} s"

@@ -1,0 +1,108 @@
+"""The plain NumPy reference: the network exactly as the original programs wrote it.
+
+This module is meant to be read beside the formulas. It is slow on purpose:
+every step is one NumPy expression, so the fused kernels in
+:mod:`xorfast._kernels` can be checked against it line by line. Shapes: ``X``
+(n, d), ``y`` (n, O), ``W1`` (d, H), ``b1`` (H,), ``W2`` (H, O), ``b2`` (O,).
+
+Output error ``D2 = dL/dZ2`` for the two losses:
+
+* ``loss="bce"``: ``A2 - y``, the gradient of binary cross-entropy through the
+  output sigmoid.
+* ``loss="mse"``: ``(A2 - y) * A2 * (1 - A2)``, the gradient of the squared
+  error ``1/2 (A2 - y)**2`` through the output sigmoid.
+
+``reduction="mean"`` multiplies every gradient by ``1/n``; ``"sum"`` does not.
+"""
+
+import numpy as np
+
+from .params import Params
+
+__all__ = ["sigmoid", "sigmoid_derivative", "forward", "output_error", "gradients",
+           "mean_squared_error", "train"]
+
+LOSSES = ("bce", "mse")
+REDUCTIONS = ("mean", "sum")
+
+
+def sigmoid(z):
+    """``1 / (1 + exp(-z))``, written so that ``exp`` never overflows."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def sigmoid_derivative(a):
+    """Derivative of the sigmoid expressed through its output ``a = sigmoid(z)``."""
+    return a * (1 - a)
+
+
+def forward(X, params):
+    """Hidden activations ``A1`` (n, H) and outputs ``A2`` (n, O)."""
+    W1, b1, W2, b2 = params
+    A1 = sigmoid(X @ W1 + b1)
+    A2 = sigmoid(A1 @ W2 + b2)
+    return A1, A2
+
+
+def mean_squared_error(A2, y):
+    """Mean of ``(y - A2)**2`` over all rows and outputs, as the notebook prints it."""
+    return np.mean((y - A2) ** 2)
+
+
+def output_error(A2, y, loss):
+    """``D2 = dL/dZ2`` for one loss (see the module docstring)."""
+    if loss == "bce":
+        return A2 - y
+    return (A2 - y) * sigmoid_derivative(A2)
+
+
+def gradients(X, y, params, loss="bce", reduction="mean"):
+    """Gradients ``(dW1, db1, dW2, db2)`` of one full-batch step, shaped like ``params``."""
+    W1, b1, W2, b2 = params
+    A1, A2 = forward(X, params)
+    scale = 1 / X.shape[0] if reduction == "mean" else 1
+    D2 = output_error(A2, y, loss)
+    dW2 = scale * (A1.T @ D2)
+    db2 = scale * np.sum(D2, axis=0)
+    D1 = (D2 @ W2.T) * sigmoid_derivative(A1)
+    dW1 = scale * (X.T @ D1)
+    db1 = scale * np.sum(D1, axis=0)
+    return Params(dW1, db1, dW2, db2)
+
+
+def train(X, y, params, *, epochs, lr, loss="bce", reduction="mean", log_every=0):
+    """Full-batch gradient descent, one NumPy expression per step.
+
+    Parameters
+    ----------
+    X : ndarray (n, d)
+    y : ndarray (n, O)
+    params : Params
+        Starting point; not modified.
+    epochs : int
+    lr : float
+    loss : {"bce", "mse"}
+    reduction : {"mean", "sum"}
+    log_every : int
+        Record the mean squared error of the forward pass at epochs 0,
+        ``log_every``, ... (before that epoch's update); 0 records nothing.
+
+    Returns
+    -------
+    params : Params
+        The trained parameters.
+    mse_log : ndarray
+        The recorded errors.
+    """
+    W1, b1, W2, b2 = (a.copy() for a in params)
+    mse_log = []
+    for epoch in range(epochs):
+        dW1, db1, dW2, db2 = gradients(X, y, (W1, b1, W2, b2), loss, reduction)
+        if log_every and epoch % log_every == 0:
+            mse_log.append(mean_squared_error(forward(X, (W1, b1, W2, b2))[1], y))
+        W2 -= lr * dW2
+        b2 -= lr * db2
+        W1 -= lr * dW1
+        b1 -= lr * db1
+    return Params(W1, b1, W2, b2), np.array(mse_log, dtype=W1.dtype)

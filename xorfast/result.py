@@ -1,0 +1,94 @@
+"""What a training run returns."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import reference
+from .params import Params
+
+
+@dataclass(frozen=True)
+class History:
+    """Mean squared error of the forward pass at logged epochs, before that epoch's update.
+
+    Attributes
+    ----------
+    epoch : ndarray of int64
+        ``0, log_every, 2 * log_every, ...`` below ``epochs``; empty if nothing was logged.
+    mse : ndarray
+        The mean of ``(y - output)**2`` over all rows and outputs at those epochs.
+    """
+
+    epoch: np.ndarray
+    mse: np.ndarray
+
+    def __len__(self):
+        return len(self.epoch)
+
+
+@dataclass(frozen=True, eq=False)
+class TrainResult:
+    """The outcome of :func:`xorfast.train`.
+
+    Attributes
+    ----------
+    W1, b1, W2, b2 : ndarray
+        Trained parameters, shapes (d, H), (H,), (H, O), (O,).
+    predictions : ndarray (n, O)
+        Outputs of a forward pass over the training inputs after training.
+    history : History
+        The logged loss curve.
+    diverged : bool
+        True when a parameter or prediction became NaN or infinite (for
+        example with a far too large ``lr``); the numbers are then meaningless.
+    seed : int or None
+        The seed that drew the initial weights (drawn at random when none was
+        given, so the run can be repeated), or None when ``weights`` were given.
+    config : dict
+        The hyper-parameters of the run.
+    seconds : float
+        Wall time of the training loop alone.
+    """
+
+    W1: np.ndarray
+    b1: np.ndarray
+    W2: np.ndarray
+    b2: np.ndarray
+    predictions: np.ndarray
+    targets: np.ndarray = field(repr=False)
+    history: History = field(repr=False)
+    diverged: bool
+    seed: int | None
+    config: dict
+    seconds: float
+
+    @property
+    def params(self):
+        """The trained parameters as a :class:`~xorfast.params.Params` tuple."""
+        return Params(self.W1, self.b1, self.W2, self.b2)
+
+    @property
+    def final_mse(self):
+        """Mean squared error of :attr:`predictions` against the targets."""
+        return float(np.mean((self.targets - self.predictions) ** 2))
+
+    @property
+    def max_error(self):
+        """Largest ``|prediction - target|``; below 0.5 means every output is on the right side."""
+        return float(np.max(np.abs(self.predictions - self.targets)))
+
+    @property
+    def solved(self):
+        """True when every output is on the correct side of 0.5 (``max_error < 0.5``)."""
+        return not self.diverged and self.max_error < 0.5
+
+    def predict(self, X):
+        """Network outputs (m, O) for inputs ``X`` (m, d), in the run's dtype."""
+        X = np.asarray(X, dtype=self.W1.dtype)
+        if X.ndim == 1 and X.shape[0] == self.W1.shape[0]:
+            X = X[None, :]
+        if X.ndim != 2 or X.shape[1] != self.W1.shape[0]:
+            raise ValueError(f"X must have shape (m, {self.W1.shape[0]}); got {X.shape}")
+        with np.errstate(over="ignore", invalid="ignore"):
+            return reference.forward(X, self.params)[1]

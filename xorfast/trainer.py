@@ -1,0 +1,136 @@
+"""``xorfast.train``: check the input, pick the starting weights, run a kernel, wrap the result."""
+
+import time
+
+import numpy as np
+
+from . import _kernels, _validation, reference
+from .params import BIAS_INITS, INITS, initial_params
+from .result import History, TrainResult
+
+BACKENDS = ("numba", "numpy")
+DEFAULT_HIDDEN = 4
+
+
+def train(X=None, y=None, *, hidden=None, epochs=10_000, lr=0.1, loss="bce", reduction="mean",
+          seed=None, init="normal", init_scale=1.0, bias_init="zeros", weights=None,
+          dtype="float64", log_every=0, backend="numba"):
+    """Train one two-layer sigmoid network by full-batch gradient descent.
+
+    Parameters
+    ----------
+    X : array_like (n, d), optional
+        Inputs. With ``X`` and ``y`` both omitted, the XOR truth table.
+    y : array_like (n, O) or (n,), optional
+        Targets, in [0, 1] for ``loss="bce"``.
+    hidden : int, default 4
+        Hidden units ``H``. With ``weights`` given it defaults to their width.
+    epochs : int, default 10_000
+        Gradient steps, each over the whole data set.
+    lr : float, default 0.1
+        Learning rate (> 0).
+    loss : {"bce", "mse"}, default "bce"
+        Output error ``A2 - y`` (cross-entropy gradient) or ``(A2 - y) A2 (1 - A2)``
+        (squared-error gradient through the output sigmoid).
+    reduction : {"mean", "sum"}, default "mean"
+        Average the gradient over the rows, or sum it.
+    seed : int, optional
+        Seed for the initial weights: ``np.random.seed(seed)``, ``W1 = randn(d, H)``,
+        ``W2 = randn(H, O)``. Drawn at random (and reported) when omitted.
+    init : {"normal", "uniform"}, default "normal"
+    init_scale : float, default 1.0
+        Standard deviation (normal) or half-width (uniform) of the initial weights.
+    bias_init : {"zeros", "same"}, default "zeros"
+    weights : tuple (W1, b1, W2, b2), optional
+        Start from these arrays instead (they are copied, never modified).
+    dtype : {"float64", "float32"}, default "float64"
+    log_every : int, default 0
+        Record the mean squared error every ``log_every`` epochs (0: never).
+    backend : {"numba", "numpy"}, default "numba"
+        The fused compiled kernel, or the plain NumPy reference.
+
+    Returns
+    -------
+    TrainResult
+
+    Examples
+    --------
+    >>> result = train(seed=42, loss="mse", reduction="sum", log_every=1000)
+    >>> print(np.round(result.predictions, 3))
+    [[0.037]
+     [0.949]
+     [0.945]
+     [0.064]]
+    """
+    loss = _validation.choice("loss", loss, reference.LOSSES)
+    reduction = _validation.choice("reduction", reduction, reference.REDUCTIONS)
+    init = _validation.choice("init", init, INITS)
+    bias_init = _validation.choice("bias_init", bias_init, BIAS_INITS)
+    backend = _validation.choice("backend", backend, BACKENDS)
+    dtype = _validation.dtype(dtype)
+    epochs = _validation.integer("epochs", epochs, minimum=0)
+    log_every = _validation.integer("log_every", log_every, minimum=0)
+    lr = _validation.real("lr", lr)
+    init_scale = _validation.real("init_scale", init_scale, positive=False)
+    if hidden is not None:
+        hidden = _validation.integer("hidden", hidden, minimum=1)
+    X, y = _validation.data(X, y, loss=loss)
+    inputs, outputs = X.shape[1], y.shape[1]
+
+    if weights is not None:
+        start = _validation.weights(weights, inputs=inputs, hidden=hidden, outputs=outputs)
+        seed = None
+    else:
+        seed = _random_seed() if seed is None else _validation.seed(seed)
+        start = initial_params(inputs, hidden or DEFAULT_HIDDEN, outputs, seed=seed, init=init,
+                               init_scale=init_scale, bias_init=bias_init)
+    params = start.astype(dtype)
+    X, y = X.astype(dtype), y.astype(dtype)
+
+    run = _run_numpy if backend == "numpy" else _run_numba
+    params, mse_log, predictions, seconds = run(X, y, params, epochs=epochs, lr=lr, loss=loss,
+                                                reduction=reduction, log_every=log_every)
+
+    config = dict(hidden=params.W1.shape[1], epochs=epochs, lr=lr, loss=loss,
+                  reduction=reduction, init=init, init_scale=init_scale, bias_init=bias_init,
+                  dtype=np.dtype(dtype).name, backend=backend)
+    logged = np.arange(0, epochs, log_every, dtype=np.int64) if log_every else np.zeros(0, int)
+    diverged = not (params.all_finite() and np.isfinite(predictions).all())
+    return TrainResult(*params, predictions=predictions, targets=y,
+                       history=History(logged, mse_log), diverged=diverged, seed=seed,
+                       config=config, seconds=seconds)
+
+
+def _random_seed():
+    return int(np.random.SeedSequence().generate_state(1)[0])
+
+
+def _history_length(epochs, log_every):
+    return -(-epochs // log_every) if log_every else 0
+
+
+def _run_numba(X, y, params, *, epochs, lr, loss, reduction, log_every):
+    dtype = params.W1.dtype.type
+    scale = 1 / X.shape[0] if reduction == "mean" else 1.0
+    work = _kernels.workspace(X.shape[0], params.W1.shape[1], y.shape[1], dtype)
+    mse_log = np.zeros(_history_length(epochs, log_every), dtype)
+    arguments = (dtype(lr), dtype(scale), loss == "mse", log_every, mse_log, work)
+    # A zero-epoch call first loads (or compiles) the machine code, so that the
+    # reported time is the training alone.
+    _kernels._train(X, y, params, 0, *arguments)
+    began = time.perf_counter()
+    _kernels._train(X, y, params, epochs, *arguments)
+    seconds = time.perf_counter() - began
+    _kernels._forward(X, params, work)
+    return params, mse_log, work.A2.copy(), seconds
+
+
+def _run_numpy(X, y, params, *, epochs, lr, loss, reduction, log_every):
+    # A diverging run overflows and makes NaNs by design; it is reported, not warned about.
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        began = time.perf_counter()
+        params, mse_log = reference.train(X, y, params, epochs=epochs, lr=lr, loss=loss,
+                                          reduction=reduction, log_every=log_every)
+        seconds = time.perf_counter() - began
+        predictions = reference.forward(X, params)[1]
+    return params, mse_log, predictions, seconds
