@@ -45,8 +45,8 @@ def integer(name, value, *, minimum, maximum=None):
     return value
 
 
-def real(name, value, *, positive=True):
-    """Return ``value`` as a finite ``float``, > 0 (``positive``) or >= 0."""
+def real(name, value, *, positive=True, dtype=np.float64):
+    """Return ``value`` as a finite ``float``, > 0 (``positive``) or >= 0, that fits ``dtype``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number; got {value!r} ({type(value).__name__})")
     value = float(value)
@@ -54,6 +54,9 @@ def real(name, value, *, positive=True):
         raise ValueError(f"{name} must be finite; got {value}")
     if value < 0 or (positive and value == 0):
         raise ValueError(f"{name} must be {'> 0' if positive else '>= 0'}; got {value}")
+    if value > float(np.finfo(dtype).max):
+        raise ValueError(f"{name}={value:g} does not fit in {np.dtype(dtype).name}; "
+                         "use a smaller value or dtype='float64'")
     return value
 
 

@@ -70,8 +70,8 @@ def train(X=None, y=None, *, hidden=None, epochs=10_000, lr=0.1, loss="bce", red
     dtype = _validation.dtype(dtype)
     epochs = _validation.integer("epochs", epochs, minimum=0)
     log_every = _validation.integer("log_every", log_every, minimum=0)
-    lr = _validation.real("lr", lr)
-    init_scale = _validation.real("init_scale", init_scale, positive=False)
+    lr = _validation.real("lr", lr, dtype=dtype)
+    init_scale = _validation.real("init_scale", init_scale, positive=False, dtype=dtype)
     if hidden is not None:
         hidden = _validation.integer("hidden", hidden, minimum=1)
     X, y = _validation.data(X, y, loss=loss)

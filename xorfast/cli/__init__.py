@@ -1,4 +1,4 @@
-"""The ``xorfast`` command line: one module per subcommand, each with ``add_parser`` and ``run``."""
+"""The ``xorfast`` command line: one module per subcommand, each with add_parser and run."""
 
 import argparse
 import sys

@@ -1,0 +1,76 @@
+"""Shared machinery for the benchmarks: ratios against a baseline measured in the same run.
+
+Each benchmark belongs to a *case* (say "2-4-1 xor float64") and plays a *role*
+in it: the baseline (usually the NumPy reference) or a contender. A contender's
+speed-up is ``baseline min time / its min time``, both measured in this
+session; it goes into the benchmark's ``extra_info`` and into the table
+printed at the end of the session.
+"""
+
+import pytest
+
+_RESULTS = {}  # case -> {role: seconds}
+_SPEEDUPS = []  # (case, role, seconds, speedup, target)
+
+
+class Speedup:
+    """Measure a callable with pytest-benchmark and relate it to its case's baseline."""
+
+    def __init__(self, benchmark):
+        self.benchmark = benchmark
+
+    def baseline(self, case, function, *, rounds=5):
+        """Measure the baseline of ``case``."""
+        seconds = self._measure(function, rounds)
+        _RESULTS.setdefault(case, {})["baseline"] = seconds
+        self.benchmark.extra_info.update(case=case, role="baseline")
+        return seconds
+
+    def contender(self, case, role, function, *, baseline, rounds=20, target=None):
+        """Measure ``function``; ``baseline`` measures the reference if this session has not."""
+        if "baseline" not in _RESULTS.get(case, {}):
+            _RESULTS.setdefault(case, {})["baseline"] = _min_time(baseline, repeats=3)
+        seconds = self._measure(function, rounds)
+        speedup = _RESULTS[case]["baseline"] / seconds
+        self.benchmark.extra_info.update(case=case, role=role, speedup=round(speedup, 1),
+                                         target=target)
+        _SPEEDUPS.append((case, role, seconds, speedup, target))
+        return speedup
+
+    def _measure(self, function, rounds):
+        function()  # warm-up: compile or load machine code outside the measurement
+        self.benchmark.pedantic(function, rounds=rounds, iterations=1, warmup_rounds=1)
+        return self.benchmark.stats.stats.min
+
+
+def _min_time(function, repeats):
+    import time
+
+    function()
+    best = float("inf")
+    for _ in range(repeats):
+        began = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - began)
+    return best
+
+
+@pytest.fixture
+def speedup(benchmark):
+    """A :class:`Speedup` bound to this test's benchmark."""
+    return Speedup(benchmark)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print every speed-up measured in this session."""
+    if not _SPEEDUPS:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("xorfast speed-ups (min time, baseline measured in this run)")
+    header = f"{'case':<34} {'contender':<24} {'time':>10} {'speed-up':>9} {'target':>7}"
+    write(header)
+    write("-" * len(header))
+    for case, role, seconds, ratio, target in _SPEEDUPS:
+        shown = f"{seconds * 1e3:8.3f} ms"
+        goal = f">={target:g}" if target else ""
+        write(f"{case:<34} {role:<24} {shown:>10} {ratio:8.1f}x {goal:>7}")

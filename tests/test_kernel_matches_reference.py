@@ -1,0 +1,100 @@
+"""The fused kernel computes what the NumPy reference computes."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import xorfast
+from xorfast import _kernels, datasets, reference
+
+from .helpers import TOLERANCE, random_problem
+
+CONVENTIONS = [("bce", "mean"), ("mse", "sum"), ("bce", "sum"), ("mse", "mean")]
+
+
+def kernel_forward(X, params):
+    work = _kernels.workspace(X.shape[0], params.W1.shape[1], params.W2.shape[1],
+                              X.dtype.type)
+    _kernels._forward(X, params, work)
+    return work.A1.copy(), work.A2.copy()
+
+
+def kernel_steps(X, y, params, epochs, lr, loss, reduction, log_every=0):
+    return xorfast.train(X, y, weights=params, epochs=epochs, lr=lr, loss=loss,
+                         reduction=reduction, dtype=X.dtype, log_every=log_every)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("hidden", [1, 2, 3, 4, 7, 8, 16, 32])
+@pytest.mark.parametrize("outputs", [1, 2, 3])
+def test_forward_matches_reference(dtype, hidden, outputs):
+    X, y, params = random_problem(6, 3, hidden, outputs, seed=hidden * 10 + outputs,
+                                  dtype=dtype)
+    for fast, slow in zip(kernel_forward(X, params), reference.forward(X, params)):
+        assert fast.dtype == slow.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(fast, slow, **TOLERANCE[dtype]["one_step"])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize(("loss", "reduction"), CONVENTIONS)
+@pytest.mark.parametrize("hidden", [1, 3, 4, 16, 32])
+@pytest.mark.parametrize("outputs", [1, 3])
+def test_one_epoch_gradient_matches_reference(dtype, loss, reduction, hidden, outputs):
+    X, y, params = random_problem(5, 2, hidden, outputs, seed=hidden + outputs, dtype=dtype)
+    lr = 0.5
+    trained = kernel_steps(X, y, params, 1, lr, loss, reduction).params
+    expected = reference.gradients(X, y, params, loss, reduction)
+    tolerance = TOLERANCE[dtype]["one_step"]
+    for name, start, end, grad in zip(("W1", "b1", "W2", "b2"), params, trained, expected):
+        np.testing.assert_allclose((start - end) / lr, grad, err_msg=name,
+                                   rtol=tolerance["rtol"] * 100, atol=tolerance["atol"] * 100)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize(("loss", "reduction"), CONVENTIONS)
+@pytest.mark.parametrize("hidden", [1, 2, 4, 8, 32])
+def test_final_weights_match_reference_on_xor(dtype, loss, reduction, hidden):
+    X, y = (a.astype(dtype) for a in datasets.xor())
+    result = xorfast.train(X, y, hidden=hidden, seed=hidden, epochs=3000, loss=loss,
+                           reduction=reduction, dtype=dtype, log_every=100)
+    slow = xorfast.train(X, y, hidden=hidden, seed=hidden, epochs=3000, loss=loss,
+                         reduction=reduction, dtype=dtype, log_every=100, backend="numpy")
+    tolerance = TOLERANCE[dtype]["long"]
+    for fast, ref in zip(result.params, slow.params):
+        np.testing.assert_allclose(fast, ref, **tolerance)
+    np.testing.assert_allclose(result.predictions, slow.predictions, **tolerance)
+    np.testing.assert_allclose(result.history.mse, slow.history.mse, **tolerance)
+
+
+@pytest.mark.parametrize("bits", [3, 4, 5])
+def test_final_weights_match_reference_on_parity(bits):
+    X, y = datasets.parity(bits)
+    kwargs = dict(hidden=2 * bits, seed=bits, epochs=2000, lr=0.5)
+    fast = xorfast.train(X, y, **kwargs)
+    slow = xorfast.train(X, y, backend="numpy", **kwargs)
+    for a, b in zip(fast.params, slow.params):
+        np.testing.assert_allclose(a, b, **TOLERANCE["float64"]["long"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.integers(1, 9), inputs=st.integers(1, 4), hidden=st.integers(1, 12),
+    outputs=st.integers(1, 3), seed=st.integers(0, 2**32 - 1),
+    convention=st.sampled_from(CONVENTIONS), lr=st.floats(0.01, 1.0),
+    epochs=st.integers(0, 300),
+)
+def test_random_problems_match_reference(rows, inputs, hidden, outputs, seed, convention,
+                                         lr, epochs):
+    X, y, params = random_problem(rows, inputs, hidden, outputs, seed)
+    loss, reduction = convention
+    if reduction == "sum":
+        lr /= rows  # same step size per row as "mean", so both stay out of chaotic regimes
+    fast = kernel_steps(X, y, params, epochs, lr, loss, reduction, log_every=7)
+    slow_params, slow_log = reference.train(X, y, params, epochs=epochs, lr=lr, loss=loss,
+                                            reduction=reduction, log_every=7)
+    # Rounding differences of 1 ulp (summation order, FMA) grow over the epochs,
+    # fastest with large steps; 1e-7 still catches any real difference in the arithmetic.
+    for a, b in zip(fast.params, slow_params):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(fast.history.mse, slow_log, rtol=1e-7, atol=1e-12)
