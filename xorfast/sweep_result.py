@@ -1,0 +1,171 @@
+"""What a sweep returns: the per-run table and its per-config summary."""
+
+import json
+import math
+
+import numpy as np
+
+#: One row per (config, seed) run.
+RUN_FIELDS = [
+    ("config", np.int64),        # index into SweepSpec.configs
+    ("hidden", np.int64),
+    ("lr", np.float64),
+    ("init_scale", np.float64),
+    ("epochs", np.int64),
+    ("seed", np.int64),
+    ("max_error", np.float64),   # largest |output - target| after training
+    ("final_mse", np.float64),   # mean squared error after training
+    ("epoch_solved", np.int64),  # first epoch with every output within 0.5 of target, or -1
+    ("epoch_tol", np.int64),     # first epoch with MSE < tol, or -1
+    ("diverged", np.bool_),      # a parameter or output became NaN or infinite
+]
+RUN_DTYPE = np.dtype(RUN_FIELDS)
+
+#: One row per config in :meth:`SweepResult.summary`.
+SUMMARY_DTYPE = np.dtype([
+    ("hidden", np.int64), ("lr", np.float64), ("init_scale", np.float64),
+    ("epochs", np.int64), ("runs", np.int64), ("solved", np.int64),
+    ("solved_fraction", np.float64), ("solved_low", np.float64), ("solved_high", np.float64),
+    ("precise_fraction", np.float64), ("epoch_solved_median", np.float64),
+    ("epoch_solved_p90", np.float64), ("diverged", np.int64),
+])
+
+#: z for a two-sided 95% interval.
+Z95 = 1.959963984540054
+#: A run is "precise" when every output is within this of its target.
+PRECISE_ERROR = 0.1
+#: A run solves the task when every output is on the correct side of 0.5.
+SOLVED_ERROR = 0.5
+
+
+def wilson_interval(successes, trials, z=Z95):
+    """Wilson score interval for a binomial proportion; ``(nan, nan)`` for no trials."""
+    if trials == 0:
+        return math.nan, math.nan
+    p = successes / trials
+    denominator = 1 + z**2 / trials
+    centre = (p + z**2 / (2 * trials)) / denominator
+    half = z / denominator * math.sqrt(p * (1 - p) / trials + z**2 / (4 * trials**2))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def solved_mask(table):
+    """Runs that solve the task: finite and every output within 0.5 of its target."""
+    return ~table["diverged"] & (table["max_error"] < SOLVED_ERROR)
+
+
+class SweepResult:
+    """The outcome of :func:`xorfast.sweep`.
+
+    Attributes
+    ----------
+    spec : SweepSpec
+        What was run.
+    table : numpy structured array of dtype :data:`RUN_DTYPE`
+        One row per run, ordered by config then by seed as given.
+    """
+
+    def __init__(self, spec, table):
+        self.spec = spec
+        self.table = np.asarray(table, dtype=RUN_DTYPE)
+
+    def __len__(self):
+        return len(self.table)
+
+    def __repr__(self):
+        return (f"SweepResult({len(self.spec.configs)} configs x {len(self.spec.seeds)} seeds, "
+                f"{len(self)} runs)")
+
+    @property
+    def solved(self):
+        """Boolean mask of the runs that solve the task (``max_error < 0.5``)."""
+        return solved_mask(self.table)
+
+    def summary(self):
+        """Per-config statistics as a structured array of dtype :data:`SUMMARY_DTYPE`.
+
+        ``solved_low``/``solved_high`` bound the solved fraction with a Wilson
+        95% interval; ``precise_fraction`` counts ``max_error < 0.1``;
+        ``epoch_solved_median`` and ``epoch_solved_p90`` are taken over solved
+        runs (NaN when none solved), with NumPy's linear interpolation.
+        """
+        rows = []
+        solved = self.solved
+        for config in self.spec.configs:
+            mine = self.table["config"] == config.index
+            runs = int(mine.sum())
+            wins = int((mine & solved).sum())
+            epochs = self.table["epoch_solved"][mine & solved & (self.table["epoch_solved"] >= 0)]
+            low, high = wilson_interval(wins, runs)
+            rows.append((
+                config.hidden, config.lr, config.init_scale, config.epochs, runs, wins,
+                wins / runs if runs else math.nan, low, high,
+                float((self.table["max_error"][mine & solved] < PRECISE_ERROR).sum()) / runs
+                if runs else math.nan,
+                float(np.median(epochs)) if len(epochs) else math.nan,
+                float(np.percentile(epochs, 90)) if len(epochs) else math.nan,
+                int(self.table["diverged"][mine].sum()),
+            ))
+        return np.array(rows, dtype=SUMMARY_DTYPE)
+
+    def format_summary(self):
+        """The summary as an aligned text table (grid axes that vary, then statistics)."""
+        summary = self.summary()
+        axes = self.spec.varying_axes or ("hidden",)
+        header = [*axes, "runs", "solved", "95% interval", "err<0.1", "median ep", "p90 ep",
+                  "diverged"]
+        lines = []
+        for row in summary:
+            cells = [f"{row[axis]:g}" for axis in axes]
+            cells += [str(row["runs"]), f"{row['solved_fraction']:.1%}",
+                      f"{row['solved_low']:.1%}-{row['solved_high']:.1%}",
+                      f"{row['precise_fraction']:.1%}",
+                      _epochs(row["epoch_solved_median"]), _epochs(row["epoch_solved_p90"]),
+                      str(row["diverged"])]
+            lines.append(cells)
+        widths = [max(len(h), *(len(c[i]) for c in lines)) for i, h in enumerate(header)]
+        text = ["  ".join(h.rjust(w) for h, w in zip(header, widths))]
+        text += ["  ".join(c.rjust(w) for c, w in zip(cells, widths)) for cells in lines]
+        return "\n".join(text)
+
+    def columns(self):
+        """The table as a dict of 1-D arrays, one per field."""
+        return {name: self.table[name] for name in RUN_DTYPE.names}
+
+    def to_pandas(self):
+        """The per-run table as a ``pandas.DataFrame`` (needs ``pip install xorfast[pandas]``)."""
+        try:
+            import pandas
+        except ImportError:
+            raise ImportError("to_pandas() needs pandas: pip install 'xorfast[pandas]'") from None
+        return pandas.DataFrame(self.columns())
+
+    def to_csv(self, path):
+        """Write the per-run table as CSV with a header row."""
+        names = RUN_DTYPE.names
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.write(",".join(names) + "\n")
+            for row in self.table.tolist():
+                handle.write(",".join(_csv_cell(value) for value in row) + "\n")
+
+    def to_json(self, path):
+        """Write the specification and the per-run table (as columns) as JSON."""
+        document = {
+            "spec": self.spec.to_dict(),
+            "runs": {name: self.table[name].tolist() for name in RUN_DTYPE.names},
+        }
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(document, handle)
+
+
+def _epochs(value):
+    return "-" if math.isnan(value) else f"{value:.0f}"
+
+
+def _csv_cell(value):
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
