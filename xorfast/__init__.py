@@ -9,7 +9,11 @@ True
 from . import datasets
 from .params import Params
 from .result import History, TrainResult
+from .store import load_sweep
+from .sweep_result import SweepResult
+from .sweeper import sweep
 from .trainer import train
 
-__all__ = ["train", "TrainResult", "History", "Params", "datasets"]
+__all__ = ["train", "sweep", "load_sweep", "TrainResult", "SweepResult", "History", "Params",
+           "datasets"]
 __version__ = "0.1.0"

@@ -38,6 +38,27 @@ PRECISE_ERROR = 0.1
 SOLVED_ERROR = 0.5
 
 
+def empty_table(spec):
+    """The sweep's full table with every run's config and seed filled in, results unset.
+
+    Row ``config * len(spec.seeds) + j`` is seed ``spec.seeds[j]`` of that config.
+    """
+    configs = spec.configs
+    per_config = len(spec.seeds)
+    table = np.zeros(len(configs) * per_config, dtype=RUN_DTYPE)
+    for config in configs:
+        rows = table[config.index * per_config:(config.index + 1) * per_config]
+        rows["config"] = config.index
+        for axis in ("hidden", "lr", "init_scale", "epochs"):
+            rows[axis] = getattr(config, axis)
+        rows["seed"] = spec.seeds
+    table["max_error"] = np.nan
+    table["final_mse"] = np.nan
+    table["epoch_solved"] = -1
+    table["epoch_tol"] = -1
+    return table
+
+
 def wilson_interval(successes, trials, z=Z95):
     """Wilson score interval for a binomial proportion; ``(nan, nan)`` for no trials."""
     if trials == 0:

@@ -4,9 +4,9 @@ import argparse
 import sys
 
 from .. import __version__
-from . import train
+from . import sweep, train
 
-SUBCOMMANDS = (train,)
+SUBCOMMANDS = (train, sweep)
 
 
 def build_parser():

@@ -1,0 +1,86 @@
+"""Blocks: the unit of sweep work, a pure function of (problem, config, seeds).
+
+A block carries only what its runs need (the data set, one config, a slice of
+seeds), so it is cheap to ship to another process or machine, and any worker
+can run any block: :func:`run_block` has no state and no side effects.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _batched
+from .grid import Config
+from .sweep_result import RUN_DTYPE
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """The part of a sweep specification shared by all of its blocks."""
+
+    X: np.ndarray
+    y: np.ndarray
+    loss: str
+    reduction: str
+    init: str
+    bias_init: str
+    dtype: str
+    tol: float
+
+    @classmethod
+    def from_spec(cls, spec):
+        """The shared part of ``spec``."""
+        return cls(spec.X, spec.y, spec.loss, spec.reduction, spec.init, spec.bias_init,
+                   spec.dtype, spec.tol)
+
+
+@dataclass(frozen=True, eq=False)
+class Block:
+    """Seeds ``seeds`` of config ``config``; ``positions`` locate them in the sweep's table."""
+
+    problem: Problem
+    config: Config
+    seeds: np.ndarray
+    positions: np.ndarray
+
+
+def run_block(block):
+    """Train every run of ``block`` and return its rows (a :data:`RUN_DTYPE` array)."""
+    problem, config = block.problem, block.config
+    dtype = np.dtype(problem.dtype)
+    X = np.ascontiguousarray(problem.X, dtype=dtype)
+    y = np.ascontiguousarray(problem.y, dtype=dtype)
+    scale = 1 / X.shape[0] if problem.reduction == "mean" else 1.0
+    kernel_config = _batched.BlockConfig(
+        hidden=config.hidden, epochs=config.epochs, lr=config.lr, scale=scale,
+        init_scale=config.init_scale, tol=problem.tol, mse_output=problem.loss == "mse",
+        normal_init=problem.init == "normal", same_bias=problem.bias_init == "same")
+    seeds = np.ascontiguousarray(block.seeds, dtype=np.int64)
+    outputs = _batched.run_outputs(len(seeds))
+    if len(seeds):
+        _batched._sweep_block(X, y, seeds, kernel_config, outputs)
+    rows = np.zeros(len(seeds), dtype=RUN_DTYPE)
+    rows["config"] = config.index
+    rows["hidden"] = config.hidden
+    rows["lr"] = config.lr
+    rows["init_scale"] = config.init_scale
+    rows["epochs"] = config.epochs
+    rows["seed"] = seeds
+    for name, values in zip(_batched.RunOutputs._fields, outputs):
+        rows[name] = values
+    return rows
+
+
+def plan_blocks(spec, pending, block_size):
+    """Split the runs still to do into blocks of at most ``block_size`` seeds.
+
+    ``pending`` is a boolean array (configs, seeds): True where a run is still
+    to do. Blocks never mix configs.
+    """
+    problem = Problem.from_spec(spec)
+    per_config = len(spec.seeds)
+    for config in spec.configs:
+        todo = np.flatnonzero(pending[config.index])
+        for start in range(0, len(todo), block_size):
+            chosen = todo[start:start + block_size]
+            yield Block(problem, config, spec.seeds[chosen], config.index * per_config + chosen)

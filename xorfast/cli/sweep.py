@@ -1,0 +1,68 @@
+"""``xorfast sweep``: a grid of configs times many seeds, with a summary table."""
+
+import sys
+
+from .. import datasets
+from ..store import load_sweep
+from ..sweeper import DEFAULT_BLOCK_SIZE, sweep
+from ._options import add_data_options, add_training_options
+
+
+def add_parser(subparsers):
+    """Attach ``sweep`` to the top-level parser."""
+    parser = subparsers.add_parser(
+        "sweep", help="train many seeds over a grid of configs and summarise convergence",
+        description="Train every seed for every combination of the grid options and print, "
+                    "per config, how many runs solve the task and how fast. Example: "
+                    "xorfast sweep --hidden 2 3 4 8 --lr 0.1 0.5 --seeds 10000 "
+                    "--store runs.sqlite")
+    add_data_options(parser)
+    add_training_options(parser, grid=True)
+    parser.add_argument("--seeds", type=int, default=1000, metavar="N",
+                        help="runs per config, seeds 0 .. N-1 (default: %(default)s)")
+    parser.add_argument("--tol", type=float, default=1e-2,
+                        help="epoch_tol is the first epoch with MSE below this "
+                             "(default: %(default)s)")
+    parser.add_argument("--store", metavar="FILE",
+                        help="SQLite file that keeps finished runs; the same command with the "
+                             "same file resumes an interrupted sweep")
+    parser.add_argument("--csv", metavar="FILE", help="write the per-run table as CSV")
+    parser.add_argument("--json", metavar="FILE",
+                        help="write the specification and per-run table as JSON")
+    parser.add_argument("--block-size", type=int, default=DEFAULT_BLOCK_SIZE, metavar="N",
+                        help="seeds per block of work (default: %(default)s)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def run(args):
+    """Sweep, print the summary, write the tables asked for."""
+    X, y = datasets.load(args.data)
+    try:
+        result = sweep(X, y, seeds=args.seeds, hidden=args.hidden, lr=args.lr,
+                       epochs=args.epochs, loss=args.loss, reduction=args.reduction,
+                       init=args.init, init_scale=args.init_scale, bias_init=args.bias_init,
+                       dtype=args.dtype, tol=args.tol, store=args.store,
+                       block_size=args.block_size, progress=False if args.no_progress else None)
+    except KeyboardInterrupt:
+        if args.store:
+            saved = len(load_sweep(args.store))
+            print(f"\ninterrupted: {saved} finished runs are saved in {args.store}; "
+                  "run the same command again to resume", file=sys.stderr)
+        else:
+            print("\ninterrupted: nothing was saved (pass --store FILE to keep finished runs)",
+                  file=sys.stderr)
+        return 130
+    spec = result.spec
+    print(f"{args.data}: {len(spec.configs)} configs x {len(spec.seeds)} seeds, "
+          f"loss {spec.loss} ({spec.reduction}), {spec.dtype}; "
+          "solved = every output within 0.5 of its target")
+    print(result.format_summary())
+    if args.csv:
+        result.to_csv(args.csv)
+        print(f"per-run table written to {args.csv}")
+    if args.json:
+        result.to_json(args.json)
+        print(f"specification and per-run table written to {args.json}")
+    return 0

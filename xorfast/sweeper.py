@@ -1,0 +1,133 @@
+"""``xorfast.sweep``: many seeds over a grid of configs, in parallel, optionally stored."""
+
+import concurrent.futures
+import os
+import sys
+
+import numpy as np
+from tqdm import tqdm
+
+from . import _validation
+from .blocks import plan_blocks, run_block
+from .grid import make_spec
+from .store import open_store
+from .sweep_result import SweepResult, empty_table
+
+#: Seeds per block: the unit of work, of progress and of one store transaction.
+DEFAULT_BLOCK_SIZE = 1024
+#: A progress bar appears only for sweeps still running after this many seconds.
+PROGRESS_DELAY = 1.0
+
+
+def sweep(X=None, y=None, *, seeds=1000, hidden=4, lr=0.1, epochs=10_000, loss="bce",
+          reduction="mean", init="normal", init_scale=1.0, bias_init="zeros",
+          dtype="float64", tol=1e-2, store=None, executor=None, progress=None,
+          block_size=DEFAULT_BLOCK_SIZE):
+    """Train every (config, seed) pair of a grid and report which converge, and how fast.
+
+    Each run means exactly what :func:`xorfast.train` means with that seed and
+    config; its numbers depend only on them (not on threads, block size, seed
+    order or executor).
+
+    Parameters
+    ----------
+    X, y : array_like, optional
+        The data set, as for :func:`xorfast.train`; XOR when omitted.
+    seeds : int or iterable of int, default 1000
+        A count ``n`` (seeds ``0 .. n-1``) or the seeds themselves (unique, >= 0).
+    hidden, lr, init_scale, epochs : value or sequence
+        Sequences form a grid: every combination is one config.
+    loss, reduction, init, bias_init, dtype
+        As for :func:`xorfast.train`.
+    tol : float, default 0.01
+        ``epoch_tol`` is the first epoch with mean squared error below ``tol``.
+    store : str or path, optional
+        An SQLite file. Finished blocks are written to it as they complete;
+        running the same sweep with the same file resumes where it stopped.
+    executor : concurrent.futures.Executor, optional
+        Run blocks on it (a ``ProcessPoolExecutor``, or a Dask client's
+        ``get_executor()``). Default: this process, on all Numba threads.
+    progress : bool, optional
+        Show a progress bar on stderr. Default: only for sweeps that take
+        longer than about a second.
+    block_size : int, default 1024
+        Seeds per block of work.
+
+    Returns
+    -------
+    SweepResult
+        ``table`` has one row per run with ``max_error``, ``final_mse``,
+        ``epoch_solved`` (first epoch whose forward pass has every output
+        within 0.5 of its target, checked at every epoch, with epoch
+        ``epochs`` meaning the state after the last update; -1 if never),
+        ``epoch_tol`` (likewise for MSE < tol) and ``diverged``.
+        ``summary()`` aggregates per config.
+
+    Examples
+    --------
+    >>> result = sweep(seeds=64, hidden=[2, 4], epochs=2000, progress=False)
+    >>> result.summary()["runs"].tolist()
+    [64, 64]
+    """
+    spec = make_spec(X, y, seeds=seeds, hidden=hidden, lr=lr, epochs=epochs, loss=loss,
+                     reduction=reduction, init=init, init_scale=init_scale,
+                     bias_init=bias_init, dtype=dtype, tol=tol)
+    block_size = _validation.integer("block_size", block_size, minimum=1)
+    if progress is not None and not isinstance(progress, bool):
+        raise TypeError(f"progress must be True, False or None; got {progress!r}")
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise TypeError("executor must be a concurrent.futures.Executor (with a submit method)")
+
+    table = empty_table(spec)
+    run_store = open_store(store, spec) if store is not None else None
+    try:
+        if run_store is not None:
+            pending = run_store.pending()
+            run_store.fill(table)
+        else:
+            pending = np.ones((len(spec.configs), len(spec.seeds)), dtype=bool)
+        blocks = plan_blocks(spec, pending, block_size)
+        with _progress_bar(spec.runs, spec.runs - int(pending.sum()), progress) as bar:
+            for block, rows in _finished_blocks(blocks, executor):
+                if run_store is not None:
+                    run_store.write(rows)
+                table[block.positions] = rows
+                bar.update(len(rows))
+    finally:
+        if run_store is not None:
+            run_store.close()
+    return SweepResult(spec, table)
+
+
+def _finished_blocks(blocks, executor):
+    """Yield ``(block, rows)`` as blocks finish, in any order."""
+    if executor is None:
+        for block in blocks:
+            yield block, run_block(block)
+        return
+    # Keep a bounded number of blocks in flight, so a million-run sweep does not
+    # turn into a million queued tasks (and their memory) at once.
+    in_flight = max(4, 2 * (os.cpu_count() or 1))
+    pending = {}
+    blocks = iter(blocks)
+    try:
+        for block in blocks:
+            pending[executor.submit(run_block, block)] = block
+            if len(pending) < in_flight:
+                continue
+            done, _ = concurrent.futures.wait(pending, return_when="FIRST_COMPLETED")
+            for future in done:
+                yield pending.pop(future), future.result()
+        while pending:
+            done, _ = concurrent.futures.wait(pending, return_when="FIRST_COMPLETED")
+            for future in done:
+                yield pending.pop(future), future.result()
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+def _progress_bar(total, initial, progress):
+    return tqdm(total=total, initial=initial, unit="run", unit_scale=True, file=sys.stderr,
+                disable=progress is False, delay=0 if progress else PROGRESS_DELAY,
+                desc="sweep", dynamic_ncols=True)
