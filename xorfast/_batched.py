@@ -144,13 +144,14 @@ def _errors(y, A2, squared, largest):
                 difference = target - A2[at + lane]
                 squared[lane] += difference * difference
                 size = abs(difference)
-                # NaN propagates into `largest`, so a diverged lane never counts as solved.
-                largest[lane] = size if not size <= largest[lane] else largest[lane]
+                # A NaN, once in `largest`, stays: a diverged lane never counts as solved.
+                if size > largest[lane] or size != size:
+                    largest[lane] = size
 
 
 @kernel
 def _note_progress(epoch, squared, largest, count, tol, epoch_solved, epoch_tol):
-    """Record ``epoch`` as the first solved / first below-tol epoch of lanes that just got there."""
+    """Record ``epoch`` as the first solved or below-tol epoch of lanes that just got there."""
     for lane in range(LANES):
         if epoch_solved[lane] < 0 and largest[lane] < 0.5:
             epoch_solved[lane] = epoch
