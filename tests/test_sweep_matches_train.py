@@ -1,0 +1,87 @@
+"""Every sweep run is the xorfast.train run of the same seed and config."""
+
+import numpy as np
+import pytest
+
+import xorfast
+from xorfast import datasets, reference
+
+CASES = [
+    dict(),
+    dict(hidden=[1, 2, 3], lr=[0.1, 2.0], epochs=1500),
+    dict(loss="mse", reduction="sum", init="uniform", bias_init="same", init_scale=[0.5, 2.0]),
+    dict(data="parity3", hidden=6, lr=0.5, epochs=2000),
+    dict(data="multi", hidden=5, epochs=1000),
+    dict(hidden=[2, 4], epochs=[0, 1, 7]),
+]
+
+
+def load(case):
+    case = dict(case)
+    name = case.pop("data", "xor")
+    if name == "multi":  # three outputs: xor, and, or of two inputs
+        X, _ = datasets.xor()
+        y = np.hstack([datasets.xor()[1], datasets.and_()[1], datasets.or_()[1]])
+    else:
+        X, y = datasets.load(name)
+    case.setdefault("epochs", 3000)
+    return X, y, case
+
+
+def assert_run_equals_train(row, X, y, spec, dtype, rtol):
+    single = xorfast.train(X, y, hidden=int(row["hidden"]), epochs=int(row["epochs"]),
+                           lr=float(row["lr"]), init_scale=float(row["init_scale"]),
+                           loss=spec.loss, reduction=spec.reduction, init=spec.init,
+                           bias_init=spec.bias_init, seed=int(row["seed"]), dtype=dtype)
+    assert row["diverged"] == single.diverged
+    assert bool(row["max_error"] < 0.5) == single.solved
+    np.testing.assert_allclose(row["max_error"], single.max_error, rtol=rtol)
+    np.testing.assert_allclose(row["final_mse"], single.final_mse, rtol=rtol)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items())
+                         or "defaults")
+def test_sweep_runs_equal_train(case):
+    X, y, kwargs = load(case)
+    result = xorfast.sweep(X, y, seeds=[0, 3, 17, 1000, 2**32 - 1], progress=False, **kwargs)
+    assert len(result) == len(result.spec.configs) * 5
+    for row in result.table:
+        assert_run_equals_train(row, X, y, result.spec, "float64", rtol=1e-9)
+
+
+def test_float32_sweep_runs_equal_train():
+    X, y = datasets.xor()
+    result = xorfast.sweep(seeds=12, hidden=[2, 4], epochs=2000, dtype="float32",
+                           progress=False)
+    for row in result.table:
+        # float32 kernels round differently when vectorised (FMA placement), so
+        # the two paths agree to float32 accuracy grown over the epochs.
+        assert_run_equals_train(row, X, y, result.spec, "float32", rtol=2e-3)
+
+
+def test_epoch_solved_and_epoch_tol_are_first_such_epochs():
+    """Replay each run with the reference, checking every forward pass, the final one too."""
+    epochs, lr = 1500, 0.5
+    result = xorfast.sweep(seeds=6, hidden=3, epochs=epochs, lr=lr, progress=False)
+    X, y = datasets.xor()
+    for row in result.table:
+        params = xorfast.train(hidden=3, epochs=0, seed=int(row["seed"])).params
+        solved_at, tol_at = -1, -1
+        for epoch in range(epochs + 1):
+            outputs = reference.forward(X, params)[1]
+            if solved_at < 0 and np.abs(outputs - y).max() < 0.5:
+                solved_at = epoch
+            if tol_at < 0 and np.mean((outputs - y) ** 2) < 0.01:
+                tol_at = epoch
+            params = reference.train(X, y, params, epochs=1, lr=lr)[0]
+        assert row["epoch_solved"] == solved_at
+        assert row["epoch_tol"] == tol_at
+    assert (result.table["epoch_solved"] > 0).any()
+
+
+def test_zero_epochs_reports_the_initial_state():
+    result = xorfast.sweep(seeds=[5], epochs=0, progress=False)
+    single = xorfast.train(seed=5, epochs=0)
+    assert result.table["max_error"][0] == pytest.approx(single.max_error, rel=1e-12)
+    expected = 0 if single.max_error < 0.5 else -1
+    assert result.table["epoch_solved"][0] == expected
