@@ -84,3 +84,12 @@ def test_to_pandas():
     frame = xorfast.sweep(seeds=4, epochs=10, progress=False).to_pandas()
     assert isinstance(frame, pandas.DataFrame)
     assert list(frame.columns) == list(RUN_DTYPE.names) and len(frame) == 4
+
+
+@pytest.mark.parametrize(("progress", "shown"), [(True, True), (False, False), (None, False)])
+def test_progress_bar_on_stderr_shows_runs_per_second(capsys, progress, shown):
+    xorfast.sweep(seeds=16, epochs=10, progress=progress)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    # None shows a bar only once a sweep has run for about a second; this one is instant.
+    assert ("run/s" in captured.err and "16.0/16.0" in captured.err) == shown
