@@ -3,13 +3,21 @@
 A block carries only what its runs need (the data set, one config, a slice of
 seeds), so it is cheap to ship to another process or machine, and any worker
 can run any block: :func:`run_block` has no state and no side effects.
+
+Thread budget: by default a block's kernel uses all of Numba's threads, which
+is right for a sweep in this process. A process that runs several blocks at
+once (a Dask worker runs one per worker thread) calls :func:`set_thread_budget`
+so that each block uses only its share and the process never starts more
+threads than the cores it was given.
 """
 
+import contextlib
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
-from . import _batched
+from . import _batched, _validation
 from .grid import Config
 from .sweep_result import RUN_DTYPE
 
@@ -44,6 +52,37 @@ class Block:
     positions: np.ndarray
 
 
+#: Numba threads one :func:`run_block` call may use; None means all of them.
+_thread_budget = None
+
+
+def set_thread_budget(threads):
+    """Let each later :func:`run_block` call in this process use at most ``threads`` threads.
+
+    ``None`` restores the default, all of Numba's threads. The budget changes
+    speed only, never results: the kernel's numbers do not depend on threads.
+    """
+    global _thread_budget
+    _thread_budget = None if threads is None else _validation.integer("threads", threads,
+                                                                      minimum=1)
+
+
+@contextlib.contextmanager
+def _numba_threads(budget):
+    """Run the body with at most ``budget`` Numba threads on this thread (None: all)."""
+    if budget is None:
+        yield
+        return
+    # numba.set_num_threads is per calling thread, so blocks running at once on
+    # other threads of the same process each keep their own setting.
+    previous = numba.get_num_threads()
+    numba.set_num_threads(min(budget, numba.config.NUMBA_NUM_THREADS))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)
+
+
 def run_block(block):
     """Train every run of ``block`` and return its rows (a :data:`RUN_DTYPE` array)."""
     problem, config = block.problem, block.config
@@ -58,7 +97,8 @@ def run_block(block):
     seeds = np.ascontiguousarray(block.seeds, dtype=np.int64)
     outputs = _batched.run_outputs(len(seeds))
     if len(seeds):
-        _batched._sweep_block(X, y, seeds, kernel_config, outputs)
+        with _numba_threads(_thread_budget):
+            _batched._sweep_block(X, y, seeds, kernel_config, outputs)
     rows = np.zeros(len(seeds), dtype=RUN_DTYPE)
     rows["config"] = config.index
     rows["hidden"] = config.hidden
