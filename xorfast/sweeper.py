@@ -46,7 +46,8 @@ def sweep(X=None, y=None, *, seeds=1000, hidden=4, lr=0.1, epochs=10_000, loss="
         running the same sweep with the same file resumes where it stopped.
     executor : concurrent.futures.Executor, optional
         Run blocks on it (a ``ProcessPoolExecutor``, or a Dask client's
-        ``get_executor()``). Default: this process, on all Numba threads.
+        ``get_executor()``, see :mod:`xorfast.cluster`), with about two blocks
+        per worker thread in flight. Default: this process, on all Numba threads.
     progress : bool, optional
         Show a progress bar on stderr. Default: only for sweeps that take
         longer than about a second.
@@ -106,8 +107,9 @@ def _finished_blocks(blocks, executor):
             yield block, run_block(block)
         return
     # Keep a bounded number of blocks in flight, so a million-run sweep does not
-    # turn into a million queued tasks (and their memory) at once.
-    in_flight = max(4, 2 * (os.cpu_count() or 1))
+    # turn into a million queued tasks (and their memory) at once, yet every
+    # worker has a next block waiting when it finishes one.
+    in_flight = max(4, 2 * _prepare(executor))
     pending = {}
     blocks = iter(blocks)
     try:
@@ -125,6 +127,19 @@ def _finished_blocks(blocks, executor):
     finally:
         for future in pending:
             future.cancel()
+
+
+def _prepare(executor):
+    """Make ``executor`` ready for blocks; return how many it runs at once, if it says."""
+    dask = sys.modules.get("distributed.cfexecutor")
+    if dask is not None and isinstance(executor, dask.ClientExecutor):
+        from .cluster import prepare
+
+        workers = prepare(executor)
+    else:
+        # ProcessPoolExecutor and ThreadPoolExecutor keep their size only here.
+        workers = getattr(executor, "_max_workers", None)
+    return workers or os.cpu_count() or 1
 
 
 def _progress_bar(total, initial, progress):

@@ -1,0 +1,170 @@
+"""Run sweep blocks on a Dask cluster (the optional extra: ``pip install 'xorfast[dask]'``).
+
+:func:`dask_executor` connects to a running scheduler, or starts a cluster of
+worker processes on this machine, for the length of a ``with`` block, and
+yields a ``concurrent.futures`` executor for :func:`xorfast.sweep`. Blocks go
+to the workers as a reference to :func:`xorfast.blocks.run_block` plus their
+small arrays; rows come back to the driver, which alone writes the store.
+
+Thread discipline: a Dask worker with ``nthreads`` threads runs up to
+``nthreads`` blocks at once, so each block gets one Numba thread
+(:class:`ThreadBudget`). A worker therefore keeps ``nthreads`` cores busy,
+never ``nthreads`` times all the cores of its machine. The budget is set by a
+worker plugin rather than by ``NUMBA_NUM_THREADS`` in the workers' environment:
+a spawned worker re-imports the driver's main module, which may import Numba
+(and fix its thread count) before the nanny sets the environment.
+"""
+
+import contextlib
+import os
+import signal
+import threading
+
+try:
+    import distributed
+except ImportError as error:
+    raise ImportError("running sweeps on Dask needs the optional dependency "
+                      "dask[distributed]; install it with: pip install 'xorfast[dask]'"
+                      ) from error
+import numba
+
+from . import _validation, blocks
+
+#: Seconds to wait for a scheduler before giving up with :class:`ConnectionError`.
+CONNECT_TIMEOUT = 10.0
+
+
+class ThreadBudget(distributed.WorkerPlugin):
+    """Let each block on a worker use one Numba thread: Dask runs one block per worker thread.
+
+    Registered once per cluster by :func:`prepare`; the scheduler also hands it
+    to workers that join later, or that a nanny restarts after a crash.
+    """
+
+    name = "xorfast-thread-budget"
+    idempotent = True
+
+    def setup(self, worker):
+        """Set the budget in the worker's process."""
+        blocks.set_thread_budget(1)
+        if worker.state.nthreads > 1:
+            _ask_threadsafe_layer()
+
+    def teardown(self, worker):
+        """Give the process back its default, all of Numba's threads per block."""
+        blocks.set_thread_budget(None)
+
+
+class _DriverHandlesInterrupts(distributed.WorkerPlugin):
+    """Ignore Ctrl-C in a worker of a local cluster; the driver shuts the cluster down.
+
+    A terminal sends Ctrl-C to the driver and to its worker processes alike;
+    without this each worker prints its own KeyboardInterrupt traceback.
+    """
+
+    name = "xorfast-driver-handles-interrupts"
+
+    def setup(self, worker):
+        """Ignore SIGINT in the worker's process."""
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _ask_threadsafe_layer():
+    # Several worker threads launch parallel kernels at once. TBB and OpenMP
+    # allow that; the "workqueue" layer Numba falls back to without them aborts
+    # the process. Asking for "threadsafe" turns that abort into a clear error
+    # at the first launch. Numba reads the setting when it starts its threads,
+    # so it only matters before then, and a layer the user chose is kept.
+    try:
+        numba.threading_layer()
+    except ValueError:  # no parallel kernel has run in this process yet
+        if numba.config.THREADING_LAYER == "default":
+            numba.config.THREADING_LAYER = "threadsafe"
+
+
+def prepare(executor):
+    """Set up the cluster behind a Dask ``executor`` for sweeps; return its worker threads.
+
+    Parameters
+    ----------
+    executor : distributed.cfexecutor.ClientExecutor
+        From ``client.get_executor()``.
+
+    Returns
+    -------
+    int
+        The number of blocks the cluster runs at once now (0 if it has no
+        workers yet).
+    """
+    # ClientExecutor keeps its client only as a private attribute.
+    client = executor._client
+    client.register_plugin(ThreadBudget())
+    return sum(client.nthreads().values())
+
+
+def local_cluster(workers):
+    """A ``distributed.LocalCluster`` of ``workers`` processes on this machine's loopback.
+
+    The cores are shared out: ``cpu_count // workers`` threads per worker (at
+    least one). Nannies restart a worker process that dies; its blocks run
+    again elsewhere.
+    """
+    workers = _validation.integer("workers", workers, minimum=1)
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    # Any free loopback port for the scheduler's web server: with no address it
+    # takes 8787, or warns and moves when another cluster already has that.
+    return distributed.LocalCluster(n_workers=workers, threads_per_worker=threads,
+                                    processes=True, host="127.0.0.1",
+                                    dashboard_address="127.0.0.1:0",
+                                    plugins=(ThreadBudget(), _DriverHandlesInterrupts()))
+
+
+@contextlib.contextmanager
+def dask_executor(scheduler=None, *, workers=None, timeout=None):
+    """Yield an executor that runs sweep blocks on Dask; close everything on exit.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        Address of a running scheduler, e.g. ``"tcp://10.0.0.5:8786"``.
+    workers : int, optional
+        Instead, start a :func:`local_cluster` of this many worker processes
+        for the length of the ``with`` block.
+    timeout : float, optional
+        Seconds to wait for the scheduler; default :data:`CONNECT_TIMEOUT`.
+
+    Yields
+    ------
+    concurrent.futures.Executor
+        For :func:`xorfast.sweep`'s ``executor``.
+
+    Raises
+    ------
+    ConnectionError
+        The scheduler did not answer within ``timeout``.
+
+    Examples
+    --------
+    >>> with dask_executor(workers=2) as executor:  # doctest: +SKIP
+    ...     result = xorfast.sweep(seeds=10_000, hidden=[2, 4], executor=executor)
+    """
+    if (scheduler is None) == (workers is None):
+        raise ValueError("pass either scheduler (the address of a running Dask scheduler) "
+                         "or workers (how many local worker processes to start), not both")
+    timeout = CONNECT_TIMEOUT if timeout is None else timeout
+    with contextlib.ExitStack() as stack:
+        if workers is not None:
+            address = stack.enter_context(local_cluster(workers))
+        else:
+            address = scheduler
+        try:
+            client = stack.enter_context(
+                distributed.Client(address, timeout=timeout, set_as_default=False))
+        except OSError as error:
+            if workers is not None:
+                raise
+            raise ConnectionError(
+                f"no Dask scheduler answered at {scheduler!r} within {timeout:g} s ({error}); "
+                "check the address and that 'dask scheduler' is running there") from None
+        yield client.get_executor()
