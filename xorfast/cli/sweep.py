@@ -1,5 +1,6 @@
 """``xorfast sweep``: a grid of configs times many seeds, with a summary table."""
 
+import contextlib
 import sys
 
 from .. import datasets
@@ -32,6 +33,14 @@ def add_parser(subparsers):
     parser.add_argument("--block-size", type=int, default=DEFAULT_BLOCK_SIZE, metavar="N",
                         help="seeds per block of work (default: %(default)s)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    cluster = parser.add_mutually_exclusive_group()
+    cluster.add_argument("--scheduler", metavar="ADDRESS",
+                         help="run blocks on the Dask cluster whose scheduler is at ADDRESS, "
+                              "e.g. tcp://10.0.0.5:8786; gives up after 10 s if it does not "
+                              "answer (needs: pip install 'xorfast[dask]')")
+    cluster.add_argument("--workers", type=int, metavar="N",
+                         help="run blocks on a Dask cluster of N worker processes started on "
+                              "this machine for this sweep (needs: pip install 'xorfast[dask]')")
     parser.set_defaults(run=run)
     return parser
 
@@ -40,11 +49,18 @@ def run(args):
     """Sweep, print the summary, write the tables asked for."""
     X, y = datasets.load(args.data)
     try:
-        result = sweep(X, y, seeds=args.seeds, hidden=args.hidden, lr=args.lr,
-                       epochs=args.epochs, loss=args.loss, reduction=args.reduction,
-                       init=args.init, init_scale=args.init_scale, bias_init=args.bias_init,
-                       dtype=args.dtype, tol=args.tol, store=args.store,
-                       block_size=args.block_size, progress=False if args.no_progress else None)
+        with contextlib.ExitStack() as stack:
+            try:
+                executor = stack.enter_context(_executor(args))
+            except (ImportError, ConnectionError) as error:
+                print(f"xorfast sweep: error: {error}", file=sys.stderr)
+                return 2
+            result = sweep(X, y, seeds=args.seeds, hidden=args.hidden, lr=args.lr,
+                           epochs=args.epochs, loss=args.loss, reduction=args.reduction,
+                           init=args.init, init_scale=args.init_scale,
+                           bias_init=args.bias_init, dtype=args.dtype, tol=args.tol,
+                           store=args.store, executor=executor, block_size=args.block_size,
+                           progress=False if args.no_progress else None)
     except KeyboardInterrupt:
         if args.store:
             saved = len(load_sweep(args.store))
@@ -66,3 +82,12 @@ def run(args):
         result.to_json(args.json)
         print(f"specification and per-run table written to {args.json}")
     return 0
+
+
+def _executor(args):
+    """A context giving the executor asked for: a Dask one, or None for this process."""
+    if args.scheduler is None and args.workers is None:
+        return contextlib.nullcontext()
+    from ..cluster import dask_executor
+
+    return dask_executor(args.scheduler, workers=args.workers)
