@@ -1,0 +1,252 @@
+"""Sweeps on a real Dask cluster (worker processes on loopback) equal local sweeps, bit for bit."""
+
+import contextlib
+import importlib
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+
+import numba
+import numpy as np
+import pytest
+
+import xorfast
+from xorfast import blocks
+from xorfast.cli import main
+
+from .test_sweep_invariants import assert_tables_identical
+
+distributed = pytest.importorskip("distributed")
+cloudpickle = pytest.importorskip("cloudpickle")
+cluster_module = importlib.import_module("xorfast.cluster")
+
+SMALL = dict(seeds=64, hidden=[2, 3], lr=[0.5, 1.0], epochs=400, block_size=16, progress=False)
+# Long enough per block (about 0.1 s) that a kill lands while blocks are running.
+LONG = dict(seeds=192, hidden=[2, 4], epochs=30_000, block_size=16, progress=False)
+
+
+@pytest.fixture(scope="module")
+def client():
+    # A plain cluster, as a user might start one: the sweep must set it up itself.
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address="127.0.0.1:0") as cluster, \
+            distributed.Client(cluster, set_as_default=False) as client:
+        client.wait_for_workers(2, timeout=60)
+        yield client
+
+
+@pytest.fixture(scope="module")
+def long_local():
+    return xorfast.sweep(**LONG).table
+
+
+def worker_pids(client):
+    return client.run(os.getpid)
+
+
+def stored_runs(path):
+    try:
+        with sqlite3.connect(path, timeout=1) as connection:
+            return connection.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.mark.parametrize("problem", [
+    {},
+    dict(dtype="float32", loss="mse", reduction="sum", init="uniform", bias_init="same"),
+])
+def test_dask_sweep_matches_local_kernel(client, problem):
+    local = xorfast.sweep(**SMALL, **problem)
+    remote = xorfast.sweep(executor=client.get_executor(), **SMALL, **problem)
+    assert_tables_identical(remote.table, local.table)
+    assert np.any(local.table["epoch_solved"] >= 0) and np.any(local.table["epoch_solved"] < 0)
+
+
+def test_workers_load_kernels_from_the_disk_cache(client):
+    # The driver has compiled (or loaded) the kernel; worker processes must load
+    # it from the cache rather than compile it again.
+    xorfast.sweep(**SMALL)
+    xorfast.sweep(executor=client.get_executor(), **SMALL)
+
+    def kernel_cache_stats():
+        from xorfast import _batched
+
+        xorfast.sweep(seeds=8, epochs=1, progress=False)  # in case this worker had no block
+        stats = _batched._sweep_block.stats
+        return sum(stats.cache_hits.values()), sum(stats.cache_misses.values())
+
+    stats = client.run(kernel_cache_stats)
+    assert len(stats) == 2
+    for hits, misses in stats.values():
+        assert hits >= 1 and misses == 0
+
+
+def test_blocks_travel_by_reference():
+    pickled = cloudpickle.dumps(blocks.run_block)
+    assert b"xorfast.blocks" in pickled and len(pickled) < 100
+    assert len(cloudpickle.dumps(cluster_module.ThreadBudget())) < 200
+
+
+def test_each_worker_block_gets_one_numba_thread(client):
+    xorfast.sweep(executor=client.get_executor(), **SMALL)
+    client.unregister_worker_plugin(cluster_module.ThreadBudget.name)
+    assert set(client.run(lambda: blocks._thread_budget).values()) == {None}
+    xorfast.sweep(executor=client.get_executor(), **SMALL)
+    assert set(client.run(lambda: blocks._thread_budget).values()) == {1}
+
+
+def test_run_block_honours_the_thread_budget(monkeypatch):
+    block = next(blocks.plan_blocks(xorfast.sweep(seeds=8, epochs=1, progress=False).spec,
+                                    np.ones((1, 8), bool), 8))
+    seen = []
+    monkeypatch.setattr(blocks._batched, "_sweep_block",
+                        lambda *args: seen.append(numba.get_num_threads()))
+    before = numba.get_num_threads()
+    try:
+        blocks.set_thread_budget(1)
+        blocks.run_block(block)
+        blocks.set_thread_budget(None)
+        blocks.run_block(block)
+    finally:
+        blocks.set_thread_budget(None)
+    assert seen == [1, before]
+    assert numba.get_num_threads() == before
+    with pytest.raises(ValueError, match="threads must be >= 1; got 0"):
+        blocks.set_thread_budget(0)
+
+
+@pytest.mark.slow
+def test_worker_killed_mid_sweep_loses_nothing(client, long_local, tmp_path):
+    store = tmp_path / "runs.sqlite"
+    pids = worker_pids(client)
+    killed = {}
+
+    def kill_a_busy_worker():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            busy = [address for address, keys in client.processing().items() if keys]
+            if busy:
+                killed["keys"] = client.processing()[busy[0]]
+                killed["pid"] = pids[busy[0]]
+                os.kill(killed["pid"], signal.SIGKILL)
+                return
+            time.sleep(0.01)
+
+    killer = threading.Thread(target=kill_a_busy_worker)
+    killer.start()
+    try:
+        result = xorfast.sweep(executor=client.get_executor(), store=store, **LONG)
+    finally:
+        killer.join()
+    assert killed.get("keys"), "no worker was killed while it ran blocks"
+    assert_tables_identical(result.table, long_local)
+    assert_tables_identical(xorfast.load_sweep(store).table, long_local)
+
+    # The nanny restarted the worker, and the new process got the thread budget too.
+    client.wait_for_workers(2, timeout=60)
+    assert killed["pid"] not in worker_pids(client).values()
+    assert set(client.run(lambda: blocks._thread_budget).values()) == {1}
+
+
+@pytest.mark.slow
+def test_driver_killed_then_resumed_on_cluster(client, long_local, tmp_path):
+    store = tmp_path / "runs.sqlite"
+    argv = [sys.executable, "-m", "xorfast", "sweep", "--hidden", "2", "4", "--seeds", "192",
+            "--epochs", "30000", "--block-size", "16", "--no-progress", "--store", str(store),
+            "--scheduler", client.scheduler.address]
+    with distributed.get_task_stream(client=client) as stream:
+        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while stored_runs(store) < 16 and time.monotonic() < deadline:
+                assert process.poll() is None, "the sweep finished before it could be killed"
+                time.sleep(0.02)
+            process.send_signal(signal.SIGKILL)
+        finally:
+            process.wait(timeout=60)
+    done = stored_runs(store)
+    assert 16 <= done < 384 and done % 16 == 0
+    assert any(task["key"].startswith("run_block") for task in stream.data), \
+        "the command line did not run its blocks on the cluster"
+
+    resumed = xorfast.sweep(executor=client.get_executor(), store=store, **LONG)
+    assert_tables_identical(resumed.table, long_local)
+    assert stored_runs(store) == 384
+
+
+def closed_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_unreachable_scheduler_fails_fast():
+    address = f"tcp://127.0.0.1:{closed_port()}"
+    started = time.monotonic()
+    with pytest.raises(ConnectionError, match=f"no Dask scheduler answered at '{address}' "
+                                              "within 2 s"):
+        with cluster_module.dask_executor(address, timeout=2):
+            pass
+    # Not a speed claim: a hang would stay here for good.
+    assert time.monotonic() - started < 30
+
+
+def test_cli_unreachable_scheduler_says_so(capsys, monkeypatch):
+    monkeypatch.setattr(cluster_module, "CONNECT_TIMEOUT", 1)
+    address = f"tcp://127.0.0.1:{closed_port()}"
+    assert main(["sweep", "--seeds", "8", "--scheduler", address]) == 2
+    err = capsys.readouterr().err
+    assert f"xorfast sweep: error: no Dask scheduler answered at '{address}' within 1 s" in err
+
+
+def test_missing_extra_is_named(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
+    monkeypatch.delitem(sys.modules, "xorfast.cluster")
+    with pytest.raises(ImportError, match=r"pip install 'xorfast\[dask\]'"):
+        importlib.import_module("xorfast.cluster")
+    assert main(["sweep", "--seeds", "8", "--workers", "2"]) == 2
+    assert "pip install 'xorfast[dask]'" in capsys.readouterr().err
+
+
+def test_cli_scheduler_and_workers_exclude_each_other(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["sweep", "--scheduler", "tcp://127.0.0.1:8786", "--workers", "2"])
+    assert stop.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_cli_workers_bad_count(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["sweep", "--workers", "0"])
+    assert stop.value.code == 2
+    assert "workers must be >= 1; got 0" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_cli_sweep_on_two_local_workers(capsys, tmp_path, monkeypatch):
+    workers = set()
+    start = cluster_module.dask_executor
+
+    @contextlib.contextmanager
+    def noting_workers(*args, **kwargs):
+        with start(*args, **kwargs) as executor:
+            with distributed.get_task_stream(client=executor._client) as stream:
+                yield executor
+            workers.update(task["worker"] for task in stream.data)
+
+    monkeypatch.setattr(cluster_module, "dask_executor", noting_workers)
+    store = tmp_path / "runs.sqlite"
+    argv = ["sweep", "--hidden", "2", "3", "--lr", "0.5", "1", "--seeds", "64", "--epochs",
+            "400", "--block-size", "16", "--no-progress", "--store", str(store),
+            "--workers", "2"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "xor: 4 configs x 64 seeds" in out
+    assert_tables_identical(xorfast.load_sweep(store).table, xorfast.sweep(**SMALL).table)
+    assert len(workers) == 2  # both local worker processes ran blocks
