@@ -105,7 +105,7 @@ def unrolled_source(inputs, hidden, outputs, rows):
     The arithmetic is :func:`xorfast._batched._train_group`'s, term for term
     and in the same order, on named scalars instead of buffers.
     """
-    d, H, O, n = inputs, hidden, outputs, rows
+    d, H, O, n = inputs, hidden, outputs, rows  # noqa: E741 (the formulas' names)
     row_W1, row_b1, row_W2, row_b2, _ = _batched.state_rows(d, H, O)
     lines = []
     emit = lines.append
