@@ -159,6 +159,8 @@ def _note_progress(epoch, y, A2, tol, P, R):
     are set to ``epoch`` if not set yet.
     """
     rows, outputs = y.shape
+    count = R.dtype.type(rows * outputs)
+    half = R.dtype.type(0.5)
     for lane in range(LANES):
         R[lane] = 0
         R[LANES + lane] = 0
@@ -174,9 +176,9 @@ def _note_progress(epoch, y, A2, tol, P, R):
                 if size > R[LANES + lane] or size != size:
                     R[LANES + lane] = size
     for lane in range(LANES):
-        if P[lane] < 0 and R[LANES + lane] < 0.5:
+        if P[lane] < 0 and R[LANES + lane] < half:
             P[lane] = epoch
-        if P[LANES + lane] < 0 and R[lane] / (rows * outputs) < tol:
+        if P[LANES + lane] < 0 and R[lane] / count < tol:
             P[LANES + lane] = epoch
 
 

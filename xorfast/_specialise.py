@@ -143,7 +143,7 @@ def unrolled_source(inputs, hidden, outputs, rows):
                 emit(f"{indent}largest = size if size > largest or size != size else largest")
         # Selects, not branches, so the lane loop stays vectorisable.
         emit(f"{indent}solved = P[lane]")
-        emit(f"{indent}P[lane] = epoch if solved < 0 and largest < 0.5 else solved")
+        emit(f"{indent}P[lane] = epoch if solved < 0 and largest < half else solved")
         emit(f"{indent}below = P[LANES + lane]")
         emit(f"{indent}P[LANES + lane] = epoch if below < 0 and squared / count < tol "
              "else below")
@@ -153,7 +153,8 @@ def unrolled_source(inputs, hidden, outputs, rows):
     emit(f'    """Train one lane group of {d}-{H}-{O} networks on {n} rows; generated."""')
     emit("    one = S.dtype.type(1)")
     emit("    zero = S.dtype.type(0)")
-    emit(f"    count = {n * O}")
+    emit(f"    count = S.dtype.type({n * O})")
+    emit("    half = S.dtype.type(0.5)")
     for i in range(n):
         for k in range(d):
             emit(f"    x{i}_{k} = X[{i}, {k}]")
