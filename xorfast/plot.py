@@ -547,7 +547,7 @@ def epochs_to_solve(sweep_result, *, ax=None):
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("epoch (full-batch gradient steps)")
     ax.set_ylabel("fraction of runs solved by then")
-    ax.set_title("Epochs to solve (unsolved runs never count)")
+    ax.set_title("Epochs to solve (share of all runs, solved or not)")
     ax.grid(True, alpha=0.3)
     if len(varying) >= 2:
         handles = [_legend_line(colour, "-", _config_label(value, varying[:1]))
