@@ -4,9 +4,9 @@ import argparse
 import sys
 
 from .. import __version__
-from . import sweep, train
+from . import plot, sweep, train
 
-SUBCOMMANDS = (train, sweep)
+SUBCOMMANDS = (train, sweep, plot)
 
 
 def build_parser():
