@@ -206,7 +206,7 @@ def _train_small(X, y, params, epochs, lr, scale, mse_output, log_every, mse_log
 
 #: Largest layer widths that get their own compiled :func:`_train_small`; each
 #: new shape costs a second or so of compilation once, then loads from the cache.
-SMALL_WIDTHS = (8, 16, 1)
+SMALL_WIDTHS = (8, 8, 1)
 
 
 def compiled_train(arguments):
