@@ -11,6 +11,7 @@ import pytest
 
 _RESULTS = {}  # case -> {role: seconds}
 _SPEEDUPS = []  # (case, role, seconds, speedup, target)
+_COSTS = []  # (case, role, seconds, cost ratio, limit)
 
 
 class Speedup:
@@ -37,6 +38,16 @@ class Speedup:
         _SPEEDUPS.append((case, role, seconds, speedup, target))
         return speedup
 
+    def cost(self, case, role, function, *, baseline, rounds=20, limit=None):
+        """Measure ``function`` and record its time over the baseline's (lower is better)."""
+        if "baseline" not in _RESULTS.get(case, {}):
+            _RESULTS.setdefault(case, {})["baseline"] = _min_time(baseline, repeats=20)
+        seconds = self._measure(function, rounds)
+        ratio = seconds / _RESULTS[case]["baseline"]
+        self.benchmark.extra_info.update(case=case, role=role, cost=round(ratio, 2), limit=limit)
+        _COSTS.append((case, role, seconds, ratio, limit))
+        return ratio
+
     def _measure(self, function, rounds):
         function()  # warm-up: compile or load machine code outside the measurement
         self.benchmark.pedantic(function, rounds=rounds, iterations=1, warmup_rounds=1)
@@ -62,10 +73,18 @@ def speedup(benchmark):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Print every speed-up measured in this session."""
+    """Print every speed-up and cost ratio measured in this session."""
+    write = terminalreporter.write_line
+    if _COSTS:
+        terminalreporter.section("xorfast cost ratios (min time over the baseline's, same run)")
+        header = f"{'case':<34} {'contender':<24} {'time':>10} {'cost':>9} {'limit':>7}"
+        write(header)
+        write("-" * len(header))
+        for case, role, seconds, ratio, limit in _COSTS:
+            goal = f"<={limit:g}" if limit else ""
+            write(f"{case:<34} {role:<24} {seconds * 1e3:8.3f} ms {ratio:8.1f}x {goal:>7}")
     if not _SPEEDUPS:
         return
-    write = terminalreporter.write_line
     terminalreporter.section("xorfast speed-ups (min time, baseline measured in this run)")
     header = f"{'case':<34} {'contender':<24} {'time':>10} {'speed-up':>9} {'target':>7}"
     write(header)
