@@ -23,6 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._jit import kernel
+from ._sigmoid import sigmoid
 
 #: Seeds per lane group. Wide enough that the lane loops stay loops (and are
 #: vectorised) rather than being unrolled into scalar code.
@@ -66,14 +67,6 @@ def state_rows(inputs, hidden, outputs):
     W2 = b1 + hidden
     b2 = W2 + hidden * outputs
     return 0, b1, W2, b2, b2 + outputs
-
-
-@kernel
-def _lane_sigmoid(z):
-    """``1 / (1 + exp(-z))`` for one value, without overflow."""
-    one = type(z)(1)
-    e = np.exp(-abs(z))
-    return one / (one + e) if z >= 0 else e / (one + e)
 
 
 @kernel
@@ -134,7 +127,7 @@ def _forward(X, S, hidden, outputs, A1, A2):
                 for lane in range(LANES):
                     A1[at + lane] += x * S[w + lane]
             for lane in range(LANES):
-                A1[at + lane] = _lane_sigmoid(A1[at + lane])
+                A1[at + lane] = sigmoid(A1[at + lane])
         for o in range(outputs):
             at = (i * outputs + o) * LANES
             bias = (row_b2 + o) * LANES
@@ -146,7 +139,7 @@ def _forward(X, S, hidden, outputs, A1, A2):
                 for lane in range(LANES):
                     A2[at + lane] += A1[a + lane] * S[w + lane]
             for lane in range(LANES):
-                A2[at + lane] = _lane_sigmoid(A2[at + lane])
+                A2[at + lane] = sigmoid(A2[at + lane])
 
 
 @kernel
@@ -177,9 +170,9 @@ def _note_progress(epoch, y, A2, tol, P, R):
                     R[LANES + lane] = size
     for lane in range(LANES):
         if P[lane] < 0 and R[LANES + lane] < half:
-            P[lane] = epoch
+            P[lane] = np.int32(epoch)
         if P[LANES + lane] < 0 and R[lane] / count < tol:
-            P[LANES + lane] = epoch
+            P[LANES + lane] = np.int32(epoch)
 
 
 @kernel
@@ -294,7 +287,8 @@ def run_group(X, y, seeds, group, config, outputs):
     first = group * LANES
     count = min(LANES, seeds.shape[0] - first)
     S = np.empty(state_rows(inputs, config.hidden, width)[-1] * LANES, X.dtype)
-    P = np.full(2 * LANES, -1, np.int64)
+    # int32 epochs keep the progress selects as wide as float32 vectors.
+    P = np.full(2 * LANES, -1, np.int32)
     R = np.empty(2 * LANES, X.dtype)
     dtype = X.dtype.type
     _initialise(seeds, first, count, config, inputs, width, S)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numba
 
-from . import _batched, _jit
+from . import _batched, _jit, _sigmoid
 
 #: Unroll only while a lane's epoch stays this many multiply-adds or fewer;
 #: beyond it compile time grows faster than the speed-up.
@@ -38,8 +38,8 @@ import numba
 import numpy as np
 
 from xorfast._batched import LANES, _initialise, _lane_finite, state_rows
-from xorfast._batched import {sigmoid} as sigmoid
 from xorfast._jit import kernel, parallel_kernel
+from xorfast._sigmoid import sigmoid
 '''
 
 _loaded = {}
@@ -67,12 +67,12 @@ def _load(inputs, hidden, outputs, rows):
     else:
         body = "from xorfast._batched import _train_group as train_group\n"
         shape, hidden, rows = f"{inputs}-any-{outputs} networks", "any", "any"
-    source = "\n".join([_HEADER.format(shape=shape, sigmoid="_lane_sigmoid"), body,
+    source = "\n".join([_HEADER.format(shape=shape), body,
                         _batched.DRIVER_SOURCE])
     # The name carries a digest of everything the compiled code depends on, so
     # a changed xorfast or Numba never picks up stale machine code.
     digest = hashlib.sha256("\n".join([
-        source, Path(_batched.__file__).read_text(), Path(_jit.__file__).read_text(),
+        source, *(Path(module.__file__).read_text() for module in (_batched, _jit, _sigmoid)),
         numba.__version__]).encode()).hexdigest()[:16]
     name = f"xorfast_kernel_{inputs}_{hidden}_{outputs}_{rows}_{digest}"
     path = _cache_folder() / f"{name}.py"
@@ -143,9 +143,9 @@ def unrolled_source(inputs, hidden, outputs, rows):
                 emit(f"{indent}largest = size if size > largest or size != size else largest")
         # Selects, not branches, so the lane loop stays vectorisable.
         emit(f"{indent}solved = P[lane]")
-        emit(f"{indent}P[lane] = epoch if solved < 0 and largest < half else solved")
+        emit(f"{indent}P[lane] = mark if solved < 0 and largest < half else solved")
         emit(f"{indent}below = P[LANES + lane]")
-        emit(f"{indent}P[LANES + lane] = epoch if below < 0 and squared / count < tol "
+        emit(f"{indent}P[LANES + lane] = mark if below < 0 and squared / count < tol "
              "else below")
 
     emit("@kernel")
@@ -161,6 +161,7 @@ def unrolled_source(inputs, hidden, outputs, rows):
         for o in range(O):
             emit(f"    t{i}_{o} = y[{i}, {o}]")
     emit("    for epoch in range(epochs):")
+    emit("        mark = np.int32(epoch)")
     emit("        for lane in range(LANES):")
     indent = " " * 12
     load_parameters(indent)
@@ -189,7 +190,7 @@ def unrolled_source(inputs, hidden, outputs, rows):
         grad = " + ".join(f"d1_{i}_{h}" for i in range(n))
         emit(f"{indent}{at(row_b1 + h)} = c1_{h} - step * ({grad})")
     emit("    # The state after the last update counts as epoch `epochs`.")
-    emit("    epoch = epochs")
+    emit("    mark = np.int32(epochs)")
     emit("    for lane in range(LANES):")
     indent = " " * 8
     load_parameters(indent)
