@@ -26,8 +26,8 @@ cloudpickle = pytest.importorskip("cloudpickle")
 cluster_module = importlib.import_module("xorfast.cluster")
 
 SMALL = dict(seeds=64, hidden=[2, 3], lr=[0.5, 1.0], epochs=400, block_size=16, progress=False)
-# Long enough per block (about 0.1 s) that a kill lands while blocks are running.
-LONG = dict(seeds=192, hidden=[2, 4], epochs=30_000, block_size=16, progress=False)
+# Blocks of about 0.1 s, 20 of them: a kill lands while blocks are running.
+LONG = dict(seeds=640, hidden=[2, 4], epochs=100_000, block_size=64, progress=False)
 
 
 @pytest.fixture(scope="module")
@@ -75,16 +75,18 @@ def test_workers_load_kernels_from_the_disk_cache(client):
     xorfast.sweep(executor=client.get_executor(), **SMALL)
 
     def kernel_cache_stats():
-        from xorfast import _batched
+        from xorfast import _specialise
 
-        xorfast.sweep(seeds=8, epochs=1, progress=False)  # in case this worker had no block
-        stats = _batched._sweep_block.stats
-        return sum(stats.cache_hits.values()), sum(stats.cache_misses.values())
+        # In case this worker had no block of one of the shapes.
+        xorfast.sweep(seeds=8, hidden=[2, 3], epochs=1, progress=False)
+        kernels = _specialise._loaded.values()
+        return (len(kernels), sum(sum(kernel.stats.cache_hits.values()) for kernel in kernels),
+                sum(sum(kernel.stats.cache_misses.values()) for kernel in kernels))
 
     stats = client.run(kernel_cache_stats)
     assert len(stats) == 2
-    for hits, misses in stats.values():
-        assert hits >= 1 and misses == 0
+    for kernels, hits, misses in stats.values():
+        assert kernels >= 2 and hits >= kernels and misses == 0
 
 
 def test_blocks_travel_by_reference():
@@ -105,8 +107,8 @@ def test_run_block_honours_the_thread_budget(monkeypatch):
     block = next(blocks.plan_blocks(xorfast.sweep(seeds=8, epochs=1, progress=False).spec,
                                     np.ones((1, 8), bool), 8))
     seen = []
-    monkeypatch.setattr(blocks._batched, "_sweep_block",
-                        lambda *args: seen.append(numba.get_num_threads()))
+    monkeypatch.setattr(blocks._specialise, "block_kernel",
+                        lambda *shape: lambda *args: seen.append(numba.get_num_threads()))
     before = numba.get_num_threads()
     try:
         blocks.set_thread_budget(1)
@@ -157,27 +159,27 @@ def test_worker_killed_mid_sweep_loses_nothing(client, long_local, tmp_path):
 @pytest.mark.slow
 def test_driver_killed_then_resumed_on_cluster(client, long_local, tmp_path):
     store = tmp_path / "runs.sqlite"
-    argv = [sys.executable, "-m", "xorfast", "sweep", "--hidden", "2", "4", "--seeds", "192",
-            "--epochs", "30000", "--block-size", "16", "--no-progress", "--store", str(store),
+    argv = [sys.executable, "-m", "xorfast", "sweep", "--hidden", "2", "4", "--seeds", "640",
+            "--epochs", "100000", "--block-size", "64", "--no-progress", "--store", str(store),
             "--scheduler", client.scheduler.address]
     with distributed.get_task_stream(client=client) as stream:
         process = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 60
-            while stored_runs(store) < 16 and time.monotonic() < deadline:
+            while stored_runs(store) < 64 and time.monotonic() < deadline:
                 assert process.poll() is None, "the sweep finished before it could be killed"
                 time.sleep(0.02)
             process.send_signal(signal.SIGKILL)
         finally:
             process.wait(timeout=60)
     done = stored_runs(store)
-    assert 16 <= done < 384 and done % 16 == 0
+    assert 64 <= done < 1280 and done % 64 == 0
     assert any(task["key"].startswith("run_block") for task in stream.data), \
         "the command line did not run its blocks on the cluster"
 
     resumed = xorfast.sweep(executor=client.get_executor(), store=store, **LONG)
     assert_tables_identical(resumed.table, long_local)
-    assert stored_runs(store) == 384
+    assert stored_runs(store) == 1280
 
 
 def closed_port():

@@ -76,7 +76,7 @@ def test_sweep_independent_of_thread_count(baseline, tmp_path, threads):
 
 KILL_SCRIPT = """
 import sys, xorfast
-xorfast.sweep(seeds=600, hidden=[2, 4], epochs=20_000, block_size=16, progress=False,
+xorfast.sweep(seeds=2048, hidden=[2, 4], epochs=20_000, block_size=64, progress=False,
               store=sys.argv[1])
 """
 
@@ -97,19 +97,19 @@ def test_sweep_killed_then_resumed_equals_uninterrupted(tmp_path):
         deadline = time.monotonic() + 120
         while stored_runs(store) < 64 and time.monotonic() < deadline:
             assert process.poll() is None, "the sweep finished before it could be killed"
-            time.sleep(0.05)
+            time.sleep(0.01)
         process.send_signal(signal.SIGKILL)
     finally:
         process.wait(timeout=60)
     done = stored_runs(store)
-    assert 64 <= done < 1200, done
-    assert done % 16 == 0  # whole blocks only
+    assert 64 <= done < 4096, done
+    assert done % 64 == 0  # whole blocks only
 
-    kwargs = dict(seeds=600, hidden=[2, 4], epochs=20_000, block_size=16, progress=False)
+    kwargs = dict(seeds=2048, hidden=[2, 4], epochs=20_000, block_size=64, progress=False)
     resumed = xorfast.sweep(store=store, **kwargs)
     uninterrupted = xorfast.sweep(**kwargs)
     assert_tables_identical(resumed.table, uninterrupted.table)
-    assert stored_runs(store) == 1200
+    assert stored_runs(store) == 4096
     assert_tables_identical(xorfast.load_sweep(store).table, uninterrupted.table)
 
 

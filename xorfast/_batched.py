@@ -1,26 +1,33 @@
 """The batched sweep kernel: many seeds of one config at once, vectorised across seeds.
 
-Seeds are processed in *lane groups* of :data:`LANES` seeds. Every array of a
-group is laid out structure-of-arrays with the seed as the fastest index
-(``W1[(k * H + h) * LANES + lane]``), so each innermost loop runs over
-``LANES`` contiguous values and LLVM turns it into vector instructions. Lane
-groups are spread over threads with ``prange``; each writes only its own
-seeds' outputs. A group that is not full is padded with copies of its last
-seed, so every seed goes through exactly the same instructions whatever the
-block size, thread count or position: results are bit-identical across them.
+Seeds are processed in *lane groups* of :data:`LANES` seeds. A group's
+parameters live in one flat array ``S`` laid out structure-of-arrays with the
+seed as the fastest index: parameter row ``r`` of lane ``l`` is
+``S[r * LANES + l]``, rows ordered W1 (C order), b1, W2 (C order), b2. Each
+innermost loop runs over the ``LANES`` contiguous values of one row, so LLVM
+turns it into vector instructions. Lane groups are spread over threads with
+``prange`` and each writes only its own seeds' outputs. A group that is not
+full is padded with copies of its last seed, so every seed goes through
+exactly the same instructions whatever the block size, thread count or
+position: results are bit-identical across them.
 
-Per seed the arithmetic mirrors :func:`xorfast._kernels._train` step for step.
+Two kernels train a group: :func:`_train_group` here, with loops over the
+layer widths, for any shape; and, for small shapes, a version generated with
+those loops unrolled (:mod:`xorfast._specialise`), whose whole epoch for one
+lane is straight-line code that LLVM vectorises across lanes with every value
+in registers. Both mirror :func:`xorfast._kernels._train` step for step.
 """
 
 from typing import NamedTuple
 
-import numba
 import numpy as np
 
-from ._jit import kernel, parallel_kernel
+from ._jit import kernel
+from ._sigmoid import sigmoid
 
-#: Seeds per lane group: two AVX2 vectors of float64, one of float32.
-LANES = 8
+#: Seeds per lane group. Wide enough that the lane loops stay loops (and are
+#: vectorised) rather than being unrolled into scalar code.
+LANES = 64
 
 
 class BlockConfig(NamedTuple):
@@ -54,14 +61,12 @@ def run_outputs(count):
 
 
 @kernel
-def _sigmoid_flat(values):
-    """Replace each ``z`` of a 1-D array by ``1 / (1 + exp(-z))`` without overflow."""
-    one = values.dtype.type(1)
-    for j in range(values.shape[0]):
-        z = values[j]
-        e = np.exp(-abs(z))
-        s = one / (one + e)
-        values[j] = s if z >= 0 else e * s
+def state_rows(inputs, hidden, outputs):
+    """Row offsets of W1, b1, W2, b2 in a group's state, and the total row count."""
+    b1 = inputs * hidden
+    W2 = b1 + hidden
+    b2 = W2 + hidden * outputs
+    return 0, b1, W2, b2, b2 + outputs
 
 
 @kernel
@@ -73,108 +78,123 @@ def _draw(normal_init, init_scale):
 
 
 @kernel
-def _initialise(seeds, first, count, inputs, outputs, config, W1, b1, W2, b2):
-    """Draw the starting parameters of seeds ``first .. first + LANES`` into lane order.
+def _initialise(seeds, first, count, config, inputs, outputs, S):
+    """Draw the starting parameters of seeds ``first .. first + LANES`` into their lanes.
 
     Each seed's draws are exactly those of :func:`xorfast.params.initial_params`:
     ``seed(s)``, W1 in C order, W2 in C order, then b1 and b2 if drawn.
     Lanes past ``count`` repeat the last real seed.
     """
     hidden = config.hidden
+    row_W1, row_b1, row_W2, row_b2, rows = state_rows(inputs, hidden, outputs)
     for lane in range(LANES):
-        seed = seeds[first + min(lane, count - 1)]
-        np.random.seed(seed)
-        for k in range(inputs):
-            for h in range(hidden):
-                W1[(k * hidden + h) * LANES + lane] = _draw(config.normal_init, config.init_scale)
-        for h in range(hidden):
-            for o in range(outputs):
-                W2[(h * outputs + o) * LANES + lane] = _draw(config.normal_init,
-                                                             config.init_scale)
-        for h in range(hidden):
-            b1[h * LANES + lane] = _draw(config.normal_init, config.init_scale) \
+        np.random.seed(seeds[first + min(lane, count - 1)])
+        for row in range(row_W1, row_b1):
+            S[row * LANES + lane] = _draw(config.normal_init, config.init_scale)
+        for row in range(row_W2, row_b2):
+            S[row * LANES + lane] = _draw(config.normal_init, config.init_scale)
+        for row in range(row_b1, row_W2):
+            S[row * LANES + lane] = _draw(config.normal_init, config.init_scale) \
                 if config.same_bias else 0.0
-        for o in range(outputs):
-            b2[o * LANES + lane] = _draw(config.normal_init, config.init_scale) \
+        for row in range(row_b2, rows):
+            S[row * LANES + lane] = _draw(config.normal_init, config.init_scale) \
                 if config.same_bias else 0.0
 
 
 @kernel
-def _forward(X, W1, b1, W2, b2, hidden, A1, A2):
+def _lane_finite(S, lane):
+    """True when every parameter of ``lane`` is finite."""
+    for j in range(lane, S.shape[0], LANES):
+        if not np.isfinite(S[j]):
+            return False
+    return True
+
+
+@kernel
+def _forward(X, S, hidden, outputs, A1, A2):
     """Activations of all lanes: ``A1[(i * H + h) * LANES + lane]``, ``A2`` likewise."""
     rows, inputs = X.shape
-    outputs = A2.shape[0] // (rows * LANES)
+    row_W1, row_b1, row_W2, row_b2, _ = state_rows(inputs, hidden, outputs)
     for i in range(rows):
         for h in range(hidden):
             at = (i * hidden + h) * LANES
+            bias = (row_b1 + h) * LANES
             for lane in range(LANES):
-                A1[at + lane] = b1[h * LANES + lane]
+                A1[at + lane] = S[bias + lane]
             for k in range(inputs):
                 x = X[i, k]
-                w = (k * hidden + h) * LANES
+                w = (row_W1 + k * hidden + h) * LANES
                 for lane in range(LANES):
-                    A1[at + lane] += x * W1[w + lane]
-    _sigmoid_flat(A1)
-    for i in range(rows):
+                    A1[at + lane] += x * S[w + lane]
+            for lane in range(LANES):
+                A1[at + lane] = sigmoid(A1[at + lane])
         for o in range(outputs):
             at = (i * outputs + o) * LANES
+            bias = (row_b2 + o) * LANES
             for lane in range(LANES):
-                A2[at + lane] = b2[o * LANES + lane]
+                A2[at + lane] = S[bias + lane]
             for h in range(hidden):
                 a = (i * hidden + h) * LANES
-                w = (h * outputs + o) * LANES
+                w = (row_W2 + h * outputs + o) * LANES
                 for lane in range(LANES):
-                    A2[at + lane] += A1[a + lane] * W2[w + lane]
-    _sigmoid_flat(A2)
+                    A2[at + lane] += A1[a + lane] * S[w + lane]
+            for lane in range(LANES):
+                A2[at + lane] = sigmoid(A2[at + lane])
 
 
 @kernel
-def _errors(y, A2, squared, largest):
-    """Per lane: sum of squared errors and largest absolute error of the outputs in ``A2``."""
+def _note_progress(epoch, y, A2, tol, P, R):
+    """Record per lane the errors of the forward pass in ``A2`` and the epochs reached.
+
+    ``R[lane]`` gets the sum of squared errors and ``R[LANES + lane]`` the
+    largest absolute error; ``P[lane]`` (first epoch with every output within
+    0.5 of its target) and ``P[LANES + lane]`` (first epoch with MSE < tol)
+    are set to ``epoch`` if not set yet.
+    """
     rows, outputs = y.shape
-    zero = A2.dtype.type(0)
+    count = R.dtype.type(rows * outputs)
+    half = R.dtype.type(0.5)
     for lane in range(LANES):
-        squared[lane] = zero
-        largest[lane] = zero
+        R[lane] = 0
+        R[LANES + lane] = 0
     for i in range(rows):
         for o in range(outputs):
             at = (i * outputs + o) * LANES
             target = y[i, o]
             for lane in range(LANES):
-                difference = target - A2[at + lane]
-                squared[lane] += difference * difference
+                difference = A2[at + lane] - target
+                R[lane] += difference * difference
                 size = abs(difference)
-                # A NaN, once in `largest`, stays: a diverged lane never counts as solved.
-                if size > largest[lane] or size != size:
-                    largest[lane] = size
-
-
-@kernel
-def _note_progress(epoch, squared, largest, count, tol, epoch_solved, epoch_tol):
-    """Record ``epoch`` as the first solved or below-tol epoch of lanes that just got there."""
+                # A NaN, once in the largest error, stays: a diverged lane never solves.
+                if size > R[LANES + lane] or size != size:
+                    R[LANES + lane] = size
     for lane in range(LANES):
-        if epoch_solved[lane] < 0 and largest[lane] < 0.5:
-            epoch_solved[lane] = epoch
-        if epoch_tol[lane] < 0 and squared[lane] / count < tol:
-            epoch_tol[lane] = epoch
+        if P[lane] < 0 and R[LANES + lane] < half:
+            P[lane] = np.int32(epoch)
+        if P[LANES + lane] < 0 and R[lane] / count < tol:
+            P[LANES + lane] = np.int32(epoch)
 
 
 @kernel
-def _train_group(X, y, config, W1, b1, W2, b2, work, epoch_solved, epoch_tol):
-    """Train one lane group for ``config.epochs`` epochs, updating the parameters in place."""
-    A1, A2, D1, D2, grad, squared, largest = work
+def _train_group(X, y, S, P, R, hidden, epochs, step, mse_output, tol):
+    """Train one lane group for ``epochs`` epochs, any shape; see the module docstring.
+
+    ``S`` holds the parameters (updated in place), ``P`` the progress epochs
+    and ``R`` the final errors, as described in :func:`_note_progress`.
+    """
     rows, inputs = X.shape
     outputs = y.shape[1]
-    hidden = config.hidden
-    dtype = W1.dtype.type
-    one = dtype(1)
-    step = dtype(config.lr) * dtype(config.scale)
-    tol = dtype(config.tol)
-    count = dtype(rows * outputs)
-    for epoch in range(config.epochs):
-        _forward(X, W1, b1, W2, b2, hidden, A1, A2)
-        _errors(y, A2, squared, largest)
-        _note_progress(epoch, squared, largest, count, tol, epoch_solved, epoch_tol)
+    row_W1, row_b1, row_W2, row_b2, _ = state_rows(inputs, hidden, outputs)
+    dtype = S.dtype
+    A1 = np.empty(rows * hidden * LANES, dtype)
+    D1 = np.empty(rows * hidden * LANES, dtype)
+    A2 = np.empty(rows * outputs * LANES, dtype)
+    D2 = np.empty(rows * outputs * LANES, dtype)
+    grad = np.empty(LANES, dtype)
+    one = dtype.type(1)
+    for epoch in range(epochs):
+        _forward(X, S, hidden, outputs, A1, A2)
+        _note_progress(epoch, y, A2, tol, P, R)
 
         for i in range(rows):
             for o in range(outputs):
@@ -182,7 +202,7 @@ def _train_group(X, y, config, W1, b1, W2, b2, work, epoch_solved, epoch_tol):
                 target = y[i, o]
                 for lane in range(LANES):
                     error = A2[at + lane] - target
-                    if config.mse_output:
+                    if mse_output:
                         error *= A2[at + lane] * (one - A2[at + lane])
                     D2[at + lane] = error
 
@@ -194,16 +214,16 @@ def _train_group(X, y, config, W1, b1, W2, b2, work, epoch_solved, epoch_tol):
                     grad[lane] = 0
                 for o in range(outputs):
                     d = (i * outputs + o) * LANES
-                    w = (h * outputs + o) * LANES
+                    w = (row_W2 + h * outputs + o) * LANES
                     for lane in range(LANES):
-                        grad[lane] += D2[d + lane] * W2[w + lane]
+                        grad[lane] += D2[d + lane] * S[w + lane]
                 for lane in range(LANES):
                     a = A1[at + lane]
                     D1[at + lane] = grad[lane] * a * (one - a)
 
         for h in range(hidden):
             for o in range(outputs):
-                w = (h * outputs + o) * LANES
+                w = (row_W2 + h * outputs + o) * LANES
                 for lane in range(LANES):
                     grad[lane] = 0
                 for i in range(rows):
@@ -212,7 +232,7 @@ def _train_group(X, y, config, W1, b1, W2, b2, work, epoch_solved, epoch_tol):
                     for lane in range(LANES):
                         grad[lane] += A1[a + lane] * D2[d + lane]
                 for lane in range(LANES):
-                    W2[w + lane] -= step * grad[lane]
+                    S[w + lane] -= step * grad[lane]
         for o in range(outputs):
             for lane in range(LANES):
                 grad[lane] = 0
@@ -220,11 +240,12 @@ def _train_group(X, y, config, W1, b1, W2, b2, work, epoch_solved, epoch_tol):
                 d = (i * outputs + o) * LANES
                 for lane in range(LANES):
                     grad[lane] += D2[d + lane]
+            w = (row_b2 + o) * LANES
             for lane in range(LANES):
-                b2[o * LANES + lane] -= step * grad[lane]
+                S[w + lane] -= step * grad[lane]
         for k in range(inputs):
             for h in range(hidden):
-                w = (k * hidden + h) * LANES
+                w = (row_W1 + k * hidden + h) * LANES
                 for lane in range(LANES):
                     grad[lane] = 0
                 for i in range(rows):
@@ -233,7 +254,7 @@ def _train_group(X, y, config, W1, b1, W2, b2, work, epoch_solved, epoch_tol):
                     for lane in range(LANES):
                         grad[lane] += x * D1[d + lane]
                 for lane in range(LANES):
-                    W1[w + lane] -= step * grad[lane]
+                    S[w + lane] -= step * grad[lane]
         for h in range(hidden):
             for lane in range(LANES):
                 grad[lane] = 0
@@ -241,67 +262,54 @@ def _train_group(X, y, config, W1, b1, W2, b2, work, epoch_solved, epoch_tol):
                 d = (i * hidden + h) * LANES
                 for lane in range(LANES):
                     grad[lane] += D1[d + lane]
+            w = (row_b1 + h) * LANES
             for lane in range(LANES):
-                b1[h * LANES + lane] -= step * grad[lane]
+                S[w + lane] -= step * grad[lane]
 
     # The state after the last update counts as epoch `epochs`.
-    _forward(X, W1, b1, W2, b2, hidden, A1, A2)
-    _errors(y, A2, squared, largest)
-    _note_progress(config.epochs, squared, largest, count, tol, epoch_solved, epoch_tol)
+    _forward(X, S, hidden, outputs, A1, A2)
+    _note_progress(epochs, y, A2, tol, P, R)
 
 
+#: The parallel driver of one training kernel. :mod:`xorfast._specialise`
+#: compiles it in a module of its own next to the ``train_group`` it calls,
+#: because a compiled function cannot be passed to a cached kernel as data.
+DRIVER_SOURCE = '''
 @kernel
-def _all_finite(values, lane):
-    """True when every entry of ``values`` belonging to ``lane`` is finite."""
-    for j in range(lane, values.shape[0], LANES):
-        if not np.isfinite(values[j]):
-            return False
-    return True
-
-
-@kernel
-def _run_group(X, y, seeds, group, config, outputs):
+def run_group(X, y, seeds, group, config, outputs):
     """Initialise, train and evaluate lane group ``group``; write its seeds' outputs.
 
-    The buffers are allocated here, in a function of their own, so the parallel
-    loop that calls this cannot hoist them out and share them between threads.
+    The buffers are allocated here, in a function of its own, so the parallel
+    loop that calls it cannot hoist them out and share them between threads.
     """
     rows, inputs = X.shape
     width = y.shape[1]
-    hidden = config.hidden
-    dtype = X.dtype
     first = group * LANES
     count = min(LANES, seeds.shape[0] - first)
-    W1 = np.empty(inputs * hidden * LANES, dtype)
-    b1 = np.empty(hidden * LANES, dtype)
-    W2 = np.empty(hidden * width * LANES, dtype)
-    b2 = np.empty(width * LANES, dtype)
-    work = (np.empty(rows * hidden * LANES, dtype), np.empty(rows * width * LANES, dtype),
-            np.empty(rows * hidden * LANES, dtype), np.empty(rows * width * LANES, dtype),
-            np.empty(LANES, dtype), np.empty(LANES, dtype), np.empty(LANES, dtype))
-    epoch_solved = np.full(LANES, -1, np.int64)
-    epoch_tol = np.full(LANES, -1, np.int64)
-    _initialise(seeds, first, count, inputs, width, config, W1, b1, W2, b2)
-    _train_group(X, y, config, W1, b1, W2, b2, work, epoch_solved, epoch_tol)
-    A2, squared, largest = work[1], work[5], work[6]
+    S = np.empty(state_rows(inputs, config.hidden, width)[-1] * LANES, X.dtype)
+    # int32 epochs keep the progress selects as wide as float32 vectors.
+    P = np.full(2 * LANES, -1, np.int32)
+    R = np.empty(2 * LANES, X.dtype)
+    dtype = X.dtype.type
+    _initialise(seeds, first, count, config, inputs, width, S)
+    train_group(X, y, S, P, R, config.hidden, config.epochs,
+                dtype(config.lr) * dtype(config.scale), config.mse_output, dtype(config.tol))
     for lane in range(count):
         run = first + lane
-        outputs.max_error[run] = largest[lane]
-        outputs.final_mse[run] = squared[lane] / (rows * width)
-        outputs.epoch_solved[run] = epoch_solved[lane]
-        outputs.epoch_tol[run] = epoch_tol[lane]
-        outputs.diverged[run] = not (
-            _all_finite(W1, lane) and _all_finite(b1, lane) and _all_finite(W2, lane)
-            and _all_finite(b2, lane) and _all_finite(A2, lane))
+        outputs.max_error[run] = R[LANES + lane]
+        outputs.final_mse[run] = R[lane] / (rows * width)
+        outputs.epoch_solved[run] = P[lane]
+        outputs.epoch_tol[run] = P[LANES + lane]
+        outputs.diverged[run] = not (_lane_finite(S, lane) and np.isfinite(R[lane]))
 
 
 @parallel_kernel
-def _sweep_block(X, y, seeds, config, outputs):
+def sweep_block(X, y, seeds, config, outputs):
     """Train every seed of ``seeds`` with ``config``; write results to ``outputs``.
 
-    ``X`` and ``y`` carry the run's dtype (float64 or float32). Lane groups run
-    on all of Numba's threads; each writes only its own seeds' outputs.
+    ``X`` and ``y`` carry the run's dtype. Lane groups run on all of Numba's
+    threads; each writes only its own seeds' outputs.
     """
-    groups = (seeds.shape[0] + LANES - 1) // LANES
-    for group in numba.prange(groups):
-        _run_group(X, y, seeds, group, config, outputs)
+    for group in numba.prange((seeds.shape[0] + LANES - 1) // LANES):
+        run_group(X, y, seeds, group, config, outputs)
+'''

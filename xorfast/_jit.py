@@ -1,10 +1,12 @@
 """The one place where xorfast chooses its Numba compilation options.
 
 Every compiled function in the package is decorated with :func:`kernel` (or
-:func:`parallel_kernel`), so the options below are the whole story.
+:func:`inlined_kernel`, :func:`parallel_kernel`), so the options below are the whole story; helpers
+with one body per float type use :func:`typed_variants`.
 """
 
 import numba
+from numba.extending import overload
 
 #: Floating-point relaxations the kernels may use. ``contract`` lets LLVM fuse
 #: ``a * b + c`` into one FMA instruction; ``arcp`` lets it replace a division
@@ -28,11 +30,61 @@ _COMMON_OPTIONS = {
 }
 
 
+# Helpers compiled per type as part of a kernel: the arithmetic options alone,
+# since they are cached, and run, as part of the kernel that calls them.
+_VARIANT_OPTIONS = {"error_model": "numpy", "fastmath": set(FASTMATH_FLAGS)}
+
+
 def kernel(function):
     """Compile ``function`` as a serial xorfast kernel."""
     return numba.njit(**_COMMON_OPTIONS)(function)
 
 
+def inlined_kernel(function):
+    """Compile ``function`` as :func:`kernel` does, and paste it into each kernel calling it.
+
+    ``inline="always"`` inlines the Numba IR before LLVM sees it. LLVM's own
+    inliner leaves a large callee (one holding a vectorised loop) as a call,
+    which costs an argument shuffle per call inside the epoch loop and hides the
+    buffers from the optimiser. Python callers still get a normal compiled
+    function.
+    """
+    return numba.njit(inline="always", **_COMMON_OPTIONS)(function)
+
+
 def parallel_kernel(function):
     """Compile ``function`` as a kernel whose ``numba.prange`` loops run on threads."""
     return numba.njit(parallel=True, **_COMMON_OPTIONS)(function)
+
+
+def typed_variants(template):
+    """Let kernels call the pure-Python ``template``, with one body per argument type.
+
+    The decorated function receives the Numba types of the arguments and returns
+    the Python function to compile for them (or None: no such variant). The
+    chosen body is compiled with the kernels' arithmetic options; being small,
+    LLVM inlines it into the calling loop, which can then vectorise.
+    """
+    return overload(template, jit_options=_VARIANT_OPTIONS)
+
+
+_MACHINE_CODE = {}
+
+
+def machine_code(dispatcher, key, args, literal=()):
+    """The compiled function of ``dispatcher`` for arguments like ``args``, found once per ``key``.
+
+    A Numba dispatcher types every argument on every call, about 1 us per
+    array inside a tuple, ten times the cost of the call itself here. Callers
+    that call a kernel often with arguments whose types ``key`` determines
+    look the machine code up once (compiling it or loading it from the disk
+    cache) and call it directly. Arguments at the positions in ``literal`` are
+    integers the kernel specialises on (``numba.literally``); only this lookup
+    finds those versions without typing the whole kernel again on each call.
+    """
+    found = _MACHINE_CODE.get((dispatcher, key))
+    if found is None:
+        signature = tuple(numba.types.literal(arg) if position in literal else numba.typeof(arg)
+                          for position, arg in enumerate(args))
+        found = _MACHINE_CODE[(dispatcher, key)] = dispatcher.compile(signature)
+    return found

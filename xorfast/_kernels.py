@@ -3,68 +3,168 @@
 Mirrors :func:`xorfast.reference.train` step for step; the tests hold the two
 together. Nothing here allocates inside the epoch loop and nothing checks its
 input: :mod:`xorfast.trainer` does that before calling in.
+
+Activations and errors live in flat row-major buffers (entry ``i * H + h``),
+so each layer's sigmoids are one call of :func:`~xorfast._sigmoid.sigmoid_inplace`
+over a contiguous array, which vectorises. The activation buffers are padded
+to a multiple of :data:`PAD` entries so that call never falls back to scalar
+code for a remainder; the padding is never read as data.
 """
 
 from typing import NamedTuple
 
+import numba
 import numpy as np
 
-from ._jit import kernel
+from ._jit import inlined_kernel, kernel, machine_code
+from ._sigmoid import sigmoid_inplace
+
+#: Flat activation buffers are padded to a multiple of this many entries: one
+#: AVX2 register of float32, two of float64.
+PAD = 8
 
 
 class Workspace(NamedTuple):
     """Preallocated per-epoch buffers of one run."""
 
-    A1: np.ndarray  # (n, H) hidden pre-activations, then activations
-    A2: np.ndarray  # (n, O) output pre-activations, then activations
-    D1: np.ndarray  # (n, H) hidden error dL/dZ1
-    D2: np.ndarray  # (n, O) output error dL/dZ2
+    Z1: np.ndarray  # (n * H padded,) hidden pre-activations, then activations
+    Z2: np.ndarray  # (n * O padded,) output pre-activations, then activations
+    D1: np.ndarray  # (n * H,) hidden error dL/dZ1
+    D2: np.ndarray  # (n * O,) output error dL/dZ2
+    A1: np.ndarray  # (n, H) view of the hidden activations in Z1
+    A2: np.ndarray  # (n, O) view of the outputs in Z2
+
+
+def _padded(size):
+    return -(-size // PAD) * PAD
 
 
 def workspace(rows, hidden, outputs, dtype):
     """Allocate the buffers :func:`_train` needs for one run."""
-    return Workspace(np.empty((rows, hidden), dtype), np.empty((rows, outputs), dtype),
-                     np.empty((rows, hidden), dtype), np.empty((rows, outputs), dtype))
+    Z1 = np.zeros(_padded(rows * hidden), dtype)
+    Z2 = np.zeros(_padded(rows * outputs), dtype)
+    return Workspace(Z1, Z2, np.empty(rows * hidden, dtype), np.empty(rows * outputs, dtype),
+                     Z1[:rows * hidden].reshape(rows, hidden),
+                     Z2[:rows * outputs].reshape(rows, outputs))
 
 
-@kernel
-def _sigmoid_inplace(values):
-    """Replace each entry ``z`` of the 2-D array by ``1 / (1 + exp(-z))``, without overflow."""
-    one = values.dtype.type(1)
-    for i in range(values.shape[0]):
-        for j in range(values.shape[1]):
-            z = values[i, j]
-            e = np.exp(-abs(z))
-            s = one / (one + e)
-            values[i, j] = s if z >= 0 else e * s
+@inlined_kernel
+def _layers(X, params, work, inputs, hidden, outputs):
+    """The forward pass of :func:`_forward` for the given layer widths."""
+    W1, b1, W2, b2 = params
+    Z1, Z2 = work.Z1, work.Z2
+    for i in range(X.shape[0]):
+        row = i * hidden
+        for h in range(hidden):
+            Z1[row + h] = b1[h]
+        for k in range(inputs):
+            x = X[i, k]
+            for h in range(hidden):
+                Z1[row + h] += x * W1[k, h]
+    sigmoid_inplace(Z1)
+    for i in range(X.shape[0]):
+        for o in range(outputs):
+            z = b2[o]
+            for h in range(hidden):
+                z += Z1[i * hidden + h] * W2[h, o]
+            Z2[i * outputs + o] = z
+    sigmoid_inplace(Z2)
 
 
 @kernel
 def _forward(X, params, work):
-    """Fill ``work.A1`` and ``work.A2`` with the activations of ``X``."""
+    """Fill ``work.A1`` and ``work.A2`` (views of ``Z1``, ``Z2``) with the activations of ``X``."""
+    _layers(X, params, work, X.shape[1], params.W2.shape[0], params.W2.shape[1])
+
+
+@inlined_kernel
+def _epochs(X, y, params, epochs, lr, scale, mse_output, log_every, mse_log, work,
+            inputs, hidden, outputs):
+    """The epoch loop of :func:`_train` for the given layer widths.
+
+    Every gradient is summed over the rows in row order, as the reference
+    writes it; the rows are the outer loop so that the inner loops run along
+    contiguous rows of ``A1``, ``D1`` and ``W1``.
+    """
     W1, b1, W2, b2 = params
-    A1, A2 = work.A1, work.A2
-    rows, inputs = X.shape
-    hidden, outputs = W2.shape
-    for i in range(rows):
-        for h in range(hidden):
-            z = b1[h]
-            for k in range(inputs):
-                z += X[i, k] * W1[k, h]
-            A1[i, h] = z
-    _sigmoid_inplace(A1)
-    for i in range(rows):
-        for o in range(outputs):
-            z = b2[o]
+    A1, A2, D1, D2 = work.Z1, work.Z2, work.D1, work.D2
+    # Gradient sums, allocated once per call, never inside the epoch loop.
+    gW1 = np.empty_like(W1)
+    gb1 = np.empty_like(b1)
+    gW2 = np.empty((outputs, hidden), W2.dtype)  # transposed: rows of A1 run along h
+    gb2 = np.empty_like(b2)
+    rows = X.shape[0]
+    one = W1.dtype.type(1)
+    zero = W1.dtype.type(0)
+    step = lr * scale
+    for epoch in range(epochs):
+        _layers(X, params, work, inputs, hidden, outputs)
+
+        if log_every > 0 and epoch % log_every == 0:
+            total = zero
+            for i in range(rows):
+                for o in range(outputs):
+                    total += (y[i, o] - A2[i * outputs + o]) ** 2
+            mse_log[epoch // log_every] = total / (rows * outputs)
+
+        for i in range(rows):
+            for o in range(outputs):
+                a = A2[i * outputs + o]
+                error = a - y[i, o]
+                if mse_output:
+                    error *= a * (one - a)
+                D2[i * outputs + o] = error
+
+        # The hidden error uses W2 from before this epoch's update.
+        for i in range(rows):
+            row = i * hidden
             for h in range(hidden):
-                z += A1[i, h] * W2[h, o]
-            A2[i, o] = z
-    _sigmoid_inplace(A2)
+                D1[row + h] = zero
+            for o in range(outputs):
+                error = D2[i * outputs + o]
+                for h in range(hidden):
+                    D1[row + h] += error * W2[h, o]
+            for h in range(hidden):
+                a = A1[row + h]
+                D1[row + h] = D1[row + h] * a * (one - a)
+
+        gW1[:] = zero
+        gb1[:] = zero
+        gW2[:] = zero
+        gb2[:] = zero
+        for i in range(rows):
+            row = i * hidden
+            for o in range(outputs):
+                error = D2[i * outputs + o]
+                gb2[o] += error
+                for h in range(hidden):
+                    gW2[o, h] += A1[row + h] * error
+            for k in range(inputs):
+                x = X[i, k]
+                for h in range(hidden):
+                    gW1[k, h] += x * D1[row + h]
+            for h in range(hidden):
+                gb1[h] += D1[row + h]
+
+        for h in range(hidden):
+            for o in range(outputs):
+                W2[h, o] -= step * gW2[o, h]
+        for o in range(outputs):
+            b2[o] -= step * gb2[o]
+        for k in range(inputs):
+            for h in range(hidden):
+                W1[k, h] -= step * gW1[k, h]
+        for h in range(hidden):
+            b1[h] -= step * gb1[h]
 
 
 @kernel
-def _train(X, y, params, epochs, lr, scale, mse_output, log_every, mse_log, work):
+def _train(X, y, params, epochs, lr, scale, mse_output, log_every, mse_log, work,
+           inputs, hidden, outputs):
     """Run ``epochs`` full-batch gradient steps, updating ``params`` in place.
+
+    Ends with a forward pass of the trained parameters, so ``work.A2`` holds
+    the predictions.
 
     Parameters
     ----------
@@ -79,58 +179,44 @@ def _train(X, y, params, epochs, lr, scale, mse_output, log_every, mse_log, work
         at every multiple of ``log_every``; 0 writes nothing.
     mse_log : 1-D array
     work : Workspace
+    inputs, hidden, outputs : int
+        The layer widths ``d``, ``H``, ``O``.
     """
-    W1, b1, W2, b2 = params
-    A1, A2, D1, D2 = work
-    rows, inputs = X.shape
-    hidden, outputs = W2.shape
-    one = W1.dtype.type(1)
-    step = lr * scale
-    for epoch in range(epochs):
-        _forward(X, params, work)
+    _epochs(X, y, params, epochs, lr, scale, mse_output, log_every, mse_log, work,
+            inputs, hidden, outputs)
+    _layers(X, params, work, inputs, hidden, outputs)
 
-        if log_every > 0 and epoch % log_every == 0:
-            total = W1.dtype.type(0)
-            for i in range(rows):
-                for o in range(outputs):
-                    total += (y[i, o] - A2[i, o]) ** 2
-            mse_log[epoch // log_every] = total / (rows * outputs)
 
-        for i in range(rows):
-            for o in range(outputs):
-                error = A2[i, o] - y[i, o]
-                if mse_output:
-                    error *= A2[i, o] * (one - A2[i, o])
-                D2[i, o] = error
+@kernel
+def _train_small(X, y, params, epochs, lr, scale, mse_output, log_every, mse_log, work,
+                 inputs, hidden, outputs):
+    """:func:`_train` compiled for one set of layer widths, which it takes as literals.
 
-        # The hidden error uses W2 from before this epoch's update.
-        for i in range(rows):
-            for h in range(hidden):
-                back = W1.dtype.type(0)
-                for o in range(outputs):
-                    back += D2[i, o] * W2[h, o]
-                D1[i, h] = back * A1[i, h] * (one - A1[i, h])
+    Numba compiles (and caches on disk) one version per ``(inputs, hidden,
+    outputs)``, with every loop over a layer unrolled: in networks this small,
+    loop bookkeeping costs more than the arithmetic.
+    """
+    numba.literally(inputs)
+    numba.literally(hidden)
+    numba.literally(outputs)
+    _epochs(X, y, params, epochs, lr, scale, mse_output, log_every, mse_log, work,
+            inputs, hidden, outputs)
+    _layers(X, params, work, inputs, hidden, outputs)
 
-        for h in range(hidden):
-            for o in range(outputs):
-                grad = W1.dtype.type(0)
-                for i in range(rows):
-                    grad += A1[i, h] * D2[i, o]
-                W2[h, o] -= step * grad
-        for o in range(outputs):
-            grad = W1.dtype.type(0)
-            for i in range(rows):
-                grad += D2[i, o]
-            b2[o] -= step * grad
-        for k in range(inputs):
-            for h in range(hidden):
-                grad = W1.dtype.type(0)
-                for i in range(rows):
-                    grad += X[i, k] * D1[i, h]
-                W1[k, h] -= step * grad
-        for h in range(hidden):
-            grad = W1.dtype.type(0)
-            for i in range(rows):
-                grad += D1[i, h]
-            b1[h] -= step * grad
 
+#: Largest layer widths that get their own compiled :func:`_train_small`; each
+#: new shape costs a second or so of compilation once, then loads from the cache.
+SMALL_WIDTHS = (8, 8, 1)
+
+
+def compiled_train(arguments):
+    """The machine code of :func:`_train` (or :func:`_train_small`) for ``arguments``.
+
+    ``arguments`` are those of :func:`_train`; call the result with them. The
+    first call per dtype and shape compiles or loads the kernel.
+    """
+    X = arguments[0]
+    widths = arguments[-3:]
+    if all(width <= limit for width, limit in zip(widths, SMALL_WIDTHS)):
+        return machine_code(_train_small, (X.dtype, *widths), arguments, literal=(10, 11, 12))
+    return machine_code(_train, (X.dtype,), arguments)

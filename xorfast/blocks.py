@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from . import _batched, _validation
+from . import _batched, _specialise, _validation
 from .grid import Config
 from .sweep_result import RUN_DTYPE
 
@@ -97,8 +97,9 @@ def run_block(block):
     seeds = np.ascontiguousarray(block.seeds, dtype=np.int64)
     outputs = _batched.run_outputs(len(seeds))
     if len(seeds):
+        sweep_block = _specialise.block_kernel(X.shape[1], config.hidden, y.shape[1], X.shape[0])
         with _numba_threads(_thread_budget):
-            _batched._sweep_block(X, y, seeds, kernel_config, outputs)
+            sweep_block(X, y, seeds, kernel_config, outputs)
     rows = np.zeros(len(seeds), dtype=RUN_DTYPE)
     rows["config"] = config.index
     rows["hidden"] = config.hidden

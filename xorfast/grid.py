@@ -20,6 +20,8 @@ from .params import BIAS_INITS, INITS
 #: The hyper-parameters that may take several values, in grid order.
 GRID_AXES = ("hidden", "lr", "init_scale", "epochs")
 SPEC_VERSION = 1
+#: The sweep kernels count epochs in 32-bit integers.
+MAX_EPOCHS = 2**31 - 2
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,8 @@ def make_spec(X=None, y=None, *, seeds=1000, hidden=4, lr=0.1, epochs=10_000, lo
         init_scale=_axis("init_scale", init_scale,
                          lambda n, v: _validation.real(n, v, positive=False,
                                                        dtype=scalar_type)),
-        epochs=_axis("epochs", epochs, lambda n, v: _validation.integer(n, v, minimum=0)),
+        epochs=_axis("epochs", epochs,
+                     lambda n, v: _validation.integer(n, v, minimum=0, maximum=MAX_EPOCHS)),
         loss=loss, reduction=reduction, init=init, bias_init=bias_init,
         dtype=np.dtype(scalar_type).name, tol=tol,
     )

@@ -4,9 +4,9 @@ import argparse
 import sys
 
 from .. import __version__
-from . import sweep, train
+from . import bench, plot, sweep, train
 
-SUBCOMMANDS = (train, sweep)
+SUBCOMMANDS = (train, sweep, plot, bench)
 
 
 def build_parser():

@@ -4,6 +4,7 @@ import numpy as np
 
 from .. import datasets
 from ..trainer import BACKENDS, train
+from . import plot
 from ._options import add_data_options, add_training_options
 
 
@@ -22,6 +23,9 @@ def add_parser(subparsers):
                              "(default: a tenth of the epochs)")
     parser.add_argument("--backend", choices=BACKENDS, default="numba",
                         help="compiled kernel or NumPy reference (default: %(default)s)")
+    parser.add_argument("--plot", metavar="FILE",
+                        help="save the loss curve and (for 2-input data) the decision boundary "
+                             "as an image, e.g. out.png (needs pip install 'xorfast[plot]')")
     parser.set_defaults(run=run)
     return parser
 
@@ -32,22 +36,29 @@ def run(args):
     log_every = args.log_every
     if log_every is None:
         log_every = max(args.epochs // 10, 1) if args.epochs > 0 else 0
+    record_every = log_every
+    if args.plot:
+        plot.check_output(args.plot)
+        record_every = plot.plot_log_every(args.epochs, log_every)
     result = train(X, y, hidden=args.hidden, epochs=args.epochs, lr=args.lr, loss=args.loss,
                    reduction=args.reduction, seed=args.seed, init=args.init,
                    init_scale=args.init_scale, bias_init=args.bias_init, dtype=args.dtype,
-                   log_every=log_every, backend=args.backend)
+                   log_every=record_every, backend=args.backend)
     config = result.config
     shape = f"{X.shape[1]}-{config['hidden']}-{y.shape[1]}"
     print(f"{shape} network on {args.data}: {config['epochs']} epochs, lr {config['lr']:g}, "
           f"loss {config['loss']} ({config['reduction']}), {config['dtype']}, "
           f"seed {result.seed}")
     for epoch, mse in zip(result.history.epoch, result.history.mse):
-        print(f"Epoch {epoch}, Loss: {mse:.4f}")
+        if log_every and epoch % log_every == 0:
+            print(f"Epoch {epoch}, Loss: {mse:.4f}")
     print()
     print(format_predictions(X, y, result.predictions))
     verdict = "diverged" if result.diverged else ("solved" if result.solved else "not solved")
     print(f"\n{verdict}: max error {result.max_error:.3f}, final MSE {result.final_mse:.5f}")
     print(f"trained in {_duration(result.seconds)} ({config['backend']} backend)")
+    if args.plot:
+        plot.save_training_figure(args.plot, result, X, args.data)
     return 0
 
 

@@ -1,0 +1,450 @@
+"""Pictures: what each figure holds, that it saves, and the errors users see."""
+
+import dataclasses
+import importlib
+import sys
+
+import numpy as np
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.contour import ContourSet  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+import xorfast  # noqa: E402
+from xorfast import plot  # noqa: E402
+from xorfast.cli import main  # noqa: E402
+from xorfast.cli.plot import plot_log_every  # noqa: E402
+from xorfast.grid import make_spec  # noqa: E402
+from xorfast.store import open_store  # noqa: E402
+from xorfast.sweep_result import RUN_DTYPE, SweepResult, empty_table  # noqa: E402
+
+NEW_CONTOURS = issubclass(ContourSet, matplotlib.artist.Artist)
+XOR_INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+XOR_TARGETS = np.array([0, 1, 1, 0])
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """A 2-3-1 net that solves XOR (NumPy backend: no compilation)."""
+    result = xorfast.train(hidden=3, lr=1.0, seed=0, epochs=1500, log_every=50,
+                           backend="numpy")
+    assert result.solved
+    return result
+
+
+def make_sweep(solved_counts, *, seeds=10, epochs=100, **grid):
+    """A SweepResult with ``solved_counts[c]`` solved runs in config ``c``, no kernel run.
+
+    Solved run ``j`` of a config is solved at epoch ``10 * (j + 1)``; the rest
+    end with max_error 0.7 and never solve.
+    """
+    spec = make_spec(seeds=seeds, epochs=epochs, **grid)
+    table = empty_table(spec)
+    for config, count in zip(spec.configs, solved_counts):
+        rows = table[config.index * seeds:(config.index + 1) * seeds]
+        rows["max_error"] = 0.7
+        rows["final_mse"] = 0.2
+        rows["max_error"][:count] = 0.1
+        rows["final_mse"][:count] = 0.002
+        rows["epoch_solved"][:count] = 10 * np.arange(1, count + 1)
+        rows["epoch_tol"][:count] = 10 * np.arange(1, count + 1) + 5
+    assert len(solved_counts) == len(spec.configs)
+    return SweepResult(spec, table)
+
+
+def render(figure):
+    FigureCanvasAgg(figure).draw()
+    return figure
+
+
+# loss_curve ----------------------------------------------------------------
+
+def test_loss_curve_plots_history_on_log_axis(trained):
+    figure = render(plot.loss_curve(trained))
+    assert isinstance(figure, Figure)
+    [ax] = figure.axes
+    [line] = ax.lines
+    np.testing.assert_array_equal(line.get_xdata(), trained.history.epoch)
+    np.testing.assert_array_equal(line.get_ydata(), trained.history.mse)
+    assert ax.get_yscale() == "log"
+    assert "epoch" in ax.get_xlabel()
+    assert "mean squared error" in ax.get_ylabel()
+    assert "seed 0" in ax.get_title() and "2-3-1" in ax.get_title()
+    assert ax.get_legend() is None
+
+
+def test_loss_curve_of_several_runs_has_one_labelled_line_each():
+    runs = [xorfast.train(seed=seed, epochs=200, log_every=20, backend="numpy")
+            for seed in (4, 5, 6)]
+    figure = render(plot.loss_curve(runs))
+    [ax] = figure.axes
+    assert len(ax.lines) == 3
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["seed 4", "seed 5", "seed 6"]
+    assert "3 runs" in ax.get_title()
+    colours = {tuple(line.get_color()) for line in ax.lines}
+    assert len(colours) == 3
+
+
+def test_loss_curve_labels_what_differs_between_runs():
+    runs = [xorfast.train(seed=1, lr=lr, epochs=100, log_every=10, backend="numpy")
+            for lr in (0.1, 0.5)]
+    ax = plot.loss_curve(runs).axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["seed 1, lr 0.1",
+                                                                   "seed 1, lr 0.5"]
+
+
+def test_loss_curve_without_history_says_to_log(trained):
+    silent = xorfast.train(seed=0, epochs=10, backend="numpy")
+    with pytest.raises(ValueError, match="no loss history; train with log_every > 0"):
+        plot.loss_curve(silent)
+    with pytest.raises(ValueError, match="result 1 has no loss history"):
+        plot.loss_curve([trained, silent])
+    with pytest.raises(ValueError, match="got no results"):
+        plot.loss_curve([])
+    with pytest.raises(TypeError, match="TrainResult"):
+        plot.loss_curve([trained, "run.json"])
+
+
+@pytest.mark.parametrize(("low", "high", "expected"), [
+    (0.13, 0.26, {"0.14", "0.2", "0.24"}),     # under a decade: plain numbers
+    (1e-3, 0.3, {"0.001", "0.01", "0.1", "0.02", "0.05", "0.2"}),
+])
+def test_log_axis_labels_are_plain_numbers_when_narrow(low, high, expected):
+    figure = Figure()
+    ax = figure.add_subplot()
+    ax.set_yscale("log")
+    ax.set_ylim(low, high)
+    plot._readable_log_labels(ax.yaxis)
+    render(figure)
+    labels = {t.get_text() for t in ax.get_yticklabels() + ax.get_yticklabels(minor=True)}
+    assert expected <= labels
+    assert not any("times" in label or "^" in label for label in labels)
+
+
+# decision_boundary -----------------------------------------------------------
+
+@pytest.mark.skipif(not NEW_CONTOURS, reason="a ContourSet is an Artist from matplotlib 3.8")
+def test_decision_boundary_contour_separates_xor_points(trained):
+    figure = render(plot.decision_boundary(trained))
+    ax = figure.axes[0]
+    filled, halo, line = [c for c in ax.collections if isinstance(c, ContourSet)]
+    assert filled.filled and not line.filled
+    assert list(line.levels) == [0.5] and list(halo.levels) == [0.5]
+    assert sum(len(path.vertices) for path in line.get_paths()) > 10
+    # Each training point lies in a filled band on the side of 0.5 its target is on.
+    for point, target in zip(XOR_INPUTS, XOR_TARGETS):
+        bands = [i for i, path in enumerate(filled.get_paths())
+                 if len(path.vertices) and path.contains_point(point)]
+        assert len(bands) == 1, point
+        low, high = filled.levels[bands[0]], filled.levels[bands[0] + 1]
+        assert (low >= 0.5) if target else (high <= 0.5), (point, low, high)
+    # The grid it drew from agrees with the network at the four corners.
+    x1, x2, values = plot.output_grid(trained)
+    for (a, b), target in zip(XOR_INPUTS, XOR_TARGETS):
+        value = values[np.argmin(abs(x2 - b)), np.argmin(abs(x1 - a))]
+        assert (value > 0.5) == bool(target)
+        assert value == pytest.approx(trained.predict([[a, b]])[0, 0])
+
+
+def test_decision_boundary_marks_points_by_class_and_labels_axes(trained):
+    figure = plot.decision_boundary(trained)
+    ax, colorbar = figure.axes
+    negatives, positives = ax.collections[-2:]
+    np.testing.assert_array_equal(negatives.get_offsets(), XOR_INPUTS[XOR_TARGETS == 0])
+    np.testing.assert_array_equal(positives.get_offsets(), XOR_INPUTS[XOR_TARGETS == 1])
+    assert ax.get_xlim() == plot.INPUT_RANGE and ax.get_ylim() == plot.INPUT_RANGE
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("input x1", "input x2")
+    assert "2-3-1" in ax.get_title()
+    assert "network output" in colorbar.get_ylabel()
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["output = 0.5", "target 0", "target 1"]
+    assert not [line for line in ax.lines if len(line.get_xdata())]
+
+
+def test_hidden_lines_are_where_each_hidden_unit_is_one_half(trained):
+    ax = plot.decision_boundary(trained, hidden_lines=True).axes[0]
+    drawn = [line for line in ax.lines if len(line.get_xdata())]
+    assert len(drawn) == trained.W1.shape[1]
+    for unit, line in enumerate(drawn):
+        points = np.column_stack([line.get_xdata(), line.get_ydata()])
+        pre_activation = points @ trained.W1[:, unit] + trained.b1[unit]
+        np.testing.assert_allclose(pre_activation, 0, atol=1e-9)
+    assert "hidden unit = 0.5" in [t.get_text() for t in ax.get_legend().get_texts()]
+    labels = [t.get_text() for t in ax.texts]
+    assert set(labels) <= {"h1", "h2", "h3"} and labels
+
+
+def test_decision_boundary_takes_inputs_for_other_data():
+    X = np.array([[0, 0], [1, 1], [0, 1]], dtype=float)
+    y = np.array([0, 1, 1], dtype=float)
+    result = xorfast.train(X, y, seed=2, epochs=300, lr=1.0, backend="numpy")
+    with pytest.raises(ValueError, match="pass the training inputs as X="):
+        plot.decision_boundary(result)
+    ax = plot.decision_boundary(result, X=X).axes[0]
+    assert len(ax.collections[-1].get_offsets()) == 2
+    with pytest.raises(ValueError, match=r"X must have shape \(3, 2\)"):
+        plot.decision_boundary(result, X=X[:2])
+
+
+def test_decision_boundary_refuses_three_inputs_and_diverged_runs():
+    X, y = xorfast.datasets.load("parity3")
+    result = xorfast.train(X, y, seed=0, epochs=10, backend="numpy")
+    with pytest.raises(ValueError, match="2 inputs; this one has 3"):
+        plot.decision_boundary(result)
+    diverged = dataclasses.replace(xorfast.train(seed=0, epochs=10, backend="numpy"),
+                                   diverged=True)
+    with pytest.raises(ValueError, match="diverged"):
+        plot.decision_boundary(diverged)
+
+
+# convergence_map -------------------------------------------------------------
+
+def test_convergence_map_shows_solved_fraction_per_cell():
+    result = make_sweep([1, 5, 10, 0], hidden=[2, 4], lr=[0.1, 1.0])
+    figure = render(plot.convergence_map(result))
+    ax, colorbar = figure.axes
+    [image] = ax.images
+    # rows: lr (up), columns: hidden (across); config order is hidden-major.
+    np.testing.assert_allclose(image.get_array(), [[0.1, 1.0], [0.5, 0.0]])
+    assert [t.get_text() for t in ax.texts] == ["10%", "100%", "50%", "0%"]
+    assert ax.get_xlabel() == "hidden units" and ax.get_ylabel().startswith("learning rate")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2", "4"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0.1", "1"]
+    assert "10 runs per cell" in ax.get_title()
+    assert colorbar.get_ylabel() == "fraction of runs solved"
+    assert image.get_cmap().name == plot.COLORMAP
+    assert image.get_clim() == (0.0, 1.0)
+
+
+def test_convergence_map_axes_can_be_chosen():
+    result = make_sweep([1, 5, 10, 0], hidden=[2, 4], lr=[0.1, 1.0])
+    ax = plot.convergence_map(result, x="lr", y="hidden").axes[0]
+    np.testing.assert_allclose(ax.images[0].get_array(), [[0.1, 0.5], [1.0, 0.0]])
+    with pytest.raises(ValueError, match="x must be one of hidden, lr"):
+        plot.convergence_map(result, x="loss")
+    with pytest.raises(ValueError, match="choose two different grid axes"):
+        plot.convergence_map(result, x="lr", y="lr")
+
+
+def test_convergence_map_of_one_varying_axis_is_one_row():
+    result = make_sweep([2, 4, 6], hidden=[2, 3, 4])
+    ax = plot.convergence_map(result).axes[0]
+    np.testing.assert_allclose(ax.images[0].get_array(), [[0.2, 0.4, 0.6]])
+    assert ax.get_ylabel() == "" and len(ax.get_yticks()) == 0
+    assert len(ax.texts) == 3
+
+
+def test_convergence_map_pools_extra_varying_axes_and_says_so():
+    # hidden x lr x init_scale = 2 x 2 x 2 configs, init_scale varying fastest.
+    result = make_sweep([0, 2, 4, 6, 8, 10, 1, 3], hidden=[2, 4], lr=[0.1, 1.0],
+                        init_scale=[0.5, 1.0])
+    ax = plot.convergence_map(result).axes[0]
+    np.testing.assert_allclose(ax.images[0].get_array(), [[0.1, 0.9], [0.5, 0.2]])
+    assert "pooled over init_scale" in ax.get_title()
+    assert "20 runs per cell" in ax.get_title()
+
+
+def test_convergence_map_of_a_partial_sweep_greys_missing_cells():
+    full = make_sweep([1, 5, 10, 0], hidden=[2, 4], lr=[0.1, 1.0])
+    table = full.table
+    finished = table[(table["config"] != 3) & ((table["config"] != 0) | (table["seed"] < 8))]
+    ax = plot.convergence_map(SweepResult(full.spec, finished)).axes[0]
+    data = ax.images[0].get_array()
+    assert data.mask.tolist() == [[False, False], [False, True]]
+    assert [t.get_text() for t in ax.texts] == ["12%\nof 8", "100%\nof 10", "50%\nof 10",
+                                                "no runs"]
+    assert "runs per cell vary" in ax.get_title()
+
+
+def test_percentages_read_0_or_100_only_when_exact():
+    assert plot._percent(999, 1000) == ">99%"
+    assert plot._percent(1, 1000) == "<1%"
+    assert plot._percent(1000, 1000) == "100%"
+    assert plot._percent(0, 1000) == "0%"
+
+
+@pytest.mark.parametrize("function", [plot.convergence_map, plot.epochs_to_solve])
+def test_empty_sweep_is_a_clear_error(function):
+    spec = make_spec(seeds=4, hidden=[2, 4])
+    with pytest.raises(ValueError, match="no finished runs"):
+        function(SweepResult(spec, np.zeros(0, dtype=RUN_DTYPE)))
+    with pytest.raises(TypeError, match="SweepResult"):
+        function(spec)
+
+
+# epochs_to_solve -------------------------------------------------------------
+
+def test_epochs_to_solve_curves_end_at_the_solved_fraction():
+    result = make_sweep([1, 5, 10, 0], hidden=[2, 4], lr=[0.1, 1.0], epochs=200)
+    figure = render(plot.epochs_to_solve(result))
+    [ax] = figure.axes
+    assert len(ax.lines) == 4
+    for line, solved in zip(ax.lines, [1, 5, 10, 0]):
+        x, y = line.get_xdata(), line.get_ydata()
+        assert y[-1] == pytest.approx(solved / 10)
+        assert x[-1] == 200 and y[0] == 0
+        assert np.all(np.diff(y) >= 0)
+        # A step of 1/10 at each solving epoch 10, 20, ...
+        np.testing.assert_allclose(x[1:-1], 10 * np.arange(1, solved + 1))
+    assert ax.get_xlim() == (0, 200) and "epoch" in ax.get_xlabel()
+    assert "fraction of runs solved" in ax.get_ylabel()
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["hidden 2", "hidden 4", "lr 0.1", "lr 1"]
+    # colour follows hidden, line style follows lr
+    assert ax.lines[0].get_color() is not ax.lines[2].get_color()
+    assert ax.lines[0].get_linestyle() == ax.lines[2].get_linestyle()
+    assert ax.lines[0].get_linestyle() != ax.lines[1].get_linestyle()
+
+
+def test_epochs_to_solve_ignores_diverged_runs_and_single_config_has_no_legend():
+    result = make_sweep([4], hidden=4)
+    result.table["diverged"][:2] = True
+    ax = plot.epochs_to_solve(result).axes[0]
+    [line] = ax.lines
+    assert line.get_ydata()[-1] == pytest.approx(0.2)
+    assert ax.get_legend() is None
+
+
+# every figure ----------------------------------------------------------------
+
+@pytest.mark.parametrize("draw", [
+    lambda run, sweep: plot.loss_curve(run),
+    lambda run, sweep: plot.decision_boundary(run, hidden_lines=True),
+    lambda run, sweep: plot.convergence_map(sweep),
+    lambda run, sweep: plot.epochs_to_solve(sweep),
+], ids=["loss_curve", "decision_boundary", "convergence_map", "epochs_to_solve"])
+def test_figures_save_as_png_without_overlapping_text(draw, trained, tmp_path):
+    sweep = make_sweep([1, 5, 10, 0, 3, 7], hidden=[2, 3, 4], lr=[0.1, 1.0])
+    figure = render(draw(trained, sweep))
+    path = tmp_path / "figure.png"
+    figure.savefig(path, dpi=100)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    renderer = figure.canvas.get_renderer()
+    for ax in figure.axes:
+        texts = [ax.title, ax.xaxis.label, ax.yaxis.label]
+        boxes = [t.get_window_extent(renderer) for t in texts if t.get_text()]
+        # Tick labels that are drawn: those of ticks inside the axes.
+        for labels, along in ((ax.get_xticklabels(), 0), (ax.get_yticklabels(), 1)):
+            for label in labels:
+                box = label.get_window_extent(renderer)
+                low, high = ax.bbox.extents[along], ax.bbox.extents[along + 2]
+                if label.get_text() and low - 1 <= box.get_points()[:, along].mean() <= high + 1:
+                    boxes.append(box)
+        for i, first in enumerate(boxes):
+            for second in boxes[i + 1:]:
+                assert not first.overlaps(second), (first, second)
+        inside = figure.bbox
+        for box in boxes:
+            assert inside.x0 - 1 <= box.x0 and box.x1 <= inside.x1 + 1
+
+
+def test_drawing_into_given_axes_returns_their_figure(trained):
+    figure = Figure(layout="constrained")
+    first, second = figure.subplots(1, 2)
+    assert plot.loss_curve(trained, ax=first) is figure
+    assert plot.epochs_to_solve(make_sweep([3], hidden=4), ax=second) is figure
+    assert len(first.lines) == 1 and len(second.lines) == 1
+
+
+# the optional extra ----------------------------------------------------------
+
+@pytest.fixture
+def without_matplotlib(monkeypatch):
+    """Make ``import matplotlib`` fail, as it does when the extra is not installed."""
+    for name in [name for name in sys.modules if name.split(".")[0] == "matplotlib"]:
+        # An imported submodule would otherwise still be found in sys.modules.
+        monkeypatch.setitem(sys.modules, name, None)
+
+
+def test_module_imports_without_matplotlib_and_names_the_extra(without_matplotlib,
+                                                               monkeypatch, trained):
+    monkeypatch.delitem(sys.modules, "xorfast.plot")
+    monkeypatch.setattr(xorfast, "plot", plot, raising=False)  # restored afterwards
+    fresh = importlib.import_module("xorfast.plot")
+    assert fresh is not plot
+    with pytest.raises(ImportError, match=r"pip install 'xorfast\[plot\]'"):
+        fresh.loss_curve(trained)
+    with pytest.raises(ImportError, match=r"pip install 'xorfast\[plot\]'"):
+        fresh.convergence_map(make_sweep([1], hidden=4))
+
+
+def test_command_line_without_matplotlib_exits_with_the_extra(without_matplotlib, capsys,
+                                                              tmp_path):
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "--epochs", "10", "--plot", str(tmp_path / "out.png")])
+    assert stop.value.code == 2
+    assert "pip install 'xorfast[plot]'" in capsys.readouterr().err
+    assert not (tmp_path / "out.png").exists()
+
+
+# command line ----------------------------------------------------------------
+
+def test_train_plot_writes_figure_and_keeps_the_printed_log(capsys, tmp_path):
+    argv = ["train", "--seed", "3", "--epochs", "1000", "--lr", "0.5", "--backend", "numpy"]
+    assert main(argv) == 0
+    plain = capsys.readouterr().out
+    path = tmp_path / "out.png"
+    assert main([*argv, "--plot", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"figure written to {path}" in out
+    epoch_lines = [line for line in out.splitlines() if line.startswith("Epoch")]
+    assert epoch_lines == [line for line in plain.splitlines() if line.startswith("Epoch")]
+    assert len(epoch_lines) == 10
+
+
+def test_train_plot_with_logging_off_and_three_inputs(capsys, tmp_path):
+    path = tmp_path / "parity.png"
+    assert main(["train", "--data", "parity3", "--epochs", "200", "--log-every", "0",
+                 "--backend", "numpy", "--plot", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Epoch" not in out
+    assert "no decision boundary: parity3 has 3 inputs" in out
+    assert path.exists()
+
+
+@pytest.mark.parametrize(("epochs", "log_every"), [
+    (10_000, 1000), (10_000, 0), (10_000, 997), (150, 15), (7, 1), (0, 0), (1000, 3000),
+])
+def test_plot_log_every_logs_every_printed_epoch(epochs, log_every):
+    every = plot_log_every(epochs, log_every)
+    if epochs == 0:
+        assert every == 0
+        return
+    assert every >= 1
+    if log_every:
+        assert log_every % every == 0
+    assert epochs // every >= min(epochs, 50) or log_every % every == 0
+
+
+def test_plot_subcommand_draws_a_stored_sweep(capsys, tmp_path):
+    result = make_sweep([1, 5, 10, 0], hidden=[2, 4], lr=[0.1, 1.0])
+    store_path = tmp_path / "runs.sqlite"
+    with open_store(store_path, result.spec) as store:
+        store.write(result.table)
+    assert len(xorfast.load_sweep(store_path)) == 40
+    out_path = tmp_path / "maps.png"
+    assert main(["plot", str(store_path), "--out", str(out_path)]) == 0
+    assert out_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"40 of 40 runs (4 configs x 10 seeds) drawn to {out_path}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["plot", "{tmp}/missing.sqlite", "--out", "{tmp}/maps.png"], "does not exist"),
+    (["plot", "{tmp}/empty.sqlite", "--out", "{tmp}/maps.png"], "no finished runs"),
+    (["plot", "{tmp}/empty.sqlite", "--out", "{tmp}/nowhere/maps.png"],
+     "folder {tmp}/nowhere does not exist"),
+    (["train", "--plot", "{tmp}/nowhere/out.png"], "folder {tmp}/nowhere does not exist"),
+])
+def test_plot_errors_exit_2_with_message(capsys, tmp_path, argv, message):
+    with open_store(tmp_path / "empty.sqlite", make_spec(seeds=4, hidden=[2, 4])):
+        pass
+    argv = [arg.format(tmp=tmp_path) for arg in argv]
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    assert message.format(tmp=tmp_path) in capsys.readouterr().err

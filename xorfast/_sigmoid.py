@@ -1,0 +1,176 @@
+"""A sigmoid that LLVM can vectorise: ``exp`` from plain arithmetic, no libm call.
+
+Numba has no vector maths library here, so ``np.exp`` in a loop is one scalar
+libm call per element and the loop cannot vectorise. This module builds
+``exp(x)`` for ``x <= 0`` from arithmetic LLVM can vectorise:
+
+1. Range reduction: ``k = round(x / ln 2)`` by the shifter trick (adding
+   ``1.5 * 2**52`` rounds to an integer), then ``r = x - k ln 2`` in two
+   steps (Cody-Waite: ``k * LN2_HI`` is exact), so ``|r| <= ln(2) / 2``.
+2. ``exp(r) - 1 = r + r**2 q(r)``, ``q`` a polynomial evaluated by Estrin's
+   scheme, whose short dependency chain matters more here than the count of
+   operations: a training epoch is one long chain of dependent steps.
+3. ``2**k`` by putting ``k + bias`` into the exponent field with an integer
+   shift. ``k`` goes down to -1076 where the result underflows, below the
+   smallest normal exponent, so ``2**k = 2**half * 2**(k - half)`` with both
+   factors normal; their product is exact down to the smallest subnormal, and
+   ``exp(x) = 2**k + 2**k (exp(r) - 1)`` rounds once, also into the
+   subnormal range.
+
+The sigmoid is then ``num / (1 + e)`` with ``e = exp(-|z|)`` and ``num`` 1
+for ``z >= 0``, else ``e``: never ``1 - s``, which would lose all relative
+accuracy for very negative ``z``. This is the formula of
+:func:`xorfast.reference.sigmoid`; one division also rounds once where
+``e * (1 / (1 + e))`` rounds twice.
+
+Every step is a select, never a branch, so a loop over a contiguous array
+vectorises (4 doubles or 8 floats per AVX2 instruction). float32 gets its own
+shorter polynomial, so it is never slower than float64.
+
+Measured against the sigmoid in 80-bit precision over the whole float range
+(``tests/test_sigmoid.py``): at most 1.94 ulp in float64 and 2.09 ulp in
+float32 (of the float32 result); exactly 0.5 at 0 and 1 above the saturation
+threshold; subnormal results down to where the sigmoid underflows to 0; NaN
+for NaN.
+
+Numba's on-disk cache does not notice edits here in kernels that call these
+functions from another module: delete the ``__pycache__`` ``*.nbi``/``*.nbc``
+files after changing this file.
+"""
+
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
+
+from ._jit import inlined_kernel, typed_variants
+
+__all__ = ["sigmoid_inplace"]
+
+
+@intrinsic
+def _shift_into_exponent(typingctx, value):
+    """Reinterpret ``value``'s low integer bits as an exponent field: ``2**(n - bias)``.
+
+    ``value`` is a float whose bit pattern ends in the integer ``n`` (the
+    shifter trick); shifting the bit pattern left by the mantissa width moves
+    ``n``'s low bits into the exponent field and zeroes the mantissa.
+    """
+    widths = {types.float64: (64, 52), types.float32: (32, 23)}
+    if value not in widths:
+        return None
+    bits, mantissa = widths[value]
+
+    def codegen(context, builder, signature, args):
+        integer = ir.IntType(bits)
+        pattern = builder.bitcast(args[0], integer)
+        shifted = builder.shl(pattern, ir.Constant(integer, mantissa))
+        return builder.bitcast(shifted, args[0].type)
+
+    return value(value), codegen
+
+
+# float64 --------------------------------------------------------------------
+
+_LOG2E_64 = 1.4426950408889634
+# Adding this rounds |x| < 2**51 to an integer held in the low mantissa bits.
+_SHIFT_64 = 6755399441055744.0  # 1.5 * 2**52
+_BIASED_SHIFT_64 = _SHIFT_64 + 1023
+# ln 2 = LN2_HI + LN2_LO; LN2_HI has 32 significant bits, so k * LN2_HI is exact.
+_LN2_HI_64 = 6.93147180369123816490e-01
+_LN2_LO_64 = 1.90821492927058770002e-10
+# exp(-746) < 2**-1076 rounds to 0; clamping keeps k inside the shift's range.
+_LIMIT_64 = 746.0
+# q(r) ~ (exp(r) - 1 - r) / r**2 on |r| <= 0.3466: a Chebyshev fit (mpmath.chebyfit,
+# 50 digits) of degree 9. Its coefficients are close to the Taylor ones, 1/(j+2)!;
+# the fit's error, r**2 times about 1e-16, is below 0.2 ulp of exp(r).
+_Q0_64 = 0.5000000000000001
+_Q1_64 = 0.16666666666666669
+_Q2_64 = 0.041666666666624136
+_Q3_64 = 0.008333333333330063
+_Q4_64 = 0.001388888891720967
+_Q5_64 = 0.00019841269863050506
+_Q6_64 = 2.4801521302241082e-05
+_Q7_64 = 2.7557268464831627e-06
+_Q8_64 = 2.7620085455018414e-07
+_Q9_64 = 2.510038319586702e-08
+
+
+def _sigmoid_64(z):
+    magnitude = abs(z)
+    x = -_LIMIT_64 if magnitude > _LIMIT_64 else -magnitude  # NaN passes through
+    k = (x * _LOG2E_64 + _SHIFT_64) - _SHIFT_64
+    r = (x - k * _LN2_HI_64) - k * _LN2_LO_64
+    r2 = r * r
+    r4 = r2 * r2
+    q = ((_Q0_64 + _Q1_64 * r) + r2 * (_Q2_64 + _Q3_64 * r)) + r4 * (
+        ((_Q4_64 + _Q5_64 * r) + r2 * (_Q6_64 + _Q7_64 * r))
+        + r4 * (_Q8_64 + _Q9_64 * r))
+    expm1_r = r + r2 * q
+    half = (k * 0.5 + _SHIFT_64) - _SHIFT_64
+    scale = (_shift_into_exponent(half + _BIASED_SHIFT_64)
+             * _shift_into_exponent((k - half) + _BIASED_SHIFT_64))
+    e = expm1_r * scale + scale
+    numerator = 1.0 if z >= 0 else e
+    return numerator / (1.0 + e)
+
+
+# float32 --------------------------------------------------------------------
+
+_LOG2E_32 = np.float32(1.4426950408889634)
+_SHIFT_32 = np.float32(12582912.0)  # 1.5 * 2**23
+_BIASED_SHIFT_32 = np.float32(12582912.0 + 127)
+_HALF_32 = np.float32(0.5)
+_ONE_32 = np.float32(1)
+# LN2_HI has 9 significant bits, so k * LN2_HI is exact for |k| <= 2**15.
+_LN2_HI_32 = np.float32(0.693359375)
+_LN2_LO_32 = np.float32(-2.12194440e-4)
+# exp(-104) < 2**-150 rounds to 0 in float32.
+_LIMIT_32 = np.float32(104.0)
+# Degree 4 fit of the same q, rounded to float32; error below 0.2 ulp of float32.
+_Q0_32 = np.float32(0.5)
+_Q1_32 = np.float32(0.16666576266288757)
+_Q2_32 = np.float32(0.041666556149721146)
+_Q3_32 = np.float32(0.008363177999854088)
+_Q4_32 = np.float32(0.0013926181709393859)
+
+
+def _sigmoid_32(z):
+    magnitude = abs(z)
+    x = -_LIMIT_32 if magnitude > _LIMIT_32 else -magnitude
+    k = (x * _LOG2E_32 + _SHIFT_32) - _SHIFT_32
+    r = (x - k * _LN2_HI_32) - k * _LN2_LO_32
+    r2 = r * r
+    q = ((_Q0_32 + _Q1_32 * r) + r2 * (_Q2_32 + _Q3_32 * r)) + (r2 * r2) * _Q4_32
+    expm1_r = r + r2 * q
+    half = (k * _HALF_32 + _SHIFT_32) - _SHIFT_32
+    scale = (_shift_into_exponent(half + _BIASED_SHIFT_32)
+             * _shift_into_exponent((k - half) + _BIASED_SHIFT_32))
+    e = expm1_r * scale + scale
+    numerator = _ONE_32 if z >= 0 else e
+    return numerator / (_ONE_32 + e)
+
+
+def sigmoid(z):
+    """``1 / (1 + exp(-z))`` of one float32 or float64 inside a kernel (see the module doc)."""
+    raise NotImplementedError("sigmoid is for compiled kernels; use reference.sigmoid")
+
+
+@typed_variants(sigmoid)
+def _sigmoid_variants(z):
+    if z == types.float64:
+        return _sigmoid_64
+    if z == types.float32:
+        return _sigmoid_32
+    return None
+
+
+@inlined_kernel
+def sigmoid_inplace(values):
+    """Replace each ``z`` of a 1-D C-contiguous float array by ``1 / (1 + exp(-z))``.
+
+    Vectorises over the array; any length works, multiples of 8 leave no
+    scalar remainder. Callable from serial and parallel kernels.
+    """
+    for i in range(values.shape[0]):
+        values[i] = sigmoid(values[i])

@@ -1,0 +1,93 @@
+"""``xorfast plot``: pictures of a stored sweep; also the figure of ``xorfast train --plot``."""
+
+import os
+
+from .. import plot
+from ..grid import GRID_AXES
+from ..store import load_sweep
+
+#: Resolution of the images the command line writes.
+DPI = 120
+#: Loss values the training figure aims to log, whatever the number of epochs.
+CURVE_POINTS = 200
+
+
+def add_parser(subparsers):
+    """Attach ``plot`` to the top-level parser."""
+    parser = subparsers.add_parser(
+        "plot", help="draw a stored sweep: solved-fraction map and epochs to solve",
+        description="Draw the sweep kept in an SQLite store (xorfast sweep --store FILE): "
+                    "the fraction of runs solved per config as a heat map, beside the "
+                    "fraction solved by each epoch. Needs pip install 'xorfast[plot]'. "
+                    "Example: xorfast plot runs.sqlite --out maps.png")
+    parser.add_argument("store", metavar="STORE", help="SQLite file written by xorfast sweep")
+    parser.add_argument("--out", required=True, metavar="FILE",
+                        help="image to write; the format follows the suffix (.png, .svg, .pdf)")
+    parser.add_argument("--x", choices=GRID_AXES, default=None,
+                        help="grid axis across the map (default: the first that varies)")
+    parser.add_argument("--y", choices=GRID_AXES, default=None,
+                        help="grid axis up the map (default: the next that varies); other "
+                             "varying axes are pooled")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def run(args):
+    """Load the store, draw the two panels side by side, save."""
+    check_output(args.out)
+    result = load_sweep(args.store)
+    figure = plot.require_matplotlib()(figsize=(13, 4.8), layout="constrained")
+    map_axes, curve_axes = figure.subplots(1, 2, width_ratios=[1, 1.15])
+    plot.convergence_map(result, args.x, args.y, ax=map_axes)
+    plot.epochs_to_solve(result, ax=curve_axes)
+    figure.savefig(args.out, dpi=DPI)
+    spec = result.spec
+    print(f"{len(result)} of {spec.runs} runs ({len(spec.configs)} configs x "
+          f"{len(spec.seeds)} seeds) drawn to {args.out}")
+    return 0
+
+
+def check_output(path):
+    """Fail before any work when matplotlib is missing or ``path`` cannot be written."""
+    try:
+        plot.require_matplotlib()
+    except ImportError as error:
+        # A ValueError reaches the user as a one-line error, not a traceback.
+        raise ValueError(str(error)) from None
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ValueError(f"cannot write {path}: folder {folder} does not exist; create it first")
+
+
+def plot_log_every(epochs, log_every):
+    """The loss-log interval for ``xorfast train --plot``.
+
+    About :data:`CURVE_POINTS` points for a smooth curve, even when printing is
+    off (``log_every`` 0), and a divisor of ``log_every`` so that every printed
+    epoch is among the logged ones.
+    """
+    if epochs == 0:
+        return 0
+    fine = max(epochs // CURVE_POINTS, 1)
+    if not log_every:
+        return fine
+    return max(d for d in range(1, min(fine, log_every) + 1) if log_every % d == 0)
+
+
+def save_training_figure(path, result, X, data):
+    """The loss curve beside the decision boundary (2-input data), saved to ``path``."""
+    if len(result.history) == 0:
+        print("no figure: with 0 epochs there is no loss curve to draw")
+        return
+    figure = plot.require_matplotlib()(figsize=(11, 4.6), layout="constrained")
+    if X.shape[1] == 2 and not result.diverged:
+        loss_axes, boundary_axes = figure.subplots(1, 2, width_ratios=[1.1, 1])
+        plot.decision_boundary(result, X=X, hidden_lines=True, ax=boundary_axes)
+    else:
+        figure.set_size_inches(6.4, 4.5)
+        loss_axes = figure.add_subplot()
+        reason = "the run diverged" if result.diverged else f"{data} has {X.shape[1]} inputs"
+        print(f"no decision boundary: {reason}; the figure has the loss curve only")
+    plot.loss_curve(result, ax=loss_axes)
+    figure.savefig(path, dpi=DPI)
+    print(f"figure written to {path}")
