@@ -9,6 +9,8 @@ printed at the end of the session.
 
 import pytest
 
+from xorfast.benchmarks import best_time
+
 _RESULTS = {}  # case -> {role: seconds}
 _SPEEDUPS = []  # (case, role, seconds, speedup, target, units of work)
 _COSTS = []  # (case, role, seconds, cost ratio, limit)
@@ -35,7 +37,7 @@ class Speedup:
         time per unit, so the baseline may do less work than the contender.
         """
         if "baseline" not in _RESULTS.get(case, {}):
-            per_unit = _min_time(baseline, repeats=3) / (baseline_units or units)
+            per_unit = best_time(baseline, repeats=3) / (baseline_units or units)
             _RESULTS.setdefault(case, {})["baseline"] = per_unit
         seconds = self._measure(function, rounds)
         speedup = _RESULTS[case]["baseline"] / (seconds / units)
@@ -49,7 +51,7 @@ class Speedup:
     def cost(self, case, role, function, *, baseline, rounds=20, limit=None):
         """Measure ``function`` and record its time over the baseline's (lower is better)."""
         if "baseline" not in _RESULTS.get(case, {}):
-            _RESULTS.setdefault(case, {})["baseline"] = _min_time(baseline, repeats=20)
+            _RESULTS.setdefault(case, {})["baseline"] = best_time(baseline, repeats=20)
         seconds = self._measure(function, rounds)
         ratio = seconds / _RESULTS[case]["baseline"]
         self.benchmark.extra_info.update(case=case, role=role, cost=round(ratio, 2), limit=limit)
@@ -60,18 +62,6 @@ class Speedup:
         function()  # warm-up: compile or load machine code outside the measurement
         self.benchmark.pedantic(function, rounds=rounds, iterations=1, warmup_rounds=1)
         return self.benchmark.stats.stats.min
-
-
-def _min_time(function, repeats):
-    import time
-
-    function()
-    best = float("inf")
-    for _ in range(repeats):
-        began = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - began)
-    return best
 
 
 @pytest.fixture

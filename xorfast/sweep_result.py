@@ -110,22 +110,27 @@ class SweepResult:
         ``epoch_solved_median`` and ``epoch_solved_p90`` are taken over solved
         runs (NaN when none solved), with NumPy's linear interpolation.
         """
+        # One pass over the table grouped by config, not one mask per config.
+        order = np.argsort(self.table["config"], kind="stable")
+        table = self.table[order]
+        configs = self.spec.configs
+        bounds = np.searchsorted(table["config"], np.arange(len(configs) + 1))
         rows = []
-        solved = self.solved
-        for config in self.spec.configs:
-            mine = self.table["config"] == config.index
-            runs = int(mine.sum())
-            wins = int((mine & solved).sum())
-            epochs = self.table["epoch_solved"][mine & solved & (self.table["epoch_solved"] >= 0)]
+        for config in configs:
+            mine = table[bounds[config.index]:bounds[config.index + 1]]
+            solved = solved_mask(mine)
+            runs = len(mine)
+            wins = int(solved.sum())
+            epochs = mine["epoch_solved"][solved & (mine["epoch_solved"] >= 0)]
             low, high = wilson_interval(wins, runs)
             rows.append((
                 config.hidden, config.lr, config.init_scale, config.epochs, runs, wins,
                 wins / runs if runs else math.nan, low, high,
-                float((self.table["max_error"][mine & solved] < PRECISE_ERROR).sum()) / runs
+                float((mine["max_error"][solved] < PRECISE_ERROR).sum()) / runs
                 if runs else math.nan,
                 float(np.median(epochs)) if len(epochs) else math.nan,
                 float(np.percentile(epochs, 90)) if len(epochs) else math.nan,
-                int(self.table["diverged"][mine].sum()),
+                int(mine["diverged"].sum()),
             ))
         return np.array(rows, dtype=SUMMARY_DTYPE)
 
