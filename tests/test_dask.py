@@ -5,7 +5,6 @@ import importlib
 import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -19,6 +18,7 @@ import xorfast
 from xorfast import blocks
 from xorfast.cli import main
 
+from .helpers import kill_once_stored, stored_runs
 from .test_sweep_invariants import assert_tables_identical
 
 distributed = pytest.importorskip("distributed")
@@ -47,14 +47,6 @@ def long_local():
 
 def worker_pids(client):
     return client.run(os.getpid)
-
-
-def stored_runs(path):
-    try:
-        with sqlite3.connect(path, timeout=1) as connection:
-            return connection.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
-    except sqlite3.Error:
-        return 0
 
 
 @pytest.mark.parametrize("problem", [
@@ -164,14 +156,7 @@ def test_driver_killed_then_resumed_on_cluster(client, long_local, tmp_path):
             "--scheduler", client.scheduler.address]
     with distributed.get_task_stream(client=client) as stream:
         process = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 60
-            while stored_runs(store) < 64 and time.monotonic() < deadline:
-                assert process.poll() is None, "the sweep finished before it could be killed"
-                time.sleep(0.02)
-            process.send_signal(signal.SIGKILL)
-        finally:
-            process.wait(timeout=60)
+        kill_once_stored(process, store, 64, timeout=60)
     done = stored_runs(store)
     assert 64 <= done < 1280 and done % 64 == 0
     assert any(task["key"].startswith("run_block") for task in stream.data), \

@@ -2,11 +2,8 @@
 
 import concurrent.futures
 import os
-import signal
-import sqlite3
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -14,6 +11,8 @@ import pytest
 import xorfast
 import xorfast.sweeper
 from xorfast.sweep_result import RUN_DTYPE
+
+from .helpers import kill_once_stored, stored_runs
 
 GRID = dict(hidden=[2, 3], lr=[0.5, 1.0], epochs=400)
 
@@ -81,26 +80,11 @@ xorfast.sweep(seeds=2048, hidden=[2, 4], epochs=20_000, block_size=64, progress=
 """
 
 
-def stored_runs(path):
-    try:
-        with sqlite3.connect(path, timeout=1) as connection:
-            return connection.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
-    except sqlite3.Error:
-        return 0
-
-
 @pytest.mark.slow
 def test_sweep_killed_then_resumed_equals_uninterrupted(tmp_path):
     store = tmp_path / "runs.sqlite"
     process = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(store)])
-    try:
-        deadline = time.monotonic() + 120
-        while stored_runs(store) < 64 and time.monotonic() < deadline:
-            assert process.poll() is None, "the sweep finished before it could be killed"
-            time.sleep(0.01)
-        process.send_signal(signal.SIGKILL)
-    finally:
-        process.wait(timeout=60)
+    kill_once_stored(process, store, 64, timeout=120)
     done = stored_runs(store)
     assert 64 <= done < 4096, done
     assert done % 64 == 0  # whole blocks only
