@@ -131,15 +131,23 @@ def _jax_epoch(jax, X, y):
     return step
 
 
-def _jax_single(progress):
+def _jax_xor():
+    """JAX in float64 and the XOR data as JAX arrays, or None without JAX."""
     try:
         import jax
     except ImportError:
         return None
-    progress("measuring single 2-4-1 xor with JAX ...")
     jax.config.update("jax_enable_x64", True)
+    return jax, *(jax.numpy.asarray(a) for a in datasets.xor())
+
+
+def _jax_single(progress):
+    found = _jax_xor()
+    if found is None:
+        return None
+    jax, X, y = found
     jnp = jax.numpy
-    X, y = (jnp.asarray(a) for a in datasets.xor())
+    progress("measuring single 2-4-1 xor with JAX ...")
     W1, W2 = (jnp.asarray(a[0]) for a in _xor_start([0]))
     params = (W1, jnp.zeros(4), W2, jnp.zeros(1))
     step = _jax_epoch(jax, X, y)
@@ -149,14 +157,12 @@ def _jax_single(progress):
 
 
 def _jax_sweep(progress):
-    try:
-        import jax
-    except ImportError:
+    found = _jax_xor()
+    if found is None:
         return None
-    progress("measuring the sweep with JAX ...")
-    jax.config.update("jax_enable_x64", True)
+    jax, X, y = found
     jnp = jax.numpy
-    X, y = (jnp.asarray(a) for a in datasets.xor())
+    progress("measuring the sweep with JAX ...")
     W1, W2 = (jnp.asarray(a) for a in _xor_start(range(SWEEP_SEEDS)))
     params = (W1, jnp.zeros((SWEEP_SEEDS, 4)), W2, jnp.zeros((SWEEP_SEEDS, 1)))
 

@@ -83,13 +83,9 @@ class SweepSpec:
         """Canonical JSON text (sorted keys, exact float round trip)."""
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
 
-    def fingerprint(self, *, include_seeds=True):
-        """SHA-256 of the canonical JSON; without seeds it names the grid alone."""
-        description = self.to_dict()
-        if not include_seeds:
-            del description["seeds"]
-        text = json.dumps(description, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
+    def fingerprint(self):
+        """SHA-256 of the canonical JSON: equal exactly for equal specifications."""
+        return hashlib.sha256(self.to_json().encode()).hexdigest()
 
 
 def spec_from_dict(description):

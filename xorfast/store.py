@@ -86,19 +86,6 @@ class RunStore:
         self.path = path
         self.spec = spec
 
-    def pending(self):
-        """Boolean array (configs, seeds): True where the run is not stored yet."""
-        spec = self.spec
-        pending = np.ones((len(spec.configs), len(spec.seeds)), dtype=bool)
-        order = np.argsort(spec.seeds, kind="stable")
-        sorted_seeds = spec.seeds[order]
-        cursor = self._connection.execute("SELECT config, seed FROM runs")
-        while chunk := cursor.fetchmany(_FETCH_ROWS):
-            pairs = np.array(chunk, dtype=np.int64)
-            where = order[np.searchsorted(sorted_seeds, pairs[:, 1])]
-            pending[pairs[:, 0], where] = False
-        return pending
-
     def write(self, rows):
         """Store one finished block's rows in one transaction."""
         values = zip(rows["config"].tolist(), rows["seed"].tolist(),
@@ -109,9 +96,14 @@ class RunStore:
                 "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)", values)
 
     def fill(self, table):
-        """Copy every stored run into its row of ``table`` (ordered as the sweep's table)."""
+        """Copy every stored run into its row of ``table`` (ordered as the sweep's table).
+
+        Returns a boolean array (configs, seeds): True where the run is not
+        stored yet, so still to do.
+        """
         spec = self.spec
         per_config = len(spec.seeds)
+        pending = np.ones((len(spec.configs), per_config), dtype=bool)
         order = np.argsort(spec.seeds, kind="stable")
         sorted_seeds = spec.seeds[order]
         cursor = self._connection.execute("SELECT config, seed, " + ", ".join(_STORED)
@@ -119,13 +111,14 @@ class RunStore:
         while chunk := cursor.fetchmany(_FETCH_ROWS):
             columns = list(zip(*chunk))
             config = np.array(columns[0], dtype=np.int64)
-            seeds = np.array(columns[1], dtype=np.int64)
-            at = config * per_config + order[np.searchsorted(sorted_seeds, seeds)]
+            where = order[np.searchsorted(sorted_seeds, np.array(columns[1], dtype=np.int64))]
+            pending[config, where] = False
+            at = config * per_config + where
             for name, values in zip(_STORED, columns[2:]):
                 table[name][at] = np.array(
                     [np.nan if v is None else v for v in values], dtype=np.float64
                 ) if RUN_DTYPE[name] == np.float64 else np.array(values)
-        return table
+        return pending
 
     def close(self):
         """Close the file."""
@@ -211,8 +204,8 @@ def load_sweep(path):
             raise StoreError(f"store {os.fspath(path)!r} is not an xorfast sweep store")
         spec = spec_from_dict(json.loads(_read_meta(connection, path)["spec"]))
         store = RunStore(connection, os.fspath(path), spec)
-        table = store.fill(empty_table(spec))
-        finished = ~store.pending().ravel()
+        table = empty_table(spec)
+        finished = ~store.fill(table).ravel()
     finally:
         connection.close()
     return SweepResult(spec, table[finished])

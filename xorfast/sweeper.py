@@ -1,6 +1,7 @@
 """``xorfast.sweep``: many seeds over a grid of configs, in parallel, optionally stored."""
 
 import concurrent.futures
+import contextlib
 import os
 import sys
 
@@ -82,11 +83,10 @@ def sweep(X=None, y=None, *, seeds=1000, hidden=4, lr=0.1, epochs=10_000, loss="
         raise TypeError("executor must be a concurrent.futures.Executor (with a submit method)")
 
     table = empty_table(spec)
-    run_store = open_store(store, spec) if store is not None else None
-    try:
+    opened = open_store(store, spec) if store is not None else contextlib.nullcontext()
+    with opened as run_store:
         if run_store is not None:
-            pending = run_store.pending()
-            run_store.fill(table)
+            pending = run_store.fill(table)
         else:
             pending = np.ones((len(spec.configs), len(spec.seeds)), dtype=bool)
         blocks = plan_blocks(spec, pending, block_size)
@@ -96,9 +96,6 @@ def sweep(X=None, y=None, *, seeds=1000, hidden=4, lr=0.1, epochs=10_000, loss="
                     run_store.write(rows)
                 table[block.positions] = rows
                 bar.update(len(rows))
-    finally:
-        if run_store is not None:
-            run_store.close()
     return SweepResult(spec, table)
 
 
