@@ -2,6 +2,7 @@
 
 import concurrent.futures
 import contextlib
+import itertools
 import os
 import sys
 
@@ -112,14 +113,11 @@ def _finished_blocks(blocks, executor):
     pending = {}
     blocks = iter(blocks)
     try:
-        for block in blocks:
-            pending[executor.submit(run_block, block)] = block
-            if len(pending) < in_flight:
-                continue
-            done, _ = concurrent.futures.wait(pending, return_when="FIRST_COMPLETED")
-            for future in done:
-                yield pending.pop(future), future.result()
-        while pending:
+        while True:
+            for block in itertools.islice(blocks, in_flight - len(pending)):
+                pending[executor.submit(run_block, block)] = block
+            if not pending:
+                return
             done, _ = concurrent.futures.wait(pending, return_when="FIRST_COMPLETED")
             for future in done:
                 yield pending.pop(future), future.result()
