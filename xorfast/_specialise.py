@@ -10,6 +10,10 @@ shape, saves it as a module in a cache folder, and imports it: Numba's disk
 cache then works for it as for any other module, and a new process (or a Dask
 worker) loads the machine code instead of compiling again.
 
+The unrolled code takes its sigmoids two at a time on one division
+(:func:`xorfast._sigmoid.paired_sigmoid`), which in float64 is the resource a
+vectorised sweep runs out of first.
+
 Shapes too large to unroll use :func:`xorfast._batched._train_group`. Either
 way the module holds the same parallel driver (:data:`_batched.DRIVER_SOURCE`).
 The cache folder is ``$XORFAST_CACHE_DIR``, else ``$XDG_CACHE_HOME/xorfast``,
@@ -39,7 +43,7 @@ import numpy as np
 
 from xorfast._batched import LANES, _initialise, _lane_finite, state_rows
 from xorfast._jit import kernel, parallel_kernel
-from xorfast._sigmoid import sigmoid
+from xorfast._sigmoid import exp_neg_abs, pair_inverse, paired_sigmoid, sigmoid
 '''
 
 _loaded = {}
@@ -103,7 +107,8 @@ def unrolled_source(inputs, hidden, outputs, rows):
     """Python source of ``train_group`` for one shape, every loop but the lanes' unrolled.
 
     The arithmetic is :func:`xorfast._batched._train_group`'s, term for term
-    and in the same order, on named scalars instead of buffers.
+    and in the same order, on named scalars instead of buffers, but for the
+    sigmoids, taken in pairs on one division each.
     """
     d, H, O, n = inputs, hidden, outputs, rows  # noqa: E741 (the formulas' names)
     row_W1, row_b1, row_W2, row_b2, _ = _batched.state_rows(d, H, O)
@@ -125,14 +130,29 @@ def unrolled_source(inputs, hidden, outputs, rows):
         for o in range(O):
             emit(f"{indent}c2_{o} = {at(row_b2 + o)}")
 
+    def sigmoids(indent, units):
+        """``name = sigmoid(z)`` for each ``(name, z, tag)``, two at a time on one division."""
+        for (name, z, tag), (name_b, z_b, tag_b) in zip(units[0::2], units[1::2]):
+            emit(f"{indent}z{tag} = {z}")
+            emit(f"{indent}z{tag_b} = {z_b}")
+            emit(f"{indent}e{tag} = exp_neg_abs(z{tag})")
+            emit(f"{indent}e{tag_b} = exp_neg_abs(z{tag_b})")
+            emit(f"{indent}inverse = pair_inverse(e{tag}, e{tag_b})")
+            emit(f"{indent}{name} = paired_sigmoid(z{tag}, e{tag}, e{tag_b}, inverse)")
+            emit(f"{indent}{name_b} = paired_sigmoid(z{tag_b}, e{tag_b}, e{tag}, inverse)")
+        if len(units) % 2:
+            name, z, _ = units[-1]
+            emit(f"{indent}{name} = sigmoid({z})")
+
     def forward_and_progress(indent):
-        for i in range(n):
-            for h in range(H):
-                z = f"c1_{h}" + "".join(f" + x{i}_{k} * w1_{k}_{h}" for k in range(d))
-                emit(f"{indent}a1_{i}_{h} = sigmoid({z})")
-            for o in range(O):
-                z = f"c2_{o}" + "".join(f" + a1_{i}_{h} * w2_{h}_{o}" for h in range(H))
-                emit(f"{indent}a2_{i}_{o} = sigmoid({z})")
+        sigmoids(indent, [(f"a1_{i}_{h}",
+                           f"c1_{h}" + "".join(f" + x{i}_{k} * w1_{k}_{h}" for k in range(d)),
+                           f"1_{i}_{h}")
+                          for i in range(n) for h in range(H)])
+        sigmoids(indent, [(f"a2_{i}_{o}",
+                           f"c2_{o}" + "".join(f" + a1_{i}_{h} * w2_{h}_{o}" for h in range(H)),
+                           f"2_{i}_{o}")
+                          for i in range(n) for o in range(O)])
         emit(f"{indent}squared = zero")
         emit(f"{indent}largest = zero")
         for i in range(n):
