@@ -12,6 +12,8 @@ CASES = [
     dict(loss="mse", reduction="sum", init="uniform", bias_init="same", init_scale=[0.5, 2.0]),
     dict(data="parity3", hidden=6, lr=0.5, epochs=2000),
     dict(data="multi", hidden=5, epochs=1000),
+    # 3 rows x 3 hidden units: an odd count of sigmoids, so one goes without a partner.
+    dict(data="three rows", hidden=3, epochs=1000),
     dict(hidden=[2, 4], epochs=[0, 1, 7]),
 ]
 
@@ -22,6 +24,8 @@ def load(case):
     if name == "multi":  # three outputs: xor, and, or of two inputs
         X, _ = datasets.xor()
         y = np.hstack([datasets.xor()[1], datasets.and_()[1], datasets.or_()[1]])
+    elif name == "three rows":
+        X, y = (a[:3] for a in datasets.xor())
     else:
         X, y = datasets.load(name)
     case.setdefault("epochs", 3000)
