@@ -11,9 +11,6 @@ from xorfast._sigmoid import sigmoid_inplace, sigmoid_pairs_inplace
 # (float32): about 1 from exp, 1/2 each from 1 + e and the division. A wrong
 # constant or polynomial coefficient costs far more than the slack left here.
 MAX_ULP = 3.0
-# The paired form (one division for two sigmoids) rounds twice more: up to 3.25
-# ulp (float64) and 3.59 ulp (float32) seen over the sweep with random partners.
-MAX_PAIR_ULP = 4.0
 DTYPES = [np.float64, np.float32]
 
 
@@ -133,24 +130,37 @@ def paired_ulp_errors(first, second, dtype):
     return ulp_error(first, dtype, a), ulp_error(second, dtype, b)
 
 
+# The pair form (one division for two sigmoids) keeps the plain form's bound:
+# the largest errors seen are 2.37 ulp (float64) and 2.24 ulp (float32). Its
+# reciprocal alone, without the correction step, is off by up to 4.4 ulp, at
+# these pairs among others.
+HARD_PAIRS = {np.float64: [(-4.150238667486271, 8.95541030081651)],
+              np.float32: [(-1.1303254, 0.5927862)]}
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_pairs_within_a_few_ulp_over_the_whole_range(dtype):
     points = sweep(dtype)
-    partners = [points[::-1], np.random.default_rng(0).permutation(points), points]
-    for other in partners:
-        for values, errors in zip((points, other), paired_ulp_errors(points, other, dtype)):
+    rng = np.random.default_rng(0)
+    partners = [points[::-1], rng.permutation(points), points,
+                rng.uniform(-40, 40, points.size).astype(dtype)]
+    first, second = zip(*HARD_PAIRS[dtype])
+    cases = [(points, other) for other in partners] + [(np.array(first), np.array(second))]
+    for left, right in cases:
+        for values, errors in zip((left, right), paired_ulp_errors(left, right, dtype)):
             worst = int(np.argmax(errors))
-            assert errors[worst] <= MAX_PAIR_ULP, f"{errors[worst]:.2f} ulp at z={values[worst]!r}"
+            assert errors[worst] <= MAX_ULP, f"{errors[worst]:.2f} ulp at z={values[worst]!r}"
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_pairs_keep_exact_values_and_subnormals(dtype):
     info = np.finfo(dtype)
-    z = np.array([0.0, -0.0, 1e4, np.inf, -1e4, -np.inf], dtype)
-    first, second = z.copy(), z[::-1].copy()
+    z = np.tile(np.array([0.0, -0.0, 1e4, np.inf, -1e4, -np.inf], dtype), 200)
+    partners = np.random.default_rng(1).uniform(-40, 40, z.size).astype(dtype)
+    first, second = z.copy(), partners.copy()
     sigmoid_pairs_inplace(first, second)
-    np.testing.assert_array_equal(first, [0.5, 0.5, 1, 1, 0, 0])
-    np.testing.assert_array_equal(second, [0, 0, 1, 1, 0.5, 0.5])
+    np.testing.assert_array_equal(first, np.tile([0.5, 0.5, 1, 1, 0, 0], 200))
+    assert ulp_error(partners, dtype, second).max() <= MAX_ULP
     tiny = np.linspace(-100, -90, 8) if dtype == np.float32 else np.linspace(-744, -709, 8)
     first, second = tiny.astype(dtype), np.linspace(-5, 5, 8).astype(dtype)
     sigmoid_pairs_inplace(first, second)
@@ -173,4 +183,13 @@ def test_a_nan_makes_both_of_its_pair_nan(dtype):
 def test_random_float64_pairs_within_bound(pairs):
     first, second = zip(*pairs)
     for errors in paired_ulp_errors(first, second, np.float64):
-        assert errors.max() <= MAX_PAIR_ULP
+        assert errors.max() <= MAX_ULP
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.floats(allow_nan=False, width=32),
+                          st.floats(allow_nan=False, width=32)), min_size=1, max_size=40))
+def test_random_float32_pairs_within_bound(pairs):
+    first, second = zip(*pairs)
+    for errors in paired_ulp_errors(first, second, np.float32):
+        assert errors.max() <= MAX_ULP

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import xorfast
-from xorfast import datasets, reference
+from xorfast import _specialise, datasets, reference
 
 CASES = [
     dict(),
@@ -89,3 +89,13 @@ def test_zero_epochs_reports_the_initial_state():
     assert result.table["max_error"][0] == pytest.approx(single.max_error, rel=1e-12)
     expected = 0 if single.max_error < 0.5 else -1
     assert result.table["epoch_solved"][0] == expected
+
+
+def test_unrolled_kernels_take_sigmoids_in_pairs():
+    source = _specialise.unrolled_source(2, 3, 1, 3)
+    # Per forward pass, 9 hidden sigmoids (4 pairs and one alone) and 3 output
+    # sigmoids (a pair and one alone); the source has two forward passes, one
+    # in the epoch loop and one for the final errors.
+    assert source.count("pair_inverse(") == 2 * 5
+    assert source.count("paired_sigmoid(") == 2 * 10
+    assert source.count(" = sigmoid(") == 2 * 2

@@ -15,9 +15,9 @@ Two kernels train a group: :func:`_train_group` here, with loops over the
 layer widths, for any shape; and, for small shapes, a version generated with
 those loops unrolled (:mod:`xorfast._specialise`), whose whole epoch for one
 lane is straight-line code that LLVM vectorises across lanes with every value
-in registers, its sigmoids computed two on one division. Both mirror
-:func:`xorfast._kernels._train` step for step; ``tests/test_sweep_matches_train.py``
-holds them to it.
+in registers. Both follow :func:`xorfast._kernels._train` step for step, but
+the generated one computes its sigmoids two on one division, which rounds a
+little differently; ``tests/test_sweep_matches_train.py`` holds both to it.
 """
 
 from typing import NamedTuple

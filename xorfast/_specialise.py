@@ -157,9 +157,9 @@ def unrolled_source(inputs, hidden, outputs, rows):
         emit(f"{indent}largest = zero")
         for i in range(n):
             for o in range(O):
-                emit(f"{indent}e{i}_{o} = a2_{i}_{o} - t{i}_{o}")
-                emit(f"{indent}squared += e{i}_{o} * e{i}_{o}")
-                emit(f"{indent}size = abs(e{i}_{o})")
+                emit(f"{indent}err{i}_{o} = a2_{i}_{o} - t{i}_{o}")
+                emit(f"{indent}squared += err{i}_{o} * err{i}_{o}")
+                emit(f"{indent}size = abs(err{i}_{o})")
                 emit(f"{indent}largest = size if size > largest or size != size else largest")
         # Selects, not branches, so the lane loop stays vectorisable.
         emit(f"{indent}solved = P[lane]")
@@ -188,8 +188,8 @@ def unrolled_source(inputs, hidden, outputs, rows):
     forward_and_progress(indent)
     for i in range(n):
         for o in range(O):
-            emit(f"{indent}d2_{i}_{o} = e{i}_{o} * (a2_{i}_{o} * (one - a2_{i}_{o})) "
-                 f"if mse_output else e{i}_{o}")
+            emit(f"{indent}d2_{i}_{o} = err{i}_{o} * (a2_{i}_{o} * (one - a2_{i}_{o})) "
+                 f"if mse_output else err{i}_{o}")
     emit(f"{indent}# The hidden error uses W2 from before this epoch's update.")
     for i in range(n):
         for h in range(H):
