@@ -71,20 +71,17 @@ def typed_variants(template):
 _MACHINE_CODE = {}
 
 
-def machine_code(dispatcher, key, args, literal=()):
+def machine_code(dispatcher, key, args):
     """The compiled function of ``dispatcher`` for arguments like ``args``, found once per ``key``.
 
     A Numba dispatcher types every argument on every call, about 1 us per
     array inside a tuple, ten times the cost of the call itself here. Callers
     that call a kernel often with arguments whose types ``key`` determines
     look the machine code up once (compiling it or loading it from the disk
-    cache) and call it directly. Arguments at the positions in ``literal`` are
-    integers the kernel specialises on (``numba.literally``); only this lookup
-    finds those versions without typing the whole kernel again on each call.
+    cache) and call it directly.
     """
     found = _MACHINE_CODE.get((dispatcher, key))
     if found is None:
-        signature = tuple(numba.types.literal(arg) if position in literal else numba.typeof(arg)
-                          for position, arg in enumerate(args))
+        signature = tuple(numba.typeof(arg) for arg in args)
         found = _MACHINE_CODE[(dispatcher, key)] = dispatcher.compile(signature)
     return found
