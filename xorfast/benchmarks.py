@@ -74,7 +74,7 @@ def run_all(*, peers=True, progress=print):
     sweep_case = f"sweep 2-4-1 xor, {SWEEP_SEEDS:,} seeds"
     progress(f"measuring {sweep_case} ...")
     timed[sweep_case, "loop of xorfast.train"] = (best_time(
-        lambda: [train(seed=s, epochs=EPOCHS) for s in range(LOOP_SEEDS)], repeats=1),
+        lambda: [train(seed=s, epochs=EPOCHS) for s in range(LOOP_SEEDS)], repeats=3),
         EPOCHS, LOOP_SEEDS)
     for dtype in ("float64", "float32"):
         timed[sweep_case, f"xorfast.sweep {dtype}"] = (best_time(
