@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import xorfast
-from xorfast import _kernels, datasets, reference
+from xorfast import _kernels, _specialise, datasets, reference
+from xorfast._jit import machine_code
 
 from .helpers import TOLERANCE, random_problem
 
@@ -98,3 +99,31 @@ def test_random_problems_match_reference(rows, inputs, hidden, outputs, seed, co
     for a, b in zip(fast.params, slow_params):
         np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
     np.testing.assert_allclose(fast.history.mse, slow_log, rtol=1e-7, atol=1e-12)
+
+
+# Shapes at and near the limits of the generated single-run kernels.
+GENERATED_SHAPES = [(1, 1, 1, 1), (7, 5, 3, 2), (33, 8, 16, 4), (4, 2, 4, 1), (2, 8, 1, 4)]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("mse_output", [False, True])
+@pytest.mark.parametrize(("rows", "inputs", "hidden", "outputs"), GENERATED_SHAPES)
+def test_generated_kernel_matches_the_generic_one(dtype, mse_output, rows, inputs, hidden,
+                                                  outputs):
+    assert all(w <= limit for w, limit in zip((inputs, hidden, outputs), _kernels.SMALL_WIDTHS))
+    X, y, start = random_problem(rows, inputs, hidden, outputs, seed=rows, dtype=dtype)
+    results = []
+    for kernel in (_specialise.train_kernel(inputs, hidden, outputs), _kernels._train):
+        params = start.astype(dtype)
+        work = _kernels.workspace(rows, hidden, outputs, X.dtype.type)
+        log = np.zeros(8, dtype)
+        scalar = X.dtype.type
+        arguments = (X, y, params, 150, scalar(0.5), scalar(1 / rows), mse_output, 20, log, work,
+                     inputs, hidden, outputs)
+        machine_code(kernel, (X.dtype,), arguments)(*arguments)
+        results.append((*params, log, work.A1.copy(), work.A2.copy()))
+    # The same sums in the same order; LLVM may fuse a different product of a
+    # sum into a multiply-add, so the two can differ in the last bits.
+    rtol = 1e-12 if dtype == "float64" else 1e-5
+    for generated, generic in zip(*results):
+        np.testing.assert_allclose(generated, generic, rtol=rtol, atol=rtol * 1e-2)

@@ -12,8 +12,9 @@ code for a remainder; the padding is never read as data.
 
 Networks up to :data:`SMALL_WIDTHS` run a version of :func:`_train` generated
 for their shape (:func:`xorfast._specialise.train_kernel`), with the same
-arithmetic in the same order on named scalars; it runs 1.2x (16 hidden units)
-to 2x (several outputs) faster.
+arithmetic in the same order on named scalars (equal to the last bits, or
+nearly: see there); it runs 1.2x (16 hidden units) to 2x (several outputs)
+faster.
 """
 
 from typing import NamedTuple

@@ -22,16 +22,21 @@ of another shape: the loops over rows stay loops, since the row count can be
 large, but everything inside one row is straight-line code on named scalars,
 with the parameters and gradient sums held in them for the whole run. Only the
 sigmoids go through the activation buffers, one vectorised loop per layer.
+
 The cache folder is ``$XORFAST_CACHE_DIR``, else ``$XDG_CACHE_HOME/xorfast``,
-else ``~/.cache/xorfast``; deleting it is always safe.
+else ``~/.cache/xorfast``; deleting it is always safe. Where that folder
+cannot be written (a read-only home, say), a folder under the system's
+temporary directory takes its place, with one warning.
 """
 
+import getpass
 import hashlib
 import importlib.util
 import os
 import sys
 import tempfile
 import threading
+import warnings
 from pathlib import Path
 
 import numba
@@ -122,15 +127,38 @@ def _module(stem, source, dependencies):
     return module
 
 
+_folders = {}
+
+
 def _cache_folder():
+    """The folder for generated modules; see the module doc."""
     folder = os.environ.get("XORFAST_CACHE_DIR")
     if not folder:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"),
                                                                  ".cache")
         folder = os.path.join(base, "xorfast")
-    path = Path(folder) / "kernels"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    if folder not in _folders:
+        _folders[folder] = _writable_folder(Path(folder) / "kernels")
+    return _folders[folder]
+
+
+def _writable_folder(path):
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        if os.access(path, os.W_OK):
+            return path
+    except OSError:
+        pass
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # a user id with no name, as in some containers
+        user = str(os.getuid())
+    fallback = Path(tempfile.gettempdir()) / f"xorfast-{user}" / "kernels"
+    fallback.mkdir(parents=True, exist_ok=True)
+    warnings.warn(f"xorfast cannot write its compiled kernels to {path}; using {fallback} "
+                  "(set XORFAST_CACHE_DIR to choose another folder)", RuntimeWarning,
+                  stacklevel=2)
+    return fallback
 
 
 def unrolled_source(inputs, hidden, outputs, rows):
@@ -255,7 +283,9 @@ def train_source(inputs, hidden, outputs):
 
     The arithmetic is :func:`xorfast._kernels._train`'s, term for term and in
     the same order (every gradient summed over the rows in row order), on
-    named scalars instead of buffers.
+    named scalars instead of buffers. Where a sum starts with two products
+    (a hidden error with several outputs), LLVM may fuse the other one into a
+    multiply-add, so results can differ from ``_train``'s in the last bits.
     """
     d, H, O = inputs, hidden, outputs  # noqa: E741 (the formulas' names)
     lines = []
