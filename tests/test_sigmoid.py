@@ -177,19 +177,11 @@ def test_a_nan_makes_both_of_its_pair_nan(dtype):
     assert np.isfinite(first[1]) and np.isfinite(second[1])
 
 
+@pytest.mark.parametrize(("dtype", "width"), [(np.float64, 64), (np.float32, 32)])
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.floats(allow_nan=False, width=64),
-                          st.floats(allow_nan=False, width=64)), min_size=1, max_size=40))
-def test_random_float64_pairs_within_bound(pairs):
-    first, second = zip(*pairs)
-    for errors in paired_ulp_errors(first, second, np.float64):
-        assert errors.max() <= MAX_ULP
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.floats(allow_nan=False, width=32),
-                          st.floats(allow_nan=False, width=32)), min_size=1, max_size=40))
-def test_random_float32_pairs_within_bound(pairs):
-    first, second = zip(*pairs)
-    for errors in paired_ulp_errors(first, second, np.float32):
+@given(data=st.data())
+def test_random_pairs_within_bound(dtype, width, data):
+    floats = st.floats(allow_nan=False, width=width)
+    first, second = zip(*data.draw(st.lists(st.tuples(floats, floats), min_size=1, max_size=40)))
+    for errors in paired_ulp_errors(first, second, dtype):
         assert errors.max() <= MAX_ULP

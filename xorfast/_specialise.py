@@ -291,7 +291,12 @@ def train_source(inputs, hidden, outputs):
     lines = []
     emit = lines.append
     W1 = [(k, h) for k in range(d) for h in range(H)]
-    W2 = [(h, o) for h in range(H) for o in range(O)]
+    # Every parameter: its scalar, its array entry, and its gradient sum.
+    parameters = ([(f"w1_{k}_{h}", f"W1[{k}, {h}]", f"g1_{k}_{h}") for k, h in W1]
+                  + [(f"c1_{h}", f"b1[{h}]", f"gc1_{h}") for h in range(H)]
+                  + [(f"w2_{h}_{o}", f"W2[{h}, {o}]", f"g2_{h}_{o}")
+                     for h in range(H) for o in range(O)]
+                  + [(f"c2_{o}", f"b2[{o}]", f"gc2_{o}") for o in range(O)])
 
     def forward(indent):
         emit(f"{indent}for i in range(rows):")
@@ -319,14 +324,8 @@ def train_source(inputs, hidden, outputs):
     emit("    one = W1.dtype.type(1)")
     emit("    zero = W1.dtype.type(0)")
     emit("    step = lr * scale")
-    for k, h in W1:
-        emit(f"    w1_{k}_{h} = W1[{k}, {h}]")
-    for h in range(H):
-        emit(f"    c1_{h} = b1[{h}]")
-    for h, o in W2:
-        emit(f"    w2_{h}_{o} = W2[{h}, {o}]")
-    for o in range(O):
-        emit(f"    c2_{o} = b2[{o}]")
+    for name, cell, _ in parameters:
+        emit(f"    {name} = {cell}")
     emit("    for epoch in range(epochs):")
     forward(" " * 8)
     emit("        if log_every > 0 and epoch % log_every == 0:")
@@ -335,9 +334,8 @@ def train_source(inputs, hidden, outputs):
     for o in range(O):
         emit(f"                total += (y[i, {o}] - Z2[i * {O} + {o}]) ** 2")
     emit(f"            mse_log[epoch // log_every] = total / (rows * {O})")
-    for name in ([f"g1_{k}_{h}" for k, h in W1] + [f"gc1_{h}" for h in range(H)]
-                 + [f"g2_{h}_{o}" for h, o in W2] + [f"gc2_{o}" for o in range(O)]):
-        emit(f"        {name} = zero")
+    for _, _, gradient in parameters:
+        emit(f"        {gradient} = zero")
     emit("        for i in range(rows):")
     indent = " " * 12
     for k in range(d):
@@ -361,22 +359,10 @@ def train_source(inputs, hidden, outputs):
         emit(f"{indent}g1_{k}_{h} += x{k} * d1_{h}")
     for h in range(H):
         emit(f"{indent}gc1_{h} += d1_{h}")
-    for h, o in W2:
-        emit(f"        w2_{h}_{o} -= step * g2_{h}_{o}")
-    for o in range(O):
-        emit(f"        c2_{o} -= step * gc2_{o}")
-    for k, h in W1:
-        emit(f"        w1_{k}_{h} -= step * g1_{k}_{h}")
-    for h in range(H):
-        emit(f"        c1_{h} -= step * gc1_{h}")
-    for k, h in W1:
-        emit(f"    W1[{k}, {h}] = w1_{k}_{h}")
-    for h in range(H):
-        emit(f"    b1[{h}] = c1_{h}")
-    for h, o in W2:
-        emit(f"    W2[{h}, {o}] = w2_{h}_{o}")
-    for o in range(O):
-        emit(f"    b2[{o}] = c2_{o}")
+    for name, _, gradient in parameters:
+        emit(f"        {name} -= step * {gradient}")
+    for name, cell, _ in parameters:
+        emit(f"    {cell} = {name}")
     emit("    # A last forward pass leaves the predictions of the trained parameters in work.")
     forward(" " * 4)
     return "\n".join(lines) + "\n"
