@@ -31,8 +31,8 @@ accuracy for very negative ``z``. This is the formula of
 
 Every step is a select, never a branch, so a loop over a contiguous array
 vectorises (4 doubles or 8 floats per AVX2 instruction, twice as many with
-AVX-512). float32 gets its own
-shorter polynomial, so it is never slower than float64.
+AVX-512). float32 gets its own shorter polynomial, so it is never slower than
+float64.
 
 Measured against the sigmoid in 80-bit precision over the whole float range
 (``tests/test_sigmoid.py``): at most 1.94 ulp in float64 and 2.09 ulp in
