@@ -1,25 +1,59 @@
-"""A crash-safe SQLite store of finished sweep runs.
+"""A crash-safe, self-checking SQLite store of finished sweep runs.
 
 The file holds the sweep's full specification and one row per finished run.
 Each finished block is written in one transaction (WAL journal, full sync), so
 a sweep killed at any moment leaves every block it finished and none half
 written; running the same sweep with the same store skips them. A store made
 by a different specification is refused rather than mixed.
+
+Format, version 2:
+
+- ``xorfast_meta``: ``format``, ``format_version``, ``spec`` (the canonical
+  JSON of the specification) and ``fingerprint`` (the SHA-256 of that JSON).
+- ``runs``: one row per finished run, keyed by (config, seed), with the id of
+  the block it was written in.
+- ``blocks``: per written block, its config, its number of runs and the SHA-256
+  of its rows' canonical bytes (see :mod:`xorfast._store_check`), written in the same
+  transaction as the rows.
+
+Every read (:func:`load_sweep`, and a resume) checks the specification against
+its fingerprint, recomputes every block's digest and range-checks every value.
+A damaged store is refused with a :class:`StoreError` that names the runs
+affected; :func:`repair_store` (``xorfast store repair FILE``) drops exactly
+those, and the same sweep with the same store then reruns only them.
+Stores of version 1 (no checksums) still load and resume, range-checked
+only, with a warning.
+
+Only one sweep writes a store at a time (a lock on ``<store>.lock``, released
+by the system when the process ends in any way). Reading takes no lock and
+opens the file read-only, so a store in a read-only folder can be loaded.
+Write failures (disk full, file size limit, the file deleted or replaced
+mid-sweep) stop the sweep with a StoreError; the blocks committed before stay
+in the file and the same command resumes from them.
 """
 
+import hashlib
 import json
 import os
+import shutil
 import sqlite3
+import stat
+import urllib.parse
+import warnings
 
 import numpy as np
 
+from ._store_check import STORED, Scan, canonical_rows, digest
+from ._store_lock import StoreLock, StoreLocked
 from .grid import spec_from_dict
-from .sweep_result import RUN_DTYPE, SweepResult, empty_table
+from .sweep_result import SweepResult, empty_table
 
 FORMAT = "xorfast-sweep"
-FORMAT_VERSION = 1
-_FETCH_ROWS = 65_536
-_STORED = ("max_error", "final_mse", "epoch_solved", "epoch_tol", "diverged")
+FORMAT_VERSION = 2
+#: Versions this xorfast reads; version 1 has no checksums.
+READABLE_VERSIONS = (1, 2)
+#: Runs per block when :func:`repair_store` regroups a version 1 store.
+_REPAIR_BLOCK = 1024
 
 _SCHEMA = """
 CREATE TABLE xorfast_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -31,104 +65,277 @@ CREATE TABLE runs (
     epoch_solved INTEGER NOT NULL,
     epoch_tol INTEGER NOT NULL,
     diverged INTEGER NOT NULL,
+    block INTEGER NOT NULL,
     PRIMARY KEY (config, seed)
 ) WITHOUT ROWID;
+CREATE TABLE blocks (
+    id INTEGER PRIMARY KEY,
+    config INTEGER NOT NULL,
+    runs INTEGER NOT NULL,
+    sha256 TEXT NOT NULL
+);
 """
-
-
 class StoreError(ValueError):
-    """A store file that cannot be used for this sweep."""
+    """A store file that cannot be used for this sweep, or that could not be written.
+
+    When a running sweep stops because its store failed, ``result`` holds the
+    :class:`~xorfast.sweep_result.SweepResult` of the runs finished so far
+    (``None`` otherwise).
+    """
+
+    result = None
 
 
-def _connect(path, *, create):
-    path = os.fspath(path)
+class UnverifiedStoreWarning(UserWarning):
+    """A store written before stores had checksums: damage to it cannot be detected."""
+
+
+def _path(store):
+    """``store`` as a file-name string, refusing what would not keep the runs on disk."""
+    if not isinstance(store, (str, bytes, os.PathLike)):
+        raise TypeError(f"store must be a file path (str or os.PathLike); got "
+                        f"{type(store).__name__} {store!r}")
+    path = os.fsdecode(os.fspath(store))
+    if path == "":
+        raise StoreError("store='' is not a file name (SQLite would keep the runs in a "
+                         "temporary file deleted at the end); pass a file name such as "
+                         "'runs.sqlite', or store=None for no store")
+    if path == ":memory:":
+        raise StoreError("store=':memory:' would keep the runs in memory only, lost when the "
+                         "sweep ends; pass a file name such as 'runs.sqlite', or store=None")
+    if os.path.isdir(path):
+        raise StoreError(f"store {path!r} is a folder; pass a file name inside it, e.g. "
+                         f"{os.path.join(path, 'runs.sqlite')!r}")
+    if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
+        raise StoreError(f"store {path!r} is not a regular file (a device, pipe or socket); "
+                         "pass the name of a file")
+    return path
+
+
+def _identity(path):
+    """What tells this file from one put in its place: (device, inode), None if gone."""
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def _connect_write(path):
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise StoreError(f"store {path!r}: folder {folder!r} does not exist; create it first")
     if not os.path.exists(path):
-        if not create:
-            raise StoreError(f"store {path!r} does not exist")
         if not os.access(folder, os.W_OK):
             raise StoreError(f"store {path!r}: no permission to write in {folder!r}")
-    elif create and not os.access(path, os.W_OK):
+    elif not os.access(path, os.W_OK):
         raise StoreError(f"store {path!r}: no permission to write to this file")
     try:
         connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+    except sqlite3.Error as error:
+        raise StoreError(f"store {path!r} cannot be opened ({error})") from None
+    try:
         connection.execute("PRAGMA journal_mode=WAL")
         # FULL: a committed block survives even a power cut, at one fsync per block.
         connection.execute("PRAGMA synchronous=FULL")
-        tables = {row[0] for row in connection.execute(
-            "SELECT name FROM sqlite_master WHERE type='table'")}
+        tables = _tables(connection)
     except sqlite3.DatabaseError as error:
+        connection.close()
         raise StoreError(f"store {path!r} is not a usable SQLite database ({error}); "
                          "pass a new file name") from None
     return connection, tables
 
 
-def _read_meta(connection, path):
+def _connect_read(path):
+    """A read-only connection: no journal, no pragma, nothing written to the folder."""
+    if not os.path.exists(path):
+        raise StoreError(f"store {path!r} does not exist")
+    uri = "file:" + urllib.parse.quote(os.path.abspath(path))
+    try:
+        connection = sqlite3.connect(uri + "?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error as error:
+        raise StoreError(f"store {path!r} cannot be opened ({error})") from None
+    try:
+        return connection, _tables(connection)
+    except sqlite3.OperationalError as error:
+        connection.close()
+        # A WAL store needs its -wal and -shm files, which cannot be created in a
+        # read-only folder. With no -wal file, or an empty one, the main file holds
+        # every committed block and may be read as an immutable file.
+        wal = path + "-wal"
+        if os.path.exists(wal) and os.path.getsize(wal) > 0:
+            raise StoreError(f"store {path!r} cannot be read here ({error}): its journal "
+                             f"{wal!r} holds blocks not yet in the main file and SQLite cannot "
+                             "open it read-only; copy the store with its -wal file to a "
+                             "writable folder and load it there") from None
+        first = error
+    except sqlite3.DatabaseError as error:
+        connection.close()
+        raise _not_sqlite(path, error) from None
+    try:
+        connection = sqlite3.connect(uri + "?immutable=1", uri=True)
+        return connection, _tables(connection)
+    except sqlite3.DatabaseError as error:
+        connection.close()
+        raise StoreError(f"store {path!r} cannot be read ({first}; read as an immutable file: "
+                         f"{error})") from None
+
+
+def _not_sqlite(path, error):
+    return StoreError(f"store {path!r} is not a usable SQLite database ({error}); "
+                      "pass a new file name")
+
+
+def _tables(connection):
+    return {row[0] for row in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def _read_meta(connection, path, tables):
+    """Check the stored metadata; return ``(version, spec)``."""
+    if "xorfast_meta" not in tables:
+        raise StoreError(f"store {path!r} is not an xorfast sweep store")
     try:
         meta = dict(connection.execute("SELECT key, value FROM xorfast_meta"))
     except sqlite3.DatabaseError as error:
-        raise StoreError(f"store {path!r} is damaged ({error})") from None
+        raise _damaged_file(path, error) from None
     if meta.get("format") != FORMAT:
         raise StoreError(f"store {path!r} is not an xorfast sweep store")
-    if meta.get("format_version") != str(FORMAT_VERSION):
-        raise StoreError(f"store {path!r} has format version {meta.get('format_version')}; "
-                         f"this xorfast reads version {FORMAT_VERSION}")
-    return meta
+    version = meta.get("format_version")
+    if version not in [str(v) for v in READABLE_VERSIONS]:
+        raise StoreError(f"store {path!r} has format version {version}; this xorfast reads "
+                         f"versions {', '.join(map(str, READABLE_VERSIONS))}")
+    version = int(version)
+    if (version >= 2) != ("blocks" in tables) or "runs" not in tables:
+        raise _damaged_meta(path, "its tables do not match its format version")
+    text, fingerprint = meta.get("spec"), meta.get("fingerprint")
+    if not isinstance(text, str) or hashlib.sha256(text.encode()).hexdigest() != fingerprint:
+        raise _damaged_meta(path, "its sweep specification does not match its checksum")
+    try:
+        spec = spec_from_dict(json.loads(text))
+    except (ValueError, KeyError, TypeError) as error:
+        raise _damaged_meta(path, f"its sweep specification cannot be read ({error})") from None
+    if spec.fingerprint() != fingerprint:
+        raise _damaged_meta(path, "its sweep specification does not read back exactly")
+    return version, spec
+
+
+def _damaged_meta(path, what):
+    return StoreError(f"store {path!r} is damaged: {what}; none of its runs can be trusted. "
+                      "Restore it from a copy, or run the sweep again with a new file")
+
+
+def _damaged_file(path, error):
+    return StoreError(f"store {path!r} is damaged: SQLite cannot read it ({error}). "
+                      f"xorfast.store.repair_store({path!r}) (command line: xorfast store "
+                      f"repair {path}) keeps the blocks that can still be read and verified; "
+                      "the same sweep with the same store then reruns the others")
 
 
 class RunStore:
     """An open store for one sweep specification. Use :func:`open_store`."""
 
-    def __init__(self, connection, path, spec):
+    def __init__(self, connection, path, spec, *, version=FORMAT_VERSION, lock=None):
         self._connection = connection
         self.path = path
         self.spec = spec
+        #: Format version of the file: 1 has no checksums.
+        self.version = version
+        #: Runs held in the file, as far as this process knows.
+        self.stored_runs = 0
+        self._lock = lock
+        self._identity = _identity(path)
 
     def write(self, rows):
-        """Store one finished block's rows in one transaction."""
-        values = zip(rows["config"].tolist(), rows["seed"].tolist(),
-                     *(_nan_to_none(rows[name]) for name in _STORED))
-        with self._connection:
-            self._connection.execute("BEGIN IMMEDIATE")
-            self._connection.executemany(
-                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)", values)
+        """Store one finished block's rows (one config) and their digest in one transaction.
+
+        Raises
+        ------
+        StoreError
+            The write failed (disk full, I/O error), or the file was deleted
+            or replaced since it was opened. Blocks committed before are kept.
+        """
+        self._check_file("is no longer there: it was deleted or moved while the sweep ran",
+                         "was replaced by another file while the sweep ran")
+        rows = np.sort(rows, order="seed")
+        columns = [rows["config"].tolist(), rows["seed"].tolist(),
+                   *(_nan_to_none(rows[name]) for name in STORED)]
+        connection = self._connection
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                if self.version >= 2:
+                    block = connection.execute(
+                        "INSERT INTO blocks (config, runs, sha256) VALUES (?, ?, ?)",
+                        (columns[0][0], len(rows), digest(canonical_rows(columns)))).lastrowid
+                    connection.executemany("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                           zip(*columns, [block] * len(rows)))
+                else:
+                    connection.executemany("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                           zip(*columns))
+                connection.execute("COMMIT")
+            except BaseException:
+                _rollback(connection)
+                raise
+        except sqlite3.Error as error:
+            raise StoreError(
+                f"store {self.path!r}: writing a block failed ({error}). The "
+                f"{self.stored_runs} runs committed before are kept in the file; fix the cause "
+                "(free disk space, raise the file size limit) and run the same sweep with the "
+                "same store again to resume") from None
+        self._check_file("was deleted or moved while its last block was written; that block "
+                         "is not on disk",
+                         "was replaced by another file while its last block was written; "
+                         "that block is not on disk")
+        self.stored_runs += len(rows)
+
+    def _check_file(self, deleted, replaced):
+        now = _identity(self.path)
+        if now != self._identity:
+            raise StoreError(f"store {self.path!r} {deleted if now is None else replaced}. "
+                             "Runs written since are not in any file: run the sweep again "
+                             "with a new store to keep them")
 
     def fill(self, table):
         """Copy every stored run into its row of ``table`` (ordered as the sweep's table).
 
         Returns a boolean array (configs, seeds): True where the run is not
         stored yet, so still to do.
+
+        Raises
+        ------
+        StoreError
+            A block fails its checksum or a value is out of range; the message
+            names the runs affected and how to rerun them.
         """
-        spec = self.spec
-        per_config = len(spec.seeds)
-        pending = np.ones((len(spec.configs), per_config), dtype=bool)
-        order = np.argsort(spec.seeds, kind="stable")
-        sorted_seeds = spec.seeds[order]
-        cursor = self._connection.execute("SELECT config, seed, " + ", ".join(_STORED)
-                                          + " FROM runs")
-        while chunk := cursor.fetchmany(_FETCH_ROWS):
-            columns = list(zip(*chunk))
-            config = np.array(columns[0], dtype=np.int64)
-            where = order[np.searchsorted(sorted_seeds, np.array(columns[1], dtype=np.int64))]
-            pending[config, where] = False
-            at = config * per_config + where
-            for name, values in zip(_STORED, columns[2:]):
-                table[name][at] = np.array(
-                    [np.nan if v is None else v for v in values], dtype=np.float64
-                ) if RUN_DTYPE[name] == np.float64 else np.array(values)
-        return pending
+        scan = Scan(self._connection, self.path, self.spec, self.version, table=table)
+        _raise_if_damaged(scan)
+        self.stored_runs = int(scan.finished.sum())
+        return ~scan.finished.reshape(len(self.spec.configs), len(self.spec.seeds))
 
     def close(self):
-        """Close the file."""
-        self._connection.close()
+        """Close the file and let the next sweep in."""
+        try:
+            self._connection.close()
+        except sqlite3.Error:
+            pass  # committed blocks are in the journal; the next open recovers them
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _rollback(connection):
+    try:
+        connection.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass  # SQLite already rolled back, or the file is gone
 
 
 def _nan_to_none(values):
@@ -138,19 +345,54 @@ def _nan_to_none(values):
     return [int(v) for v in values.tolist()]
 
 
+def _raise_if_damaged(scan):
+    if scan.read_error is not None:
+        raise _damaged_file(scan.path, scan.read_error)
+    if scan.damaged:
+        raise StoreError(scan.describe_damage())
+
+
+def _warn_unverified(path):
+    # Python's default filter shows it once per store path and calling line.
+    warnings.warn(f"store {path!r} was written by an older xorfast (format version 1, without "
+                  "checksums): values are range-checked, but damage that keeps them in range "
+                  "cannot be detected. xorfast.store.repair_store(path) converts it to the "
+                  "current format", UnverifiedStoreWarning, stacklevel=3)
+
+
 def open_store(path, spec):
-    """Open (or create) the store at ``path`` for ``spec``.
+    """Open (or create) the store at ``path`` for ``spec``, locked for this sweep.
 
     Raises
     ------
+    TypeError
+        ``path`` is not a file path.
     StoreError
-        The folder is missing or not writable, the file is not an SQLite
-        database or not an xorfast store, or it holds a different sweep.
+        The name is no file (``""``, ``":memory:"``, a folder, a device), the
+        folder is missing or not writable, the file is not an SQLite database
+        or not an xorfast store, it holds a different sweep, or another sweep
+        is writing it.
     """
-    connection, tables = _connect(path, create=True)
+    path = _path(path)
+    try:
+        lock = StoreLock(path) if os.path.isdir(os.path.dirname(os.path.abspath(path))) else None
+    except StoreLocked as holder:
+        raise StoreError(f"store {path!r} is being written by another sweep ({holder}); wait "
+                         "for it to finish or stop it, then run this one again (a sweep that "
+                         "was killed holds no lock)") from None
+    except OSError as error:
+        raise StoreError(f"store {path!r}: cannot create its lock file {path + '.lock'!r} "
+                         f"({error.strerror})") from None
+    try:
+        connection, tables = _connect_write(path)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
     try:
         if not tables:
-            with connection:
+            version = FORMAT_VERSION
+            try:
                 connection.execute("BEGIN IMMEDIATE")
                 for statement in _SCHEMA.strip().split(";"):
                     if statement.strip():
@@ -159,20 +401,27 @@ def open_store(path, spec):
                     ("format", FORMAT), ("format_version", str(FORMAT_VERSION)),
                     ("spec", spec.to_json()), ("fingerprint", spec.fingerprint()),
                 ])
+                connection.execute("COMMIT")
+            except sqlite3.Error as error:
+                _rollback(connection)
+                raise StoreError(f"store {path!r} cannot be created ({error})") from None
         elif "xorfast_meta" not in tables:
-            raise StoreError(f"store {os.fspath(path)!r} is an SQLite database of something "
+            raise StoreError(f"store {path!r} is an SQLite database of something "
                              "else (no xorfast tables); pass a new file name")
         else:
-            meta = _read_meta(connection, path)
-            if meta.get("fingerprint") != spec.fingerprint():
-                stored = spec_from_dict(json.loads(meta["spec"]))
-                raise StoreError(f"store {os.fspath(path)!r} holds a different sweep "
+            version, stored = _read_meta(connection, path, tables)
+            if stored.fingerprint() != spec.fingerprint():
+                raise StoreError(f"store {path!r} holds a different sweep "
                                  f"({_difference(stored, spec)}); use a new file to run "
                                  "this one, or the same arguments to resume that one")
+            if version < 2:
+                _warn_unverified(path)
     except BaseException:
         connection.close()
+        if lock is not None:
+            lock.release()
         raise
-    return RunStore(connection, os.fspath(path), spec)
+    return RunStore(connection, path, spec, version=version, lock=lock)
 
 
 def _difference(stored, wanted):
@@ -191,21 +440,133 @@ def load_sweep(path):
     """Read a sweep store back as a :class:`~xorfast.sweep_result.SweepResult`.
 
     Runs that were not finished (an interrupted sweep) are left out; the
-    result's table then has fewer rows than the specification.
+    result's table then has fewer rows than the specification. The file is
+    opened read-only and not locked, so a store being written, or one in a
+    read-only folder, can be read.
+
+    Raises
+    ------
+    StoreError
+        The file is missing, not a store, or damaged (the message says which
+        runs and how to rerun them).
 
     Examples
     --------
     >>> result = load_sweep("runs.sqlite")  # doctest: +SKIP
     >>> print(result.format_summary())      # doctest: +SKIP
     """
-    connection, tables = _connect(path, create=False)
+    path = _path(path)
+    connection, tables = _connect_read(path)
     try:
-        if "xorfast_meta" not in tables:
-            raise StoreError(f"store {os.fspath(path)!r} is not an xorfast sweep store")
-        spec = spec_from_dict(json.loads(_read_meta(connection, path)["spec"]))
-        store = RunStore(connection, os.fspath(path), spec)
+        version, spec = _read_meta(connection, path, tables)
+        if version < 2:
+            _warn_unverified(path)
         table = empty_table(spec)
-        finished = ~store.fill(table).ravel()
+        scan = Scan(connection, path, spec, version, table=table)
+        _raise_if_damaged(scan)
     finally:
         connection.close()
-    return SweepResult(spec, table[finished])
+    return SweepResult(spec, table[scan.finished])
+
+
+def repair_store(path):
+    """Drop the damaged blocks of a store, so that resuming its sweep reruns only them.
+
+    The runs that pass every check are copied into a new file that replaces
+    ``path``; the damaged file is kept beside it as ``<path>.damaged`` (or
+    ``.damaged-2`` ...). A version 1 store is converted to the current format:
+    its rows are range-checked, then protected by checksums from then on.
+
+    Returns
+    -------
+    str
+        What was kept and what was dropped, in words.
+
+    Raises
+    ------
+    StoreError
+        The file is not a store, its specification is damaged (then no run can
+        be kept), or a sweep is writing it.
+    """
+    path = _path(path)
+    try:
+        lock = StoreLock(path)
+    except StoreLocked as holder:
+        raise StoreError(f"store {path!r} is being written by a sweep ({holder}); repair it "
+                         "after that sweep has ended") from None
+    try:
+        return _repair(path)
+    finally:
+        lock.release()
+
+
+def _repair(path):
+    if not os.path.exists(path):
+        raise StoreError(f"store {path!r} does not exist")
+    # Read through a writable connection: this folds the journal of a killed
+    # sweep into the main file on close, so no -wal is left to apply to the
+    # file that replaces it. The lock keeps sweeps out meanwhile.
+    try:
+        connection = sqlite3.connect(path, isolation_level=None)
+        tables = _tables(connection)
+    except sqlite3.DatabaseError as error:
+        connection.close()
+        raise _not_sqlite(path, error) from None
+    target = path + ".repairing"
+    try:
+        version, spec = _read_meta(connection, path, tables)
+        scan = Scan(connection, path, spec, version)
+        if not scan.damaged and version >= 2:
+            return f"store {path!r}: all {int(scan.finished.sum())} runs verified; nothing to do"
+        damaged = set(scan.damaged)
+        for leftover in (target, target + "-wal", target + "-shm"):
+            if os.path.exists(leftover):
+                os.remove(leftover)
+        new = open_store(target, spec)
+        template = empty_table(spec)
+        buffers = {}
+
+        def keep(blocks, at, canonical):
+            keys = blocks if version >= 2 else canonical["config"]
+            for key in np.unique(keys).tolist():
+                if version >= 2 and key in damaged:
+                    continue
+                parts = buffers.setdefault(key, [])
+                parts.append((at[keys == key], canonical[keys == key]))
+                wanted = scan.blocks[key][1] if version >= 2 else _REPAIR_BLOCK
+                if sum(len(part[0]) for part in parts) >= wanted:
+                    _write_parts(new, template, buffers.pop(key))
+
+        try:
+            Scan(connection, path, spec, version, sink=keep)
+            if version < 2:  # a version 2 block still buffered has rows missing: dropped
+                for parts in buffers.values():
+                    _write_parts(new, template, parts)
+            kept = new.stored_runs
+        finally:
+            new.close()
+    finally:
+        connection.close()
+    backup = path + ".damaged"
+    number = 1
+    while os.path.exists(backup):
+        number += 1
+        backup = f"{path}.damaged-{number}"
+    try:
+        os.link(path, backup)  # the store's name never goes missing
+    except OSError:
+        shutil.copy2(path, backup)
+    os.replace(target, path)
+    os.remove(target + ".lock")
+    dropped = f"; dropped {scan.affected()}" if scan.damaged else ""
+    return (f"store {path!r}: kept {kept} verified runs{dropped}. The damaged file is kept "
+            f"as {backup!r}. Run the same sweep with the same store to rerun the dropped runs")
+
+
+def _write_parts(store, template, parts):
+    """Write the buffered canonical rows of one block."""
+    rows = template[np.concatenate([part[0] for part in parts])]
+    canonical = np.concatenate([part[1] for part in parts])
+    for name in STORED:
+        rows[name] = canonical[name]
+    store.write(rows)
