@@ -149,7 +149,7 @@ def test_store_deleted_or_replaced_mid_sweep_stops_with_finished_runs(tmp_path, 
     xorfast.sweep(store=other, block_size=8, **SMALL)
     change = (lambda: os.remove(path)) if how == "deleted" else (lambda: os.replace(other, path))
     calls = sweep_with(monkeypatch, 3, change)
-    words = "no longer there" if how == "deleted" else "replaced by another file"
+    words = "no longer there" if how == "deleted" else "was replaced by another file"
     with pytest.raises(StoreError, match=words) as stopped:
         xorfast.sweep(store=path, block_size=8, **SMALL)
     assert len(calls) == 3  # stopped at once

@@ -96,16 +96,18 @@ class Scan:
 
     def _chunk(self, chunk):
         spec = self.spec
-        typed = [row for row in chunk if row[-1] == 1]
-        for row in chunk:
-            if row[-1] != 1:
-                self.bad_rows += 1
-                block = row[7] if isinstance(row[7], int) and row[7] in self.blocks else None
-                config = row[0] if isinstance(row[0], int) else -1
-                self._mark(block, config, [row[1]] if isinstance(row[1], int) else [])
-        if not typed:
-            return
-        columns = list(zip(*typed))
+        columns = list(zip(*chunk))
+        if not all(columns[-1]):  # some value of a type its column never holds
+            typed = [row for row in chunk if row[-1] == 1]
+            for row in chunk:
+                if row[-1] != 1:
+                    self.bad_rows += 1
+                    block = row[7] if isinstance(row[7], int) and row[7] in self.blocks else None
+                    config = row[0] if isinstance(row[0], int) else -1
+                    self._mark(block, config, [row[1]] if isinstance(row[1], int) else [])
+            if not typed:
+                return
+            columns = list(zip(*typed))
         canonical = canonical_rows(columns[:7])
         block = np.array(columns[7], dtype=np.int64)
         config, seed = canonical["config"], canonical["seed"]
@@ -129,10 +131,11 @@ class Scan:
         twice[placed] = counts[inverse] > 1
         bad |= twice | (placed & self.finished[at])
         if self.version >= 2:
-            known = np.array([b in self.blocks for b in block.tolist()], dtype=bool)
-            block_config = np.array([self.blocks[b][0] if k else -1
-                                     for b, k in zip(block.tolist(), known)], dtype=np.int64)
-            bad |= ~known | (block_config != config)
+            ids, inverse = np.unique(block, return_inverse=True)
+            owners = [self.blocks.get(b, (None,))[0] for b in ids.tolist()]
+            block_config = np.array([c if isinstance(c, int) else -1 for c in owners],
+                                    dtype=np.int64)[inverse]
+            bad |= (block_config < 0) | (block_config != config)
         for i in np.flatnonzero(bad):
             self.bad_rows += 1
             owner = int(block[i]) if self.version >= 2 and block[i] in self.blocks else None

@@ -29,7 +29,10 @@ by the system when the process ends in any way). Reading takes no lock and
 opens the file read-only, so a store in a read-only folder can be loaded.
 Write failures (disk full, file size limit, the file deleted or replaced
 mid-sweep) stop the sweep with a StoreError; the blocks committed before stay
-in the file and the same command resumes from them.
+in the file and the same command resumes from them. (Python ignores SIGXFSZ,
+so a ``ulimit -f`` limit shows as a failed write, not a killed process.)
+Reading may leave SQLite's usual ``-wal`` and ``-shm`` files beside the store;
+the next sweep that writes it removes them.
 """
 
 import hashlib
@@ -121,7 +124,7 @@ def _identity(path):
     return status.st_dev, status.st_ino
 
 
-def _connect_write(path):
+def _check_writable(path):
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise StoreError(f"store {path!r}: folder {folder!r} does not exist; create it first")
@@ -130,6 +133,9 @@ def _connect_write(path):
             raise StoreError(f"store {path!r}: no permission to write in {folder!r}")
     elif not os.access(path, os.W_OK):
         raise StoreError(f"store {path!r}: no permission to write to this file")
+
+
+def _connect_write(path):
     try:
         connection = sqlite3.connect(path, timeout=30, isolation_level=None)
     except sqlite3.Error as error:
@@ -255,8 +261,7 @@ class RunStore:
             The write failed (disk full, I/O error), or the file was deleted
             or replaced since it was opened. Blocks committed before are kept.
         """
-        self._check_file("is no longer there: it was deleted or moved while the sweep ran",
-                         "was replaced by another file while the sweep ran")
+        self._check_file("before")
         rows = np.sort(rows, order="seed")
         columns = [rows["config"].tolist(), rows["seed"].tolist(),
                    *(_nan_to_none(rows[name]) for name in STORED)]
@@ -283,18 +288,21 @@ class RunStore:
                 f"{self.stored_runs} runs committed before are kept in the file; fix the cause "
                 "(free disk space, raise the file size limit) and run the same sweep with the "
                 "same store again to resume") from None
-        self._check_file("was deleted or moved while its last block was written; that block "
-                         "is not on disk",
-                         "was replaced by another file while its last block was written; "
-                         "that block is not on disk")
+        self._check_file("while")
         self.stored_runs += len(rows)
 
-    def _check_file(self, deleted, replaced):
+    def _check_file(self, when):
+        """Stop when the file at ``path`` is gone or another one: blocks would be lost."""
         now = _identity(self.path)
-        if now != self._identity:
-            raise StoreError(f"store {self.path!r} {deleted if now is None else replaced}. "
-                             "Runs written since are not in any file: run the sweep again "
-                             "with a new store to keep them")
+        if now == self._identity:
+            return
+        what = ("is no longer there (deleted or moved)" if now is None
+                else "was replaced by another file")
+        lost = ("the block just finished" if when == "before"
+                else "the block just written (it went to the old file)")
+        raise StoreError(f"store {self.path!r} {what} while the sweep ran, so {lost} and the "
+                         "ones after it would not be kept; the sweep stops. Run it again "
+                         "with a store to keep the runs")
 
     def fill(self, table):
         """Copy every stored run into its row of ``table`` (ordered as the sweep's table).
@@ -374,20 +382,19 @@ def open_store(path, spec):
         is writing it.
     """
     path = _path(path)
+    _check_writable(path)
     try:
-        lock = StoreLock(path) if os.path.isdir(os.path.dirname(os.path.abspath(path))) else None
+        lock = StoreLock(path)
     except StoreLocked as holder:
         raise StoreError(f"store {path!r} is being written by another sweep ({holder}); wait "
                          "for it to finish or stop it, then run this one again (a sweep that "
                          "was killed holds no lock)") from None
     except OSError as error:
-        raise StoreError(f"store {path!r}: cannot create its lock file {path + '.lock'!r} "
-                         f"({error.strerror})") from None
+        raise _lock_failed(path, error) from None
     try:
         connection, tables = _connect_write(path)
     except BaseException:
-        if lock is not None:
-            lock.release()
+        lock.release()
         raise
     try:
         if not tables:
@@ -418,10 +425,14 @@ def open_store(path, spec):
                 _warn_unverified(path)
     except BaseException:
         connection.close()
-        if lock is not None:
-            lock.release()
+        lock.release()
         raise
     return RunStore(connection, path, spec, version=version, lock=lock)
+
+
+def _lock_failed(path, error):
+    return StoreError(f"store {path!r}: cannot open its lock file {path + '.lock'!r} "
+                      f"({error.strerror}); the folder must be writable to write the store")
 
 
 def _difference(stored, wanted):
@@ -489,11 +500,16 @@ def repair_store(path):
         be kept), or a sweep is writing it.
     """
     path = _path(path)
+    if not os.path.exists(path):
+        raise StoreError(f"store {path!r} does not exist")
+    _check_writable(path)
     try:
         lock = StoreLock(path)
     except StoreLocked as holder:
         raise StoreError(f"store {path!r} is being written by a sweep ({holder}); repair it "
                          "after that sweep has ended") from None
+    except OSError as error:
+        raise _lock_failed(path, error) from None
     try:
         return _repair(path)
     finally:
@@ -501,8 +517,6 @@ def repair_store(path):
 
 
 def _repair(path):
-    if not os.path.exists(path):
-        raise StoreError(f"store {path!r} does not exist")
     # Read through a writable connection: this folds the journal of a killed
     # sweep into the main file on close, so no -wal is left to apply to the
     # file that replaces it. The lock keeps sweeps out meanwhile.
