@@ -253,7 +253,7 @@ class RunStore:
         self._identity = _identity(path)
 
     def write(self, rows):
-        """Store one finished block's rows (one config) and their digest in one transaction.
+        """Store one finished block's rows and their digest in one transaction.
 
         Raises
         ------
@@ -262,7 +262,7 @@ class RunStore:
             or replaced since it was opened. Blocks committed before are kept.
         """
         self._check_file("before")
-        rows = np.sort(rows, order="seed")
+        rows = np.sort(rows, order=["config", "seed"])
         columns = [rows["config"].tolist(), rows["seed"].tolist(),
                    *(_nan_to_none(rows[name]) for name in STORED)]
         connection = self._connection
@@ -270,11 +270,16 @@ class RunStore:
             connection.execute("BEGIN IMMEDIATE")
             try:
                 if self.version >= 2:
-                    block = connection.execute(
-                        "INSERT INTO blocks (config, runs, sha256) VALUES (?, ?, ?)",
-                        (columns[0][0], len(rows), digest(canonical_rows(columns)))).lastrowid
-                    connection.executemany("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                           zip(*columns, [block] * len(rows)))
+                    # One block entry per config (a sweep's blocks never mix configs).
+                    starts = np.flatnonzero(np.diff(rows["config"], prepend=-1))
+                    for start, end in zip(starts.tolist(), [*starts[1:].tolist(), len(rows)]):
+                        part = [column[start:end] for column in columns]
+                        block = connection.execute(
+                            "INSERT INTO blocks (config, runs, sha256) VALUES (?, ?, ?)",
+                            (part[0][0], end - start, digest(canonical_rows(part)))).lastrowid
+                        connection.executemany(
+                            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            zip(*part, [block] * (end - start)))
                 else:
                     connection.executemany("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)",
                                            zip(*columns))
