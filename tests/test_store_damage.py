@@ -46,7 +46,10 @@ def damaged_cases(data):
         yield f"truncated by {cut}", data[:-cut]
 
 
+@pytest.mark.slow
 def test_flipped_bytes_and_truncation_never_give_other_numbers(finished, tmp_path):
+    """Each case loads identically, or is refused; a repairable one then resumes to the
+    uninterrupted table (the issue's experiment: 14 of 40 flips changed numbers)."""
     data, expected = finished
     outcomes = {}
     for number, (name, damaged) in enumerate(damaged_cases(data)):
@@ -67,10 +70,24 @@ def test_flipped_bytes_and_truncation_never_give_other_numbers(finished, tmp_pat
             pass
         else:
             assert_tables_identical(resumed.table, expected.table)
-    refused = sum(outcome == "refused" for outcome in outcomes.values())
+            continue
+        if number % 4:
+            continue
+        # Repair keeps what verifies, or refuses; a resume then reruns what it dropped.
+        # (Every fourth case only: each resume trains the blocks dropped.)
+        try:
+            repair_store(path)
+        except StoreError:
+            outcomes[name] = "refused, not repairable"
+            continue
+        assert_tables_identical(xorfast.sweep(store=path, **SWEEP).table, expected.table)
+        assert_tables_identical(xorfast.load_sweep(path).table, expected.table)
+        outcomes[name] = "refused, repaired"
+    refused = sum(outcome.startswith("refused") for outcome in outcomes.values())
     # Flips of the used bytes almost all land in rows, digests or the schema.
     assert refused >= 60, outcomes
-    assert outcomes["truncated by 1"] == "refused"
+    assert sum(outcome == "refused, repaired" for outcome in outcomes.values()) >= 12, outcomes
+    assert outcomes["truncated by 1"].startswith("refused")
 
 
 def stored(path, sql, *args):

@@ -204,7 +204,7 @@ def _read_meta(connection, path, tables):
     try:
         meta = dict(connection.execute("SELECT key, value FROM xorfast_meta"))
     except sqlite3.DatabaseError as error:
-        raise _damaged_file(path, error) from None
+        raise _damaged_meta(path, f"SQLite cannot read its metadata ({error})") from None
     if meta.get("format") != FORMAT:
         raise StoreError(f"store {path!r} is not an xorfast sweep store")
     version = meta.get("format_version")
@@ -542,6 +542,8 @@ def _repair(path):
             if os.path.exists(leftover):
                 os.remove(leftover)
         new = open_store(target, spec)
+        # No sync per block: the copy becomes the store only after one fsync below.
+        new._connection.execute("PRAGMA synchronous=OFF")
         template = empty_table(spec)
         buffers = {}
 
@@ -571,15 +573,27 @@ def _repair(path):
     while os.path.exists(backup):
         number += 1
         backup = f"{path}.damaged-{number}"
+    _fsync(target)
     try:
         os.link(path, backup)  # the store's name never goes missing
     except OSError:
         shutil.copy2(path, backup)
     os.replace(target, path)
+    _fsync(os.path.dirname(os.path.abspath(path)))
     os.remove(target + ".lock")
     dropped = f"; dropped {scan.affected()}" if scan.damaged else ""
     return (f"store {path!r}: kept {kept} verified runs{dropped}. The damaged file is kept "
             f"as {backup!r}. Run the same sweep with the same store to rerun the dropped runs")
+
+
+def _fsync(path):
+    # Only with no connection open: closing a descriptor of a database file
+    # drops the POSIX locks SQLite holds on it in this process.
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _write_parts(store, template, parts):
