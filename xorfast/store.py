@@ -13,8 +13,8 @@ Format, version 2:
 - ``runs``: one row per finished run, keyed by (config, seed), with the id of
   the block it was written in.
 - ``blocks``: per written block, its config, its number of runs and the SHA-256
-  of its rows' canonical bytes (see :mod:`xorfast._store_check`), written in the same
-  transaction as the rows.
+  of its rows' canonical bytes (see :mod:`xorfast._store_check`), written in
+  the same transaction as the rows.
 
 Every read (:func:`load_sweep`, and a resume) checks the specification against
 its fingerprint, recomputes every block's digest and range-checks every value.
@@ -32,29 +32,27 @@ mid-sweep) stop the sweep with a StoreError; the blocks committed before stay
 in the file and the same command resumes from them. (Python ignores SIGXFSZ,
 so a ``ulimit -f`` limit shows as a failed write, not a killed process.)
 Reading may leave SQLite's usual ``-wal`` and ``-shm`` files beside the store;
-the next sweep that writes it removes them.
+the next sweep that writes it removes them. Opening the file and its checks
+live in ``_store_file.py`` and ``_store_check.py``, the lock in ``_store_lock.py``.
 """
 
-import hashlib
-import json
 import os
 import shutil
 import sqlite3
-import stat
-import urllib.parse
-import warnings
 
 import numpy as np
 
 from ._store_check import STORED, Scan, canonical_rows, digest
+from ._store_file import (FORMAT, FORMAT_VERSION, READABLE_VERSIONS, StoreError,
+                          UnverifiedStoreWarning, check_writable, checked_path, connect_read,
+                          connect_write, damaged_file, identity, lock_failed, not_sqlite,
+                          read_meta, tables_of, warn_unverified)
 from ._store_lock import StoreLock, StoreLocked
-from .grid import spec_from_dict
 from .sweep_result import SweepResult, empty_table
 
-FORMAT = "xorfast-sweep"
-FORMAT_VERSION = 2
-#: Versions this xorfast reads; version 1 has no checksums.
-READABLE_VERSIONS = (1, 2)
+__all__ = ["FORMAT", "FORMAT_VERSION", "READABLE_VERSIONS", "RunStore", "StoreError",
+           "UnverifiedStoreWarning", "load_sweep", "open_store", "repair_store"]
+
 #: Runs per block when :func:`repair_store` regroups a version 1 store.
 _REPAIR_BLOCK = 1024
 
@@ -78,166 +76,6 @@ CREATE TABLE blocks (
     sha256 TEXT NOT NULL
 );
 """
-class StoreError(ValueError):
-    """A store file that cannot be used for this sweep, or that could not be written.
-
-    When a running sweep stops because its store failed, ``result`` holds the
-    :class:`~xorfast.sweep_result.SweepResult` of the runs finished so far
-    (``None`` otherwise).
-    """
-
-    result = None
-
-
-class UnverifiedStoreWarning(UserWarning):
-    """A store written before stores had checksums: damage to it cannot be detected."""
-
-
-def _path(store):
-    """``store`` as a file-name string, refusing what would not keep the runs on disk."""
-    if not isinstance(store, (str, bytes, os.PathLike)):
-        raise TypeError(f"store must be a file path (str or os.PathLike); got "
-                        f"{type(store).__name__} {store!r}")
-    path = os.fsdecode(os.fspath(store))
-    if path == "":
-        raise StoreError("store='' is not a file name (SQLite would keep the runs in a "
-                         "temporary file deleted at the end); pass a file name such as "
-                         "'runs.sqlite', or store=None for no store")
-    if path == ":memory:":
-        raise StoreError("store=':memory:' would keep the runs in memory only, lost when the "
-                         "sweep ends; pass a file name such as 'runs.sqlite', or store=None")
-    if os.path.isdir(path):
-        raise StoreError(f"store {path!r} is a folder; pass a file name inside it, e.g. "
-                         f"{os.path.join(path, 'runs.sqlite')!r}")
-    if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
-        raise StoreError(f"store {path!r} is not a regular file (a device, pipe or socket); "
-                         "pass the name of a file")
-    return path
-
-
-def _identity(path):
-    """What tells this file from one put in its place: (device, inode), None if gone."""
-    try:
-        status = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return status.st_dev, status.st_ino
-
-
-def _check_writable(path):
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise StoreError(f"store {path!r}: folder {folder!r} does not exist; create it first")
-    if not os.path.exists(path):
-        if not os.access(folder, os.W_OK):
-            raise StoreError(f"store {path!r}: no permission to write in {folder!r}")
-    elif not os.access(path, os.W_OK):
-        raise StoreError(f"store {path!r}: no permission to write to this file")
-
-
-def _connect_write(path):
-    try:
-        connection = sqlite3.connect(path, timeout=30, isolation_level=None)
-    except sqlite3.Error as error:
-        raise StoreError(f"store {path!r} cannot be opened ({error})") from None
-    try:
-        connection.execute("PRAGMA journal_mode=WAL")
-        # FULL: a committed block survives even a power cut, at one fsync per block.
-        connection.execute("PRAGMA synchronous=FULL")
-        tables = _tables(connection)
-    except sqlite3.DatabaseError as error:
-        connection.close()
-        raise StoreError(f"store {path!r} is not a usable SQLite database ({error}); "
-                         "pass a new file name") from None
-    return connection, tables
-
-
-def _connect_read(path):
-    """A read-only connection: no journal, no pragma, nothing written to the folder."""
-    if not os.path.exists(path):
-        raise StoreError(f"store {path!r} does not exist")
-    uri = "file:" + urllib.parse.quote(os.path.abspath(path))
-    try:
-        connection = sqlite3.connect(uri + "?mode=ro", uri=True, timeout=30)
-    except sqlite3.Error as error:
-        raise StoreError(f"store {path!r} cannot be opened ({error})") from None
-    try:
-        return connection, _tables(connection)
-    except sqlite3.OperationalError as error:
-        connection.close()
-        # A WAL store needs its -wal and -shm files, which cannot be created in a
-        # read-only folder. With no -wal file, or an empty one, the main file holds
-        # every committed block and may be read as an immutable file.
-        wal = path + "-wal"
-        if os.path.exists(wal) and os.path.getsize(wal) > 0:
-            raise StoreError(f"store {path!r} cannot be read here ({error}): its journal "
-                             f"{wal!r} holds blocks not yet in the main file and SQLite cannot "
-                             "open it read-only; copy the store with its -wal file to a "
-                             "writable folder and load it there") from None
-        first = error
-    except sqlite3.DatabaseError as error:
-        connection.close()
-        raise _not_sqlite(path, error) from None
-    try:
-        connection = sqlite3.connect(uri + "?immutable=1", uri=True)
-        return connection, _tables(connection)
-    except sqlite3.DatabaseError as error:
-        connection.close()
-        raise StoreError(f"store {path!r} cannot be read ({first}; read as an immutable file: "
-                         f"{error})") from None
-
-
-def _not_sqlite(path, error):
-    return StoreError(f"store {path!r} is not a usable SQLite database ({error}); "
-                      "pass a new file name")
-
-
-def _tables(connection):
-    return {row[0] for row in connection.execute(
-        "SELECT name FROM sqlite_master WHERE type='table'")}
-
-
-def _read_meta(connection, path, tables):
-    """Check the stored metadata; return ``(version, spec)``."""
-    if "xorfast_meta" not in tables:
-        raise StoreError(f"store {path!r} is not an xorfast sweep store")
-    try:
-        meta = dict(connection.execute("SELECT key, value FROM xorfast_meta"))
-    except sqlite3.DatabaseError as error:
-        raise _damaged_meta(path, f"SQLite cannot read its metadata ({error})") from None
-    if meta.get("format") != FORMAT:
-        raise StoreError(f"store {path!r} is not an xorfast sweep store")
-    version = meta.get("format_version")
-    if version not in [str(v) for v in READABLE_VERSIONS]:
-        raise StoreError(f"store {path!r} has format version {version}; this xorfast reads "
-                         f"versions {', '.join(map(str, READABLE_VERSIONS))}")
-    version = int(version)
-    if (version >= 2) != ("blocks" in tables) or "runs" not in tables:
-        raise _damaged_meta(path, "its tables do not match its format version")
-    text, fingerprint = meta.get("spec"), meta.get("fingerprint")
-    if not isinstance(text, str) or hashlib.sha256(text.encode()).hexdigest() != fingerprint:
-        raise _damaged_meta(path, "its sweep specification does not match its checksum")
-    try:
-        spec = spec_from_dict(json.loads(text))
-    except (ValueError, KeyError, TypeError) as error:
-        raise _damaged_meta(path, f"its sweep specification cannot be read ({error})") from None
-    if spec.fingerprint() != fingerprint:
-        raise _damaged_meta(path, "its sweep specification does not read back exactly")
-    return version, spec
-
-
-def _damaged_meta(path, what):
-    return StoreError(f"store {path!r} is damaged: {what}; none of its runs can be trusted. "
-                      "Restore it from a copy, or run the sweep again with a new file")
-
-
-def _damaged_file(path, error):
-    return StoreError(f"store {path!r} is damaged: SQLite cannot read it ({error}). "
-                      f"xorfast.store.repair_store({path!r}) (command line: xorfast store "
-                      f"repair {path}) keeps the blocks that can still be read and verified; "
-                      "the same sweep with the same store then reruns the others")
-
-
 class RunStore:
     """An open store for one sweep specification. Use :func:`open_store`."""
 
@@ -250,7 +88,7 @@ class RunStore:
         #: Runs held in the file, as far as this process knows.
         self.stored_runs = 0
         self._lock = lock
-        self._identity = _identity(path)
+        self._identity = identity(path)
 
     def write(self, rows):
         """Store one finished block's rows and their digest in one transaction.
@@ -298,7 +136,7 @@ class RunStore:
 
     def _check_file(self, when):
         """Stop when the file at ``path`` is gone or another one: blocks would be lost."""
-        now = _identity(self.path)
+        now = identity(self.path)
         if now == self._identity:
             return
         what = ("is no longer there (deleted or moved)" if now is None
@@ -360,17 +198,9 @@ def _nan_to_none(values):
 
 def _raise_if_damaged(scan):
     if scan.read_error is not None:
-        raise _damaged_file(scan.path, scan.read_error)
+        raise damaged_file(scan.path, scan.read_error)
     if scan.damaged:
         raise StoreError(scan.describe_damage())
-
-
-def _warn_unverified(path):
-    # Python's default filter shows it once per store path and calling line.
-    warnings.warn(f"store {path!r} was written by an older xorfast (format version 1, without "
-                  "checksums): values are range-checked, but damage that keeps them in range "
-                  "cannot be detected. xorfast.store.repair_store(path) converts it to the "
-                  "current format", UnverifiedStoreWarning, stacklevel=3)
 
 
 def open_store(path, spec):
@@ -386,8 +216,8 @@ def open_store(path, spec):
         or not an xorfast store, it holds a different sweep, or another sweep
         is writing it.
     """
-    path = _path(path)
-    _check_writable(path)
+    path = checked_path(path)
+    check_writable(path)
     try:
         lock = StoreLock(path)
     except StoreLocked as holder:
@@ -395,9 +225,9 @@ def open_store(path, spec):
                          "for it to finish or stop it, then run this one again (a sweep that "
                          "was killed holds no lock)") from None
     except OSError as error:
-        raise _lock_failed(path, error) from None
+        raise lock_failed(path, error) from None
     try:
-        connection, tables = _connect_write(path)
+        connection, tables = connect_write(path)
     except BaseException:
         lock.release()
         raise
@@ -421,23 +251,18 @@ def open_store(path, spec):
             raise StoreError(f"store {path!r} is an SQLite database of something "
                              "else (no xorfast tables); pass a new file name")
         else:
-            version, stored = _read_meta(connection, path, tables)
+            version, stored = read_meta(connection, path, tables)
             if stored.fingerprint() != spec.fingerprint():
                 raise StoreError(f"store {path!r} holds a different sweep "
                                  f"({_difference(stored, spec)}); use a new file to run "
                                  "this one, or the same arguments to resume that one")
             if version < 2:
-                _warn_unverified(path)
+                warn_unverified(path)
     except BaseException:
         connection.close()
         lock.release()
         raise
     return RunStore(connection, path, spec, version=version, lock=lock)
-
-
-def _lock_failed(path, error):
-    return StoreError(f"store {path!r}: cannot open its lock file {path + '.lock'!r} "
-                      f"({error.strerror}); the folder must be writable to write the store")
 
 
 def _difference(stored, wanted):
@@ -471,12 +296,12 @@ def load_sweep(path):
     >>> result = load_sweep("runs.sqlite")  # doctest: +SKIP
     >>> print(result.format_summary())      # doctest: +SKIP
     """
-    path = _path(path)
-    connection, tables = _connect_read(path)
+    path = checked_path(path)
+    connection, tables = connect_read(path)
     try:
-        version, spec = _read_meta(connection, path, tables)
+        version, spec = read_meta(connection, path, tables)
         if version < 2:
-            _warn_unverified(path)
+            warn_unverified(path)
         table = empty_table(spec)
         scan = Scan(connection, path, spec, version, table=table)
         _raise_if_damaged(scan)
@@ -504,17 +329,17 @@ def repair_store(path):
         The file is not a store, its specification is damaged (then no run can
         be kept), or a sweep is writing it.
     """
-    path = _path(path)
+    path = checked_path(path)
     if not os.path.exists(path):
         raise StoreError(f"store {path!r} does not exist")
-    _check_writable(path)
+    check_writable(path)
     try:
         lock = StoreLock(path)
     except StoreLocked as holder:
         raise StoreError(f"store {path!r} is being written by a sweep ({holder}); repair it "
                          "after that sweep has ended") from None
     except OSError as error:
-        raise _lock_failed(path, error) from None
+        raise lock_failed(path, error) from None
     try:
         return _repair(path)
     finally:
@@ -527,13 +352,13 @@ def _repair(path):
     # file that replaces it. The lock keeps sweeps out meanwhile.
     try:
         connection = sqlite3.connect(path, isolation_level=None)
-        tables = _tables(connection)
+        tables = tables_of(connection)
     except sqlite3.DatabaseError as error:
         connection.close()
-        raise _not_sqlite(path, error) from None
+        raise not_sqlite(path, error) from None
     target = path + ".repairing"
     try:
-        version, spec = _read_meta(connection, path, tables)
+        version, spec = read_meta(connection, path, tables)
         scan = Scan(connection, path, spec, version)
         if not scan.damaged and version >= 2:
             return f"store {path!r}: all {int(scan.finished.sum())} runs verified; nothing to do"
