@@ -45,3 +45,40 @@ def kill_once_stored(process, store, runs, *, timeout):
         process.send_signal(signal.SIGKILL)
     finally:
         process.wait(timeout=60)
+
+
+#: The schema of format version 1 (xorfast 0.1.0), which had no checksums.
+V1_SCHEMA = """
+CREATE TABLE xorfast_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE runs (
+    config INTEGER NOT NULL,
+    seed INTEGER NOT NULL,
+    max_error REAL,
+    final_mse REAL,
+    epoch_solved INTEGER NOT NULL,
+    epoch_tol INTEGER NOT NULL,
+    diverged INTEGER NOT NULL,
+    PRIMARY KEY (config, seed)
+) WITHOUT ROWID;
+"""
+
+
+def write_v1_store(path, spec, rows):
+    """A store as format version 1 wrote it, holding ``rows`` (a sweep table's rows)."""
+    def value(v):
+        return None if isinstance(v, float) and v != v else v
+
+    with sqlite3.connect(path, isolation_level=None) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.executescript(V1_SCHEMA)
+        connection.execute("BEGIN")
+        connection.executemany("INSERT INTO xorfast_meta VALUES (?, ?)", [
+            ("format", "xorfast-sweep"), ("format_version", "1"),
+            ("spec", spec.to_json()), ("fingerprint", spec.fingerprint())])
+        connection.executemany("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)", [
+            tuple(value(v) for v in (int(r["config"]), int(r["seed"]), float(r["max_error"]),
+                                     float(r["final_mse"]), int(r["epoch_solved"]),
+                                     int(r["epoch_tol"]), int(r["diverged"])))
+            for r in rows])
+        connection.execute("COMMIT")
+    connection.close()

@@ -422,7 +422,8 @@ def test_plot_log_every_logs_every_printed_epoch(epochs, log_every):
 
 
 def test_plot_subcommand_draws_a_stored_sweep(capsys, tmp_path):
-    result = make_sweep([1, 5, 10, 0], hidden=[2, 4], lr=[0.1, 1.0])
+    # epochs 200: the store refuses an epoch_tol (up to 105 here) beyond the epochs run.
+    result = make_sweep([1, 5, 10, 0], hidden=[2, 4], lr=[0.1, 1.0], epochs=200)
     store_path = tmp_path / "runs.sqlite"
     with open_store(store_path, result.spec) as store:
         store.write(result.table)

@@ -12,7 +12,7 @@ from tqdm import tqdm
 from . import _validation
 from .blocks import plan_blocks, run_block
 from .grid import make_spec
-from .store import open_store
+from .store import StoreError, open_store
 from .sweep_result import SweepResult, empty_table
 
 #: Seeds per block: the unit of work, of progress and of one store transaction.
@@ -46,6 +46,10 @@ def sweep(X=None, y=None, *, seeds=1000, hidden=4, lr=0.1, epochs=10_000, loss="
     store : str or path, optional
         An SQLite file. Finished blocks are written to it as they complete;
         running the same sweep with the same file resumes where it stopped.
+        One sweep at a time may write a store. If writing fails (disk full,
+        file deleted mid-sweep) the sweep stops with a
+        :class:`~xorfast.store.StoreError` whose ``result`` holds the runs
+        finished so far; the blocks committed before stay in the file.
     executor : concurrent.futures.Executor, optional
         Run blocks on it (a ``ProcessPoolExecutor``, or a Dask client's
         ``get_executor()``, see :mod:`xorfast.cluster`), with about two blocks
@@ -90,14 +94,27 @@ def sweep(X=None, y=None, *, seeds=1000, hidden=4, lr=0.1, epochs=10_000, loss="
             pending = run_store.fill(table)
         else:
             pending = np.ones((len(spec.configs), len(spec.seeds)), dtype=bool)
+        finished = ~pending.ravel()
         blocks = plan_blocks(spec, pending, block_size)
         with _progress_bar(spec.runs, spec.runs - int(pending.sum()), progress) as bar:
             for block, rows in _finished_blocks(blocks, executor):
-                if run_store is not None:
-                    run_store.write(rows)
                 table[block.positions] = rows
+                finished[block.positions] = True
+                if run_store is not None:
+                    try:
+                        run_store.write(rows)
+                    except StoreError as error:
+                        raise _with_result(error, SweepResult(spec, table[finished])) from None
                 bar.update(len(rows))
     return SweepResult(spec, table)
+
+
+def _with_result(error, result):
+    """``error`` carrying the runs finished so far, and saying so."""
+    error.result = result
+    error.args = (f"{error} ({len(result)} of {result.spec.runs} runs finished; "
+                  "in Python they are returned in this error's .result)",)
+    return error
 
 
 def _finished_blocks(blocks, executor):

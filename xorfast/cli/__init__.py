@@ -4,9 +4,9 @@ import argparse
 import sys
 
 from .. import __version__
-from . import bench, plot, sweep, train
+from . import bench, plot, store, sweep, train
 
-SUBCOMMANDS = (train, sweep, plot, bench)
+SUBCOMMANDS = (train, sweep, plot, store, bench)
 
 
 def build_parser():

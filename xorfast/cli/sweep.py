@@ -4,7 +4,7 @@ import contextlib
 import sys
 
 from .. import datasets
-from ..store import load_sweep
+from ..store import StoreError, load_sweep
 from ..sweeper import DEFAULT_BLOCK_SIZE, sweep
 from ._options import add_data_options, add_training_options
 
@@ -61,6 +61,11 @@ def run(args):
                            bias_init=args.bias_init, dtype=args.dtype, tol=args.tol,
                            store=args.store, executor=executor, block_size=args.block_size,
                            progress=False if args.no_progress else None)
+    except StoreError as error:
+        if error.result is not None and len(error.result):
+            print(f"the store failed; summary of the {len(error.result)} runs finished:")
+            print(error.result.format_summary())
+        raise
     except KeyboardInterrupt:
         if args.store:
             saved = len(load_sweep(args.store))

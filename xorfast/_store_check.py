@@ -1,0 +1,239 @@
+"""Checking a sweep store as it is read: block digests, value ranges, duplicate and missing rows.
+
+A block's digest is the SHA-256 of its rows in seed order as a little-endian
+structured array (:data:`CANONICAL`), NULL read as NaN. The writer computes it
+from the values it inserts; the reader recomputes it from the values SQLite
+gives back, so any change to a stored value, a row lost, added or moved to
+another block, or a block entry changed, shows as a mismatch. Range checks
+(config and seed of the sweep, epochs within ``[-1, epochs]``, ``diverged``
+0 or 1, errors finite and non-negative or NULL) cover version 1 stores too.
+"""
+
+import hashlib
+import sqlite3
+
+import numpy as np
+
+FETCH_ROWS = 65_536
+#: The result columns stored per run, after (config, seed).
+STORED = ("max_error", "final_mse", "epoch_solved", "epoch_tol", "diverged")
+_INTEGER_COLUMNS = ("config", "seed", "epoch_solved", "epoch_tol", "diverged")
+
+#: The bytes a block's digest is taken over: its rows in seed order, NULL as NaN.
+CANONICAL = np.dtype([("config", "<i8"), ("seed", "<i8"), ("max_error", "<f8"),
+                       ("final_mse", "<f8"), ("epoch_solved", "<i8"), ("epoch_tol", "<i8"),
+                       ("diverged", "<i8")])
+
+
+def canonical_rows(columns):
+    """The canonical array of rows given as the stored columns (``None`` for NULL)."""
+    canonical = np.empty(len(columns[0]), dtype=CANONICAL)
+    for name, values in zip(CANONICAL.names, columns):
+        canonical[name] = np.array(values, dtype=CANONICAL[name])
+    for name in ("max_error", "final_mse"):
+        canonical[name] += 0.0  # -0.0 reads back from SQLite as 0.0
+    return canonical
+
+
+def digest(canonical):
+    """The hex SHA-256 of a block's canonical rows."""
+    return hashlib.sha256(canonical.tobytes()).hexdigest()
+
+
+class Scan:
+    """Read every stored run once, in key order, checking it; optionally fill a table.
+
+    After construction, ``finished`` (flat, one per run of the sweep) marks the
+    runs that passed the row checks (for version 2, a run is only trustworthy
+    if its block is not in ``damaged`` either); ``damaged`` maps each damaged
+    block id (``None`` for rows that name no valid block, and for a read that
+    SQLite could not finish) to the seeds seen per config. ``table`` is filled
+    with the rows that pass; ``sink(blocks, positions, canonical)`` gets them.
+    """
+
+    def __init__(self, connection, path, spec, version, *, table=None, sink=None):
+        self.path, self.spec, self.version = path, spec, version
+        per_config = len(spec.seeds)
+        self.finished = np.zeros(len(spec.configs) * per_config, dtype=bool)
+        self._order = np.argsort(spec.seeds, kind="stable")
+        self._sorted_seeds = spec.seeds[self._order]
+        self._epochs = np.array([config.epochs for config in spec.configs], dtype=np.int64)
+        # Outputs lie in [0, 1], so an error is at most this; a little slack for rounding.
+        span = max(float(spec.y.max()), 1.0 - float(spec.y.min()), 1.0)
+        self._max_error = span * (1 + 1e-6)
+        self._max_mse = span * span * (1 + 1e-6)
+        self.damaged = {}   # block id (None: rows without a valid block) -> {config: seeds}
+        self.bad_rows = 0
+        self._table, self._sink = table, sink
+        self.blocks = {}    # id -> (config, runs, sha256)
+        self._hashers, self._counts = {}, {}
+        #: The SQLite error that stopped the reading, if any (the rest counts as missing).
+        self.read_error = None
+        try:
+            if version >= 2:
+                for block, config, runs, sha in connection.execute(
+                        "SELECT id, config, runs, sha256 FROM blocks"):
+                    self.blocks[block] = (config, runs, sha)
+            block_column = "block" if version >= 2 else "-1"
+            types = " AND ".join(f"typeof({name})='integer'"
+                                 for name in (*_INTEGER_COLUMNS, block_column))
+            cursor = connection.execute(
+                f"SELECT config, seed, {', '.join(STORED)}, {block_column}, {types} "
+                "AND typeof(max_error) IN ('real', 'null') "
+                "AND typeof(final_mse) IN ('real', 'null') "
+                "FROM runs ORDER BY config, seed")
+            while chunk := cursor.fetchmany(FETCH_ROWS):
+                self._chunk(chunk)
+        except sqlite3.DatabaseError as error:
+            self.read_error = error
+            self.damaged.setdefault(None, {})
+        if version >= 2:
+            self._close_blocks(connection)
+
+    def _mark(self, block, config, seeds):
+        seen = self.damaged.setdefault(block, {})
+        seen.setdefault(int(config), set()).update(int(s) for s in seeds)
+
+    def _chunk(self, chunk):
+        spec = self.spec
+        columns = list(zip(*chunk))
+        if not all(columns[-1]):  # some value of a type its column never holds
+            typed = [row for row in chunk if row[-1] == 1]
+            for row in chunk:
+                if row[-1] != 1:
+                    self.bad_rows += 1
+                    block = row[7] if isinstance(row[7], int) and row[7] in self.blocks else None
+                    config = row[0] if isinstance(row[0], int) else -1
+                    self._mark(block, config, [row[1]] if isinstance(row[1], int) else [])
+            if not typed:
+                return
+            columns = list(zip(*typed))
+        canonical = canonical_rows(columns[:7])
+        block = np.array(columns[7], dtype=np.int64)
+        config, seed = canonical["config"], canonical["seed"]
+        bad = (config < 0) | (config >= len(spec.configs))
+        config_ok = np.where(bad, 0, config)
+        index = np.minimum(np.searchsorted(self._sorted_seeds, seed), len(spec.seeds) - 1)
+        bad |= self._sorted_seeds[index] != seed
+        where = self._order[index]
+        placed = ~bad  # rows that name a run of this sweep
+        epochs = self._epochs[config_ok]
+        for name in ("epoch_solved", "epoch_tol"):
+            bad |= (canonical[name] < -1) | (canonical[name] > epochs)
+        bad |= (canonical["diverged"] != 0) & (canonical["diverged"] != 1)
+        for name, limit in (("max_error", self._max_error), ("final_mse", self._max_mse)):
+            values = canonical[name]
+            bad |= ~np.isnan(values) & ~((values >= 0) & (values <= limit))
+        at = config_ok * len(spec.seeds) + where
+        # A run stored twice (in this chunk, or before it): every copy is suspect.
+        _, inverse, counts = np.unique(at[placed], return_inverse=True, return_counts=True)
+        twice = np.zeros(len(at), dtype=bool)
+        twice[placed] = counts[inverse] > 1
+        bad |= twice | (placed & self.finished[at])
+        if self.version >= 2:
+            ids, inverse = np.unique(block, return_inverse=True)
+            owners = [self.blocks.get(b, (None,))[0] for b in ids.tolist()]
+            block_config = np.array([c if isinstance(c, int) else -1 for c in owners],
+                                    dtype=np.int64)[inverse]
+            bad |= (block_config < 0) | (block_config != config)
+        for i in np.flatnonzero(bad):
+            self.bad_rows += 1
+            owner = int(block[i]) if self.version >= 2 and block[i] in self.blocks else None
+            self._mark(owner, config[i], [seed[i]])
+        good = ~bad
+        self.finished[at[good]] = True
+        if self.version >= 2:
+            order = np.argsort(block, kind="stable")  # keeps seed order within a block
+            starts = np.flatnonzero(np.r_[True, block[order][1:] != block[order][:-1]])
+            for part in np.split(order, starts[1:]):
+                owner = int(block[part[0]])
+                if owner not in self.blocks:
+                    continue
+                self._hashers.setdefault(owner, hashlib.sha256()).update(
+                    canonical[part].tobytes())
+                self._counts[owner] = self._counts.get(owner, 0) + len(part)
+        table = self._table
+        if table is not None:
+            for name in STORED:
+                table[name][at[good]] = canonical[name][good]
+        if self._sink is not None:
+            self._sink(block[good], at[good], canonical[good])
+
+    def _close_blocks(self, connection):
+        """Compare each block's digest and count; name the seeds of those that fail."""
+        for block, (config, runs, sha) in self.blocks.items():
+            counted = self._counts.get(block, 0)
+            hasher = self._hashers.get(block)
+            if counted == runs and hasher is not None and hasher.hexdigest() == sha:
+                continue
+            seen = self.damaged.setdefault(block, {})
+            seen.setdefault(int(config) if isinstance(config, int) else -1, set())
+        failed = [block for block in self.damaged if block is not None]
+        if not failed or self.read_error is not None:
+            return
+        # Only when something failed: read again which seeds those blocks hold.
+        marks = ", ".join("?" * len(failed))
+        try:
+            for block, config, seed in connection.execute(
+                    f"SELECT block, config, seed FROM runs WHERE block IN ({marks})", failed):
+                if isinstance(config, int) and isinstance(seed, int):
+                    self._mark(block, config, [seed])
+        except sqlite3.DatabaseError:
+            pass  # the message then names fewer seeds
+
+    def affected(self):
+        """The damaged runs in words: how many, and which configs and seeds."""
+        configs = self.spec.configs
+        per_config = {}  # config -> [seeds seen, runs whose rows are missing]
+        for block, seen in self.damaged.items():
+            expected = self.blocks[block][1] if block in self.blocks else 0
+            for config, seeds in seen.items():
+                entry = per_config.setdefault(config, [set(), 0])
+                entry[0].update(seeds)
+                if isinstance(expected, int) and expected > len(seeds):
+                    entry[1] += expected - len(seeds)  # rows lost, or moved elsewhere
+        runs = sum(len(seeds) + missing for seeds, missing in per_config.values())
+        parts = []
+        for config in sorted(per_config):
+            seeds, missing = per_config[config]
+            if 0 <= config < len(configs):
+                c = configs[config]
+                name = (f"config {config} (hidden {c.hidden}, lr {c.lr}, init_scale "
+                        f"{c.init_scale}, epochs {c.epochs})")
+            else:
+                name = "rows of no valid config"
+            words = [f"seeds {_ranges(sorted(seeds))}"] if seeds else []
+            if missing:
+                words.append(f"{missing} runs whose rows are missing")
+            parts.append(f"{name}: {' and '.join(words)}")
+        if self.read_error is not None:
+            parts.append(f"all runs SQLite could not read ({self.read_error})")
+        shown = "; ".join(parts[:6]) + (f"; and {len(parts) - 6} more" if len(parts) > 6 else "")
+        if self.version >= 2:
+            blocks = len([block for block in self.damaged if block is not None])
+            return f"{blocks} block{'s' * (blocks != 1)} ({runs} runs): {shown}"
+        return f"{runs} runs: {shown}"
+
+    def describe_damage(self):
+        """The error message for a damaged store: which runs, how to rerun only them."""
+        checks = "checksum or range checks" if self.version >= 2 else "range checks"
+        return (f"store {self.path!r} is damaged; these fail their {checks}: "
+                f"{self.affected()}. No run was read from it. To rerun only these: "
+                f"xorfast.store.repair_store({self.path!r}) (command line: xorfast store "
+                f"repair {self.path}) drops them and keeps a copy of the damaged file; then "
+                "run the same sweep with the same store")
+
+
+def _ranges(values):
+    """``[0, 1, 2, 5]`` as ``"0-2, 5"`` (the first few ranges, then a count)."""
+    ranges = []
+    start = previous = values[0]
+    for value in values[1:] + [None]:
+        if value is not None and value == previous + 1:
+            previous = value
+            continue
+        ranges.append(f"{start}-{previous}" if previous != start else f"{start}")
+        start = previous = value
+    if len(ranges) > 8:
+        return ", ".join(ranges[:8]) + f", ... ({len(values)} seeds)"
+    return ", ".join(ranges)
