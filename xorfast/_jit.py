@@ -6,6 +6,7 @@ with one body per float type use :func:`typed_variants`.
 """
 
 import numba
+from numba._dispatcher import compute_fingerprint
 from numba.extending import overload
 
 #: Floating-point relaxations the kernels may use. ``contract`` lets LLVM fuse
@@ -71,15 +72,25 @@ def typed_variants(template):
 _MACHINE_CODE = {}
 
 
-def machine_code(dispatcher, key, args):
-    """The compiled function of ``dispatcher`` for arguments like ``args``, found once per ``key``.
+def machine_code(dispatcher, args):
+    """The compiled function of ``dispatcher`` for arguments typed like ``args``.
 
     A Numba dispatcher types every argument on every call, about 1 us per
     array inside a tuple, ten times the cost of the call itself here. Callers
-    that call a kernel often with arguments whose types ``key`` determines
-    look the machine code up once (compiling it or loading it from the disk
-    cache) and call it directly.
+    that call a kernel often look its machine code up here instead (compiling
+    it or loading it from the disk cache the first time) and call it directly.
+
+    The lookup is keyed by Numba's fingerprint of all of ``args`` (one C call,
+    a few us for a kernel's dozen arrays): dtype, dimensions, memory layout and
+    writability of every array, the type of every scalar, the fields of every
+    named tuple. Compiled code reads an array by the layout it was compiled for,
+    so code for one layout handed an array of another would read the wrong
+    entries without a word; with the whole fingerprint in the key it never is.
     """
+    try:
+        key = compute_fingerprint(args)
+    except (TypeError, ValueError, NotImplementedError):  # a type with no fingerprint
+        key = tuple(numba.typeof(arg) for arg in args)
     found = _MACHINE_CODE.get((dispatcher, key))
     if found is None:
         signature = tuple(numba.typeof(arg) for arg in args)
