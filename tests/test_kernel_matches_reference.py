@@ -120,7 +120,7 @@ def test_generated_kernel_matches_the_generic_one(dtype, mse_output, rows, input
         scalar = X.dtype.type
         arguments = (X, y, params, 150, scalar(0.5), scalar(1 / rows), mse_output, 20, log, work,
                      inputs, hidden, outputs)
-        machine_code(kernel, (X.dtype,), arguments)(*arguments)
+        machine_code(kernel, arguments)(*arguments)
         results.append((*params, log, work.A1.copy(), work.A2.copy()))
     # The same sums in the same order; LLVM may fuse a different product of a
     # sum into a multiply-add, so the two can differ in the last bits.

@@ -124,3 +124,21 @@ def test_random_seed_is_reported_and_repeats():
     first = xorfast.train(epochs=50)
     again = xorfast.train(epochs=50, seed=first.seed)
     np.testing.assert_array_equal(first.W1, again.W1)
+
+
+def test_arrays_come_out_of_the_boundary_as_private_c_contiguous_copies():
+    from xorfast import _validation
+
+    unaligned = np.frombuffer(b"\0" + X.tobytes(), dtype=np.float64, offset=1).reshape(4, 2)
+    assert not unaligned.flags.aligned
+    strided = np.zeros((8, 2))
+    strided[::2] = X
+    for given in (np.asfortranarray(X), strided[::2], unaligned, X.T.copy().T):
+        inputs, targets = _validation.data(given, np.asfortranarray(Y), loss="bce")
+        start = _validation.weights((given.T, given[:, 0], given, given[0]), inputs=2,
+                                    hidden=4, outputs=2)
+        for array in (inputs, targets, *start):
+            assert array.flags.c_contiguous and array.flags.aligned and array.flags.writeable
+            assert not np.shares_memory(array, given)
+        np.testing.assert_array_equal(inputs, X)
+        np.testing.assert_array_equal(start.W1, X.T)

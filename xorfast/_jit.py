@@ -3,9 +3,26 @@
 Every compiled function in the package is decorated with :func:`kernel` (or
 :func:`inlined_kernel`, :func:`parallel_kernel`), so the options below are the whole story; helpers
 with one body per float type use :func:`typed_variants`.
+
+Numba's disk cache (``.nbi`` index and ``.nbc`` data files, pickles) trusts
+what it finds: a file cut short by a crash or a full disk makes every later
+compile fail with an unpickling error, and a full disk makes saving fail.
+Everything that compiles goes through :func:`repairing_cache`, which on a
+failure looks for damaged cache files of xorfast's kernels, deletes them and
+compiles again (one warning naming the folder), and on an ``OSError`` carries
+on without the disk cache for the rest of the process (one warning).
 """
 
+import contextlib
+import errno
+import pickle
+import threading
+import warnings
+import weakref
+from pathlib import Path
+
 import numba
+from numba._dispatcher import compute_fingerprint
 from numba.extending import overload
 
 #: Floating-point relaxations the kernels may use. ``contract`` lets LLVM fuse
@@ -35,9 +52,37 @@ _COMMON_OPTIONS = {
 _VARIANT_OPTIONS = {"error_model": "numpy", "fastmath": set(FASTMATH_FLAGS)}
 
 
+#: Every dispatcher made here, so a damaged disk cache can be found and repaired.
+_DISPATCHERS = weakref.WeakSet()
+_disk_cache = threading.local()
+_repair_lock = threading.RLock()
+_cache_disabled = False
+
+
+def _njit(function, **options):
+    cache = _COMMON_OPTIONS["cache"] and not _cache_disabled and \
+        getattr(_disk_cache, "enabled", True)
+    dispatcher = numba.njit(**dict(_COMMON_OPTIONS, cache=cache, **options))(function)
+    _DISPATCHERS.add(dispatcher)
+    return dispatcher
+
+
+@contextlib.contextmanager
+def without_disk_cache():
+    """Let the kernels defined in the body (on this thread) skip Numba's disk cache.
+
+    For source that has no file to cache next to.
+    """
+    _disk_cache.enabled = False
+    try:
+        yield
+    finally:
+        _disk_cache.enabled = True
+
+
 def kernel(function):
     """Compile ``function`` as a serial xorfast kernel."""
-    return numba.njit(**_COMMON_OPTIONS)(function)
+    return _njit(function)
 
 
 def inlined_kernel(function):
@@ -49,12 +94,12 @@ def inlined_kernel(function):
     buffers from the optimiser. Python callers still get a normal compiled
     function.
     """
-    return numba.njit(inline="always", **_COMMON_OPTIONS)(function)
+    return _njit(function, inline="always")
 
 
 def parallel_kernel(function):
     """Compile ``function`` as a kernel whose ``numba.prange`` loops run on threads."""
-    return numba.njit(parallel=True, **_COMMON_OPTIONS)(function)
+    return _njit(function, parallel=True)
 
 
 def typed_variants(template):
@@ -71,17 +116,124 @@ def typed_variants(template):
 _MACHINE_CODE = {}
 
 
-def machine_code(dispatcher, key, args):
-    """The compiled function of ``dispatcher`` for arguments like ``args``, found once per ``key``.
+def machine_code(dispatcher, args):
+    """The compiled function of ``dispatcher`` for arguments typed like ``args``.
 
     A Numba dispatcher types every argument on every call, about 1 us per
     array inside a tuple, ten times the cost of the call itself here. Callers
-    that call a kernel often with arguments whose types ``key`` determines
-    look the machine code up once (compiling it or loading it from the disk
-    cache) and call it directly.
+    that call a kernel often look its machine code up here instead (compiling
+    it or loading it from the disk cache the first time) and call it directly.
+
+    The lookup is keyed by Numba's fingerprint of all of ``args`` (one C call,
+    a few us for a kernel's dozen arrays): dtype, dimensions, memory layout and
+    writability of every array, the type of every scalar, the fields of every
+    named tuple. Compiled code reads an array by the layout it was compiled for,
+    so code for one layout handed an array of another would read the wrong
+    entries without a word; with the whole fingerprint in the key it never is.
     """
+    try:
+        key = compute_fingerprint(args)
+    except (TypeError, ValueError, NotImplementedError):  # a type with no fingerprint
+        key = tuple(numba.typeof(arg) for arg in args)
     found = _MACHINE_CODE.get((dispatcher, key))
     if found is None:
         signature = tuple(numba.typeof(arg) for arg in args)
-        found = _MACHINE_CODE[(dispatcher, key)] = dispatcher.compile(signature)
+        found = repairing_cache(lambda: dispatcher.compile(signature))
+        _MACHINE_CODE[(dispatcher, key)] = found
     return found
+
+
+def repairing_cache(action):
+    """``action()``, run again once if it failed on a damaged or unwritable disk cache.
+
+    ``action`` compiles kernels (or calls one, compiling it on first use). When
+    it raises, the disk cache files of every xorfast kernel are checked; any
+    that cannot be read back are deleted, with one ``RuntimeWarning`` naming
+    their folder, and ``action`` runs again, compiling afresh and saving whole
+    files. An ``OSError`` (a full disk, a folder turned read-only) turns the
+    disk cache off for this process instead, with one warning. Any other
+    error is the action's own and propagates unchanged.
+    """
+    try:
+        return action()
+    except OSError as error:
+        if not disable_disk_cache(error):
+            raise
+    except Exception:
+        with _repair_lock:
+            damaged = damaged_cache_files()
+            if not damaged:
+                raise
+            for path in damaged:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+        folders = ", ".join(sorted({str(path.parent) for path in damaged}))
+        warnings.warn(f"xorfast found damaged compiled-kernel cache files in {folders}; "
+                      "they were deleted and the kernels compiled again", RuntimeWarning,
+                      stacklevel=3)
+    return action()
+
+
+def _cache_files(dispatcher):
+    """The index file of ``dispatcher``'s disk cache and its data files (None: no cache)."""
+    cache_file = getattr(getattr(dispatcher, "_cache", None), "_cache_file", None)
+    index = getattr(cache_file, "_index_path", None)
+    if index is None:
+        return None
+    index = Path(index)
+    return index, sorted(index.parent.glob(f"{index.name[:-len('.nbi')]}.*.nbc"))
+
+
+def _readable_pickle(path, *, index):
+    """False if ``path`` exists but does not read back as Numba wrote it."""
+    try:
+        with open(path, "rb") as handle:
+            if index:
+                version = pickle.load(handle)
+                if version != numba.__version__:
+                    return True  # another Numba's; it ignores the rest, and so does Numba
+            pickle.loads(handle.read())
+    except FileNotFoundError:
+        return True
+    except Exception:  # truncated or overwritten: EOFError, UnpicklingError, anything
+        return False
+    return True
+
+
+def damaged_cache_files():
+    """Disk cache files of xorfast's kernels that cannot be read back, with their siblings.
+
+    For each kernel with a damaged index or data file, all of its files are
+    listed, so deleting them leaves nothing that points at a missing file.
+    """
+    damaged = []
+    for dispatcher in list(_DISPATCHERS):
+        files = _cache_files(dispatcher)
+        if files is None:
+            continue
+        index, data = files
+        if not (_readable_pickle(index, index=True)
+                and all(_readable_pickle(path, index=False) for path in data)):
+            damaged.extend(path for path in (index, *data) if path.exists())
+    return damaged
+
+
+def disable_disk_cache(error):
+    """Stop reading and writing Numba's disk cache in this process, after ``error``.
+
+    Warns the first time; returns False when the cache was off already.
+    """
+    global _cache_disabled
+    with _repair_lock:
+        if _cache_disabled:
+            return False
+        _cache_disabled = True
+        for dispatcher in list(_DISPATCHERS):
+            cache = getattr(dispatcher, "_cache", None)
+            if hasattr(cache, "disable"):
+                cache.disable()
+    reason = "the disk is full" if error.errno in (errno.ENOSPC, errno.EDQUOT) else str(error)
+    warnings.warn(f"xorfast cannot save compiled kernels ({reason}: {error.filename or ''}); "
+                  "compiling without the disk cache in this process", RuntimeWarning,
+                  stacklevel=4)
+    return True

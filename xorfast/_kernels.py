@@ -205,10 +205,10 @@ def compiled_train(arguments):
     """The machine code of :func:`_train` (or its generated version) for ``arguments``.
 
     ``arguments`` are those of :func:`_train`; call the result with them. The
-    first call per dtype and shape compiles or loads the kernel.
+    first call per shape and argument types (dtype, memory layout) compiles or
+    loads the kernel.
     """
-    X = arguments[0]
     widths = arguments[-3:]
     if all(width <= limit for width, limit in zip(widths, SMALL_WIDTHS)):
-        return machine_code(_specialise.train_kernel(*widths), (X.dtype,), arguments)
-    return machine_code(_train, (X.dtype,), arguments)
+        return machine_code(_specialise.train_kernel(*widths), arguments)
+    return machine_code(_train, arguments)

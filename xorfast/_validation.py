@@ -76,14 +76,17 @@ def _numeric_array(name, value):
         raise TypeError(f"{name} must hold real numbers; got an array of dtype {array.dtype}")
     if np.iscomplexobj(array):
         raise TypeError(f"{name} must hold real numbers, not complex ones")
-    array = array.astype(np.float64)
+    # A private copy in C order, whatever the layout given (Fortran order from
+    # a DataFrame, a strided slice, a read-only or unaligned buffer): kernels
+    # are compiled for, and the reference's sums run in, that one layout.
+    array = np.array(array, dtype=np.float64, order="C", copy=True)
     if not np.isfinite(array).all():
         raise ValueError(f"{name} contains NaN or infinite values; pass finite numbers only")
     return array
 
 
 def data(X, y, *, loss):
-    """Return the training set as float64 arrays ``X`` (n, d) and ``y`` (n, O).
+    """Return the training set as C-contiguous float64 copies ``X`` (n, d) and ``y`` (n, O).
 
     ``X=None, y=None`` selects the XOR truth table. A 1-D ``y`` is one output.
     """
@@ -115,7 +118,7 @@ def data(X, y, *, loss):
 
 
 def weights(value, *, inputs, hidden, outputs):
-    """Return user-given starting weights as float64 ``Params`` copies of the right shapes.
+    """Return user-given starting weights as C-contiguous float64 ``Params`` copies.
 
     ``hidden=None`` takes the width from ``W1``. Biases may be (H,) or (1, H).
     """

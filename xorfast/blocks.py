@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from . import _batched, _specialise, _validation
+from . import _batched, _jit, _specialise, _validation
 from .grid import Config
 from .sweep_result import RUN_DTYPE
 
@@ -99,7 +99,8 @@ def run_block(block):
     if len(seeds):
         sweep_block = _specialise.block_kernel(X.shape[1], config.hidden, y.shape[1], X.shape[0])
         with _numba_threads(_thread_budget):
-            sweep_block(X, y, seeds, kernel_config, outputs)
+            # The first call compiles or loads the kernel; a damaged cache is repaired.
+            _jit.repairing_cache(lambda: sweep_block(X, y, seeds, kernel_config, outputs))
     rows = np.zeros(len(seeds), dtype=RUN_DTYPE)
     rows["config"] = config.index
     rows["hidden"] = config.hidden

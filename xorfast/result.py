@@ -90,5 +90,7 @@ class TrainResult:
             X = X[None, :]
         if X.ndim != 2 or X.shape[1] != self.W1.shape[0]:
             raise ValueError(f"X must have shape (m, {self.W1.shape[0]}); got {X.shape}")
+        # C order, as in training: NumPy's products then sum in the same order.
+        X = np.ascontiguousarray(X)
         with np.errstate(over="ignore", invalid="ignore"):
             return reference.forward(X, self.params)[1]

@@ -85,7 +85,7 @@ def train(X=None, y=None, *, hidden=None, epochs=10_000, lr=0.1, loss="bce", red
         start = initial_params(inputs, hidden or DEFAULT_HIDDEN, outputs, seed=seed, init=init,
                                init_scale=init_scale, bias_init=bias_init)
     params = start.astype(dtype)
-    X, y = X.astype(dtype), y.astype(dtype)
+    X, y = np.ascontiguousarray(X, dtype), np.ascontiguousarray(y, dtype)
 
     run = _run_numpy if backend == "numpy" else _run_numba
     params, mse_log, predictions, seconds = run(X, y, params, epochs=epochs, lr=lr, loss=loss,
