@@ -26,7 +26,6 @@ except ImportError as error:
     raise ImportError("running sweeps on Dask needs the optional dependency "
                       "dask[distributed]; install it with: pip install 'xorfast[dask]'"
                       ) from error
-import numba
 
 from . import _validation, blocks
 
@@ -46,9 +45,9 @@ class ThreadBudget(distributed.WorkerPlugin):
 
     def setup(self, worker):
         """Set the budget in the worker's process."""
+        # Several worker threads may launch kernels at once: TBB and OpenMP allow
+        # that, and under workqueue run_block launches one at a time.
         blocks.set_thread_budget(1)
-        if worker.state.nthreads > 1:
-            _ask_threadsafe_layer()
 
     def teardown(self, worker):
         """Give the process back its default, all of Numba's threads per block."""
@@ -68,19 +67,6 @@ class _DriverHandlesInterrupts(distributed.WorkerPlugin):
         """Ignore SIGINT in the worker's process."""
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _ask_threadsafe_layer():
-    # Several worker threads launch parallel kernels at once. TBB and OpenMP
-    # allow that; the "workqueue" layer Numba falls back to without them aborts
-    # the process. Asking for "threadsafe" turns that abort into a clear error
-    # at the first launch. Numba reads the setting when it starts its threads,
-    # so it only matters before then, and a layer the user chose is kept.
-    try:
-        numba.threading_layer()
-    except ValueError:  # no parallel kernel has run in this process yet
-        if numba.config.THREADING_LAYER == "default":
-            numba.config.THREADING_LAYER = "threadsafe"
 
 
 def prepare(executor):
