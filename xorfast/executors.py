@@ -35,7 +35,15 @@ SPAWN_HINT = ("ProcessPoolExecutor(mp_context=multiprocessing.get_context('spawn
 
 
 class ExecutorError(RuntimeError):
-    """An executor could not run a block: a worker process died, or the pool broke."""
+    """An executor could not run a block: a worker process died, or the pool broke.
+
+    ``cause`` says what happened to which block; the message adds what is
+    kept and how to resume.
+    """
+
+    def __init__(self, cause, resume):
+        super().__init__(f"{cause}. {resume}")
+        self.cause = cause
 
 
 @dataclass(frozen=True)
@@ -143,9 +151,12 @@ def failure(error, block, resume):
             f"{config.index} (hidden={config.hidden}, lr={config.lr:g}, "
             f"init_scale={config.init_scale:g}, epochs={config.epochs})")
     if killed:
-        cause = (f"the Dask workers running {what} died ({type(error).__name__}: {error}); "
-                 "check the workers' logs and memory limits")
+        tries = getattr(error, "allowed_failures", None)
+        times = f", {tries + 1} times" if isinstance(tries, int) else ""
+        cause = (f"Dask workers died while running {what}{times} (distributed.KilledWorker); "
+                 "the workers' logs say why (often a memory limit; see "
+                 "https://distributed.dask.org/en/stable/killed.html)")
     else:
         cause = (f"a worker process of the executor died while running {what} "
                  f"({type(error).__name__}); the pool is unusable now")
-    return ExecutorError(f"{cause}. {resume}")
+    return ExecutorError(cause, resume)

@@ -137,16 +137,21 @@ def _finished_blocks(blocks, executor, plan, resume):
             if not pending:
                 return
             done, _ = concurrent.futures.wait(pending, return_when="FIRST_COMPLETED")
+            # Keep every block that finished before reporting one that failed.
+            failed = None
             for future in done:
                 block = pending.pop(future)
-                try:
-                    rows = future.result()
-                except Exception as error:
-                    failure = executors.failure(error, block, resume)
-                    if failure is None:
-                        raise
-                    raise failure from None
-                yield block, rows
+                error = future.exception()
+                if error is None:
+                    yield block, future.result()
+                elif failed is None:
+                    failed = block, error
+            if failed is not None:
+                block, error = failed
+                failure = executors.failure(error, block, resume)
+                if failure is None:
+                    raise error
+                raise failure from None
     finally:
         for future in pending:
             future.cancel()
