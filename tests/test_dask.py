@@ -279,6 +279,43 @@ def test_killed_worker_is_named_with_its_block(tmp_path):
     assert len(xorfast.load_sweep(store)) == 2 * 16
 
 
+@pytest.mark.slow
+def test_a_real_killed_worker_is_named_and_finished_blocks_kept(long_local, tmp_path):
+    import dask
+
+    store = tmp_path / "runs.sqlite"
+    # The scheduler gives up on a block at its first dead worker.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                     host="127.0.0.1", dashboard_address="127.0.0.1:0") as cluster, \
+            distributed.Client(cluster, set_as_default=False) as own:
+        own.wait_for_workers(2, timeout=60)
+        pids = worker_pids(own)
+
+        def kill_a_busy_worker_once_a_block_is_stored():
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                busy = [address for address, keys in own.processing().items() if keys]
+                if busy and store.exists() and stored_runs(store) >= 64:
+                    os.kill(pids[busy[0]], signal.SIGKILL)
+                    return
+                time.sleep(0.01)
+
+        killer = threading.Thread(target=kill_a_busy_worker_once_a_block_is_stored)
+        killer.start()
+        try:
+            with pytest.raises(xorfast.executors.ExecutorError) as caught:
+                xorfast.sweep(executor=own.get_executor(), store=store, **LONG)
+        finally:
+            killer.join()
+    message = str(caught.value)
+    assert "Dask workers died while running the block of seeds" in message
+    assert "(distributed.KilledWorker)" in message and "run the same sweep again" in message
+    assert stored_runs(store) >= 64
+    resumed = xorfast.sweep(store=store, **LONG)
+    assert_tables_identical(resumed.table, long_local)
+
+
 def test_cli_killed_worker_is_one_clear_line(tmp_path, capsys, monkeypatch):
     from .test_executors import FailingPool
 

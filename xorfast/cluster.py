@@ -13,6 +13,12 @@ never ``nthreads`` times all the cores of its machine. The budget is set by a
 worker plugin rather than by ``NUMBA_NUM_THREADS`` in the workers' environment:
 a spawned worker re-imports the driver's main module, which may import Numba
 (and fix its thread count) before the nanny sets the environment.
+
+Failing cleanly: before a client is made, a probe with a hard deadline asks
+whether a scheduler answers at the address (``distributed.Client`` alone can
+wait forever on something that accepts connections and says nothing). The
+workers of a local cluster ignore Ctrl-C from birth, so that a terminal's
+Ctrl-C reaches the driver alone, which closes the cluster in order.
 """
 
 import asyncio
@@ -111,7 +117,7 @@ def local_cluster(workers):
 
 
 @contextlib.contextmanager
-def workers_ignore_ctrl_c():
+def _workers_ignore_ctrl_c():
     """Local worker processes started in the body ignore Ctrl-C from their first instruction.
 
     A terminal sends Ctrl-C to every process of its foreground group, the
@@ -179,7 +185,7 @@ def dask_executor(scheduler=None, *, workers=None, timeout=None):
     timeout = CONNECT_TIMEOUT if timeout is None else timeout
     with contextlib.ExitStack() as stack:
         if workers is not None:
-            stack.enter_context(workers_ignore_ctrl_c())
+            stack.enter_context(_workers_ignore_ctrl_c())
             address = stack.enter_context(local_cluster(workers))
         else:
             address = scheduler
