@@ -286,8 +286,8 @@ def test_a_real_killed_worker_is_named_and_finished_blocks_kept(long_local, tmp_
     store = tmp_path / "runs.sqlite"
     # The scheduler gives up on a block at its first dead worker.
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
-            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                     host="127.0.0.1", dashboard_address="127.0.0.1:0") as cluster, \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                                     dashboard_address="127.0.0.1:0") as cluster, \
             distributed.Client(cluster, set_as_default=False) as own:
         own.wait_for_workers(2, timeout=60)
         pids = worker_pids(own)
