@@ -279,6 +279,15 @@ def test_killed_worker_is_named_with_its_block(tmp_path):
     assert len(xorfast.load_sweep(store)) == 2 * 16
 
 
+def test_closed_client_is_refused_before_any_work(client, tmp_path):
+    other = distributed.Client(client.scheduler.address, set_as_default=False)
+    executor = other.get_executor()
+    other.close()
+    with pytest.raises(ValueError, match="executor's Dask client is closed"):
+        xorfast.sweep(executor=executor, store=tmp_path / "runs.sqlite", **SMALL)
+    assert not (tmp_path / "runs.sqlite").exists()
+
+
 @pytest.mark.slow
 def test_a_real_killed_worker_is_named_and_finished_blocks_kept(long_local, tmp_path):
     import dask

@@ -172,7 +172,10 @@ def dask_executor(scheduler=None, *, workers=None, timeout=None):
     Raises
     ------
     ConnectionError
-        The scheduler did not answer within ``timeout``.
+        No scheduler answered within ``timeout`` (nothing listens there, or
+        what answers is not a Dask scheduler).
+    ValueError
+        ``scheduler`` is not a Dask address (no port, unknown scheme).
 
     Examples
     --------
