@@ -34,10 +34,14 @@ def omp_started():
         pytest.skip("needs Numba's GNU OpenMP threading layer")
 
 
-def test_forking_pool_after_a_local_sweep_is_refused_before_any_work(omp_started, tmp_path):
+@pytest.mark.parametrize("context", ["fork", None])
+def test_forking_pool_after_a_local_sweep_is_refused_before_any_work(omp_started, tmp_path,
+                                                                     context):
+    if context is None and multiprocessing.get_start_method() != "fork":
+        pytest.skip("the default start method does not fork here")
     store = tmp_path / "runs.sqlite"
-    with concurrent.futures.ProcessPoolExecutor(
-            2, mp_context=multiprocessing.get_context("fork")) as pool:
+    mp_context = multiprocessing.get_context(context) if context else None
+    with concurrent.futures.ProcessPoolExecutor(2, mp_context=mp_context) as pool:
         with pytest.raises(ValueError, match=r"forks its workers.*get_context\('spawn'\)"):
             xorfast.sweep(executor=pool, store=store, **SMALL)
         assert not pool._processes  # nothing was forked
