@@ -227,6 +227,7 @@ def assert_clean_interrupt(returncode, err, store=None):
                "to resume" in err
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_worker_start_up(tmp_path):
     pytest.importorskip("distributed")
     store = tmp_path / "runs.sqlite"
@@ -241,7 +242,7 @@ def test_ctrl_c_during_worker_start_up(tmp_path):
     assert out == ""
 
 
-@pytest.mark.parametrize("delay", [3.0, 6.0])
+@pytest.mark.parametrize("delay", [3.0, pytest.param(6.0, marks=pytest.mark.slow)])
 def test_ctrl_c_during_compilation_stops_the_sweep(delay, tmp_path):
     # A fresh kernel cache: the sweep starts by generating code for a new shape.
     started = time.monotonic()

@@ -48,6 +48,7 @@ def test_forking_pool_after_a_local_sweep_is_refused_before_any_work(omp_started
     assert not store.exists()
 
 
+@pytest.mark.slow
 def test_spawned_pool_after_a_local_sweep_matches_it():
     # In a fresh process, as a user's script: a local sweep first starts OpenMP.
     completed = run_python("""
