@@ -26,6 +26,7 @@ import threading
 RETRY = 0.05
 
 _seen = threading.Event()
+_active = threading.Event()
 _deferring = 0
 
 
@@ -42,9 +43,11 @@ def handling():
         return
     _seen.clear()
     previous = signal.signal(signal.SIGINT, _handler)
+    _active.set()
     try:
         yield
     finally:
+        _active.clear()
         signal.signal(signal.SIGINT, previous)
         if _seen.is_set():
             logging.disable(logging.NOTSET)
@@ -71,11 +74,16 @@ def _handler(signum, frame):
     if _deferring:
         return
     if _inside_llvmlite(frame):
-        timer = threading.Timer(RETRY, _thread.interrupt_main)
+        timer = threading.Timer(RETRY, _interrupt_again)
         timer.daemon = True
         timer.start()
         return
     raise KeyboardInterrupt
+
+
+def _interrupt_again():
+    if _active.is_set():  # not once the command has ended
+        _thread.interrupt_main()
 
 
 def _inside_llvmlite(frame):
