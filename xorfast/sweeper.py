@@ -62,15 +62,6 @@ def sweep(X=None, y=None, *, seeds=1000, hidden=4, lr=0.1, epochs=10_000, loss="
         and of one executor task. The kernel trains seeds in groups of 64, so
         multiples of 64 waste nothing.
 
-    Raises
-    ------
-    ValueError, TypeError
-        A bad argument, before any work starts; also an executor that is shut
-        down, broken or cannot fork safely.
-    xorfast.executors.ExecutorError
-        A worker died while running a block (blocks finished before are in
-        ``store``; run the same sweep again to resume).
-
     Returns
     -------
     SweepResult
@@ -80,6 +71,15 @@ def sweep(X=None, y=None, *, seeds=1000, hidden=4, lr=0.1, epochs=10_000, loss="
         ``epochs`` meaning the state after the last update; -1 if never),
         ``epoch_tol`` (likewise for MSE < tol) and ``diverged``.
         ``summary()`` aggregates per config.
+
+    Raises
+    ------
+    ValueError, TypeError
+        A bad argument, before any work starts; also an executor that is shut
+        down, broken or cannot fork safely.
+    xorfast.executors.ExecutorError
+        A worker died while running a block (blocks finished before are in
+        ``store``; run the same sweep again to resume).
 
     Examples
     --------
