@@ -182,6 +182,8 @@ def test_plot_writes_exactly_the_path_it_reports(tmp_path, capsys):
 
 # Ctrl-C ---------------------------------------------------------------------
 
+posix_only = pytest.mark.skipif(os.name != "posix", reason="sends SIGINT to a group")
+
 def children(pid):
     found = []
     try:
@@ -228,6 +230,8 @@ def assert_clean_interrupt(returncode, err, store=None):
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="finds workers in /proc")
+@posix_only
 def test_ctrl_c_during_worker_start_up(tmp_path):
     pytest.importorskip("distributed")
     store = tmp_path / "runs.sqlite"
@@ -243,6 +247,7 @@ def test_ctrl_c_during_worker_start_up(tmp_path):
 
 
 @pytest.mark.parametrize("delay", [3.0, pytest.param(6.0, marks=pytest.mark.slow)])
+@posix_only
 def test_ctrl_c_during_compilation_stops_the_sweep(delay, tmp_path):
     # A fresh kernel cache: the sweep starts by generating code for a new shape.
     started = time.monotonic()
@@ -256,6 +261,7 @@ def test_ctrl_c_during_compilation_stops_the_sweep(delay, tmp_path):
 
 
 @pytest.mark.slow
+@posix_only
 def test_ctrl_c_during_a_sweep_on_workers(tmp_path):
     pytest.importorskip("distributed")
     store = tmp_path / "runs.sqlite"
@@ -273,6 +279,7 @@ def test_ctrl_c_during_a_sweep_on_workers(tmp_path):
     assert len(xorfast.load_sweep(store)) >= 64 and after < 30
 
 
+@posix_only
 def test_an_interrupt_inside_llvmlite_is_raised_once_it_returns(monkeypatch):
     # llvmlite calls back into Python from C (its object cache); an exception
     # raised in such a callback is printed and dropped. qsort's comparator is
