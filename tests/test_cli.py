@@ -88,3 +88,221 @@ def test_module_entry_point():
                                capture_output=True, text=True, check=True,
                                env=dict(os.environ))
     assert completed.stdout.strip() == f"xorfast {xorfast.__version__}"
+
+
+# Output paths ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--csv", "{tmp}/missing/x.csv"], "cannot write --csv {tmp}/missing/x.csv: folder "
+                                       "{tmp}/missing does not exist; create it first"),
+    (["--json", "{tmp}/missing/x.json"], "cannot write --json {tmp}/missing/x.json: folder "
+                                         "{tmp}/missing does not exist"),
+    (["--csv", "{tmp}"], "--csv {tmp} is a folder; give a file name in it"),
+    (["--json", "{tmp}/locked/x.json"], "folder {tmp}/locked is not writable"),
+    (["--store", "{tmp}/missing/runs.sqlite"], "cannot write --store {tmp}/missing/runs.sqlite"),
+    (["--csv", "{tmp}/a.out", "--json", "{tmp}/a.out"],
+     "--csv and --json name the same file {tmp}/a.out"),
+])
+def test_sweep_output_paths_are_checked_before_any_work(flags, message, tmp_path, capsys,
+                                                        monkeypatch):
+    (tmp_path / "locked").mkdir(mode=0o500)
+    if os.access(tmp_path / "locked", os.W_OK):
+        (tmp_path / "locked").chmod(0o700)
+        if "locked" in message:
+            pytest.skip("running as a user who can write anywhere")
+    started = []
+    monkeypatch.setattr(xorfast.cli.sweep, "sweep", lambda *a, **k: started.append(1))
+    flags = [flag.format(tmp=tmp_path) for flag in flags]
+    with pytest.raises(SystemExit) as stop:
+        main(["sweep", "--seeds", "8", "--epochs", "10", "--no-progress", *flags])
+    assert stop.value.code == 2
+    assert message.format(tmp=tmp_path) in capsys.readouterr().err
+    assert not started
+    (tmp_path / "locked").chmod(0o700)
+
+
+def test_bench_json_path_is_checked_before_measuring(tmp_path, capsys, monkeypatch):
+    from xorfast import benchmarks
+
+    monkeypatch.setattr(benchmarks, "run_all", lambda **kwargs: pytest.fail("measured"))
+    with pytest.raises(SystemExit) as stop:
+        main(["bench", "--json", str(tmp_path / "missing" / "bench.json")])
+    assert stop.value.code == 2
+    assert "cannot write --json" in capsys.readouterr().err
+
+
+def test_tables_are_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    result = xorfast.sweep(seeds=8, epochs=10, progress=False)
+    path = tmp_path / "runs.csv"
+    path.write_text("the previous table\n")
+
+    def fail(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("json.dump", fail)
+    with pytest.raises(OSError, match="No space left"):
+        result.to_json(tmp_path / "runs.json")
+    monkeypatch.setattr(xorfast.sweep_result, "_csv_cell", fail)
+    with pytest.raises(OSError, match="No space left"):
+        result.to_csv(path)
+    assert path.read_text() == "the previous table\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs.csv"]  # no temporary files
+    monkeypatch.undo()
+    result.to_csv(path)
+    assert path.read_text().count("\n") == 9
+    assert oct(path.stat().st_mode & 0o777) != oct(0o600)  # as open() would make it
+
+
+@pytest.mark.parametrize(("out", "message"), [
+    ("{tmp}", "--out {tmp} is a folder"),
+    ("{tmp}/maps", "--out {tmp}/maps has no suffix; the suffix names the image format"),
+    ("{tmp}/maps.xyz", "has suffix .xyz; the suffix names the image format, one of:"),
+])
+def test_plot_out_must_name_an_image_file(out, message, tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    store = tmp_path / "runs.sqlite"
+    xorfast.sweep(seeds=8, hidden=[2, 4], epochs=10, progress=False, store=store)
+    with pytest.raises(SystemExit) as stop:
+        main(["plot", str(store), "--out", out.format(tmp=tmp_path)])
+    assert stop.value.code == 2
+    assert message.format(tmp=tmp_path) in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs.sqlite"]
+
+
+def test_plot_writes_exactly_the_path_it_reports(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    store = tmp_path / "runs.sqlite"
+    xorfast.sweep(seeds=8, hidden=[2, 4], epochs=10, progress=False, store=store)
+    out = tmp_path / "maps.SVG"
+    assert main(["plot", str(store), "--out", str(out)]) == 0
+    assert f"drawn to {out}" in capsys.readouterr().out
+    assert out.read_text().lstrip().startswith("<?xml")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["maps.SVG", "runs.sqlite"]
+
+
+# Ctrl-C ---------------------------------------------------------------------
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="sends SIGINT to a group")
+
+def children(pid):
+    found = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as listing:
+                found += listing.read().split()
+    except OSError:  # the process or thread has just ended
+        pass
+    return found
+
+
+def interrupt(argv, ready, env=None, timeout=60):
+    """Run ``xorfast sweep argv``, Ctrl-C it (as a terminal does) once ``ready(process)``."""
+    process = subprocess.Popen([sys.executable, "-m", "xorfast", "sweep", *argv],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True, env=dict(os.environ, **(env or {})))
+    try:
+        deadline = time.monotonic() + 120
+        while not ready(process):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "never ready for the interrupt"
+            time.sleep(0.02)
+        os.killpg(process.pid, signal.SIGINT)  # the driver and its worker processes
+        sent = time.monotonic()
+        out, err = process.communicate(timeout=timeout)
+        return process.returncode, out, err, time.monotonic() - sent
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+
+
+def assert_clean_interrupt(returncode, err, store=None):
+    assert returncode == 130, err
+    assert "Traceback" not in err and "Error" not in err, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("interrupted: "), err
+    if store is None:
+        assert "nothing was saved (pass --store FILE to keep finished runs)" in err
+    else:
+        saved = len(xorfast.load_sweep(store)) if store.exists() else 0
+        assert f"{saved} finished runs are saved in {store}; run the same command again " \
+               "to resume" in err
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="finds workers in /proc")
+@posix_only
+def test_ctrl_c_during_worker_start_up(tmp_path):
+    pytest.importorskip("distributed")
+    store = tmp_path / "runs.sqlite"
+    argv = ["--seeds", "256", "--epochs", "100000", "--block-size", "64", "--no-progress",
+            "--store", str(store), "--workers", "2"]
+    def workers_starting(process):
+        # Worker processes exist (below the forkserver); no block has finished.
+        return any(children(child) for child in children(process.pid))
+
+    returncode, out, err, _ = interrupt(argv, workers_starting)
+    assert_clean_interrupt(returncode, err, store)
+    assert out == ""
+
+
+@pytest.mark.parametrize("delay", [3.0, pytest.param(6.0, marks=pytest.mark.slow)])
+@posix_only
+def test_ctrl_c_during_compilation_stops_the_sweep(delay, tmp_path):
+    # A fresh kernel cache: the sweep starts by generating code for a new shape.
+    started = time.monotonic()
+    argv = ["--hidden", "7", "--seeds", "50000", "--epochs", "100000", "--no-progress"]
+    returncode, out, err, after = interrupt(
+        argv, lambda process: time.monotonic() - started > delay,
+        env={"XORFAST_CACHE_DIR": str(tmp_path / "cache")})
+    assert_clean_interrupt(returncode, err)
+    assert out == ""
+    assert after < 30  # the interrupt was not lost: the sweep would run for minutes
+
+
+@pytest.mark.slow
+@posix_only
+def test_ctrl_c_during_a_sweep_on_workers(tmp_path):
+    pytest.importorskip("distributed")
+    store = tmp_path / "runs.sqlite"
+    argv = ["--hidden", "2", "4", "--seeds", "640", "--epochs", "100000", "--block-size", "64",
+            "--no-progress", "--store", str(store), "--workers", "2"]
+
+    def one_block_stored(process):
+        try:
+            return store.exists() and len(xorfast.load_sweep(store)) >= 64
+        except ValueError:
+            return False
+
+    returncode, out, err, after = interrupt(argv, one_block_stored)
+    assert_clean_interrupt(returncode, err, store)
+    assert len(xorfast.load_sweep(store)) >= 64 and after < 30
+
+
+@posix_only
+def test_an_interrupt_inside_llvmlite_is_raised_once_it_returns(monkeypatch):
+    # llvmlite calls back into Python from C (its object cache); an exception
+    # raised in such a callback is printed and dropped. qsort's comparator is
+    # such a callback, here named as llvmlite's.
+    import ctypes
+    import ctypes.util
+
+    from xorfast.cli import _interrupts
+
+    namespace = {"signal": signal}
+    exec(compile("def compare(a, b):\n    signal.raise_signal(signal.SIGINT)\n"
+                 "    return a[0] - b[0]\n", "/site-packages/llvmlite/binding/fake.py",
+                 "exec"), namespace)
+    comparator = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_int),
+                                  ctypes.POINTER(ctypes.c_int))(namespace["compare"])
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    values = (ctypes.c_int * 3)(3, 1, 2)
+    returned = False
+    with pytest.raises(KeyboardInterrupt), _interrupts.handling():
+        libc.qsort(values, 3, ctypes.sizeof(ctypes.c_int), comparator)
+        returned = True
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert returned and list(values) == [1, 2, 3]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

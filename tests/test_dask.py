@@ -1,6 +1,7 @@
 """Sweeps on a real Dask cluster (worker processes on loopback) equal local sweeps, bit for bit."""
 
 import contextlib
+import http.server
 import importlib
 import os
 import signal
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 
 import numba
 import numpy as np
@@ -182,6 +184,158 @@ def test_unreachable_scheduler_fails_fast():
             pass
     # Not a speed claim: a hang would stay here for good.
     assert time.monotonic() - started < 30
+
+
+@contextlib.contextmanager
+def silent_listener():
+    """A TCP port that accepts connections and never says a word."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+
+
+@contextlib.contextmanager
+def http_server():
+    class Quiet(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"tcp://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("listener", [silent_listener, http_server])
+def test_something_that_is_not_a_scheduler_times_out(listener):
+    with listener() as address:
+        started = time.monotonic()
+        with pytest.raises(ConnectionError, match=f"no Dask scheduler answered at '{address}' "
+                                                  "within 1 s"):
+            with cluster_module.dask_executor(address, timeout=1):
+                pass
+        assert time.monotonic() - started < 5  # it hung forever
+
+
+def test_a_worker_address_is_not_a_scheduler(client):
+    worker = next(iter(client.scheduler_info()["workers"]))
+    with pytest.raises(ConnectionError, match="that is a Dask Worker, not a scheduler"):
+        with cluster_module.dask_executor(worker, timeout=5):
+            pass
+
+
+@pytest.mark.parametrize(("address", "reason"), [
+    ("bogus", "missing port number"),
+    ("http://127.0.0.1:8786", "unknown address scheme 'http'"),
+])
+def test_malformed_scheduler_address_is_refused_at_once(address, reason):
+    started = time.monotonic()
+    with pytest.raises(ValueError, match=f"scheduler '{address}' is not a Dask address "
+                                         f"\\({reason}.*tcp://HOST:PORT"):
+        with cluster_module.dask_executor(address, timeout=5):
+            pass
+    assert time.monotonic() - started < 1
+
+
+@pytest.mark.parametrize("kind", ["silent", "bogus"])
+def test_cli_bad_scheduler_exits_promptly_without_traceback(kind, tmp_path):
+    code = ("import sys; from xorfast import cluster; cluster.CONNECT_TIMEOUT = 1; "
+            "from xorfast.cli import main; sys.exit(main(sys.argv[1:]))")
+    with silent_listener() as address:
+        address = address if kind == "silent" else "bogus"
+        started = time.monotonic()
+        completed = subprocess.run(
+            [sys.executable, "-c", code, "sweep", "--seeds", "8", "--scheduler", address],
+            capture_output=True, text=True, timeout=60, cwd=tmp_path,
+            env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(__file__))))
+        elapsed = time.monotonic() - started
+    assert completed.returncode == 2
+    assert completed.stderr.startswith("xorfast sweep: error: ")
+    assert len(completed.stderr.splitlines()) == 1, completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert elapsed < 15  # it hung forever (silent), or 21 s at exit (bogus)
+
+
+def killed_worker():
+    worker = types.SimpleNamespace(address="tcp://127.0.0.1:1")
+    return distributed.KilledWorker("run_block-0123", worker, 3)
+
+
+def test_killed_worker_is_named_with_its_block(tmp_path):
+    from .test_executors import FailingPool
+
+    store = tmp_path / "runs.sqlite"
+    with pytest.raises(xorfast.executors.ExecutorError) as caught:
+        xorfast.sweep(executor=FailingPool(killed_worker(), 2), store=store, **SMALL)
+    message = str(caught.value)
+    assert "Dask workers died while running the block of seeds" in message
+    assert "4 times (distributed.KilledWorker)" in message
+    assert f"The blocks finished before are saved in {store}" in message
+    assert len(xorfast.load_sweep(store)) == 2 * 16
+
+
+def test_closed_client_is_refused_before_any_work(client, tmp_path):
+    other = distributed.Client(client.scheduler.address, set_as_default=False)
+    executor = other.get_executor()
+    other.close()
+    with pytest.raises(ValueError, match="executor's Dask client is closed"):
+        xorfast.sweep(executor=executor, store=tmp_path / "runs.sqlite", **SMALL)
+    assert not (tmp_path / "runs.sqlite").exists()
+
+
+@pytest.mark.slow
+def test_a_real_killed_worker_is_named_and_finished_blocks_kept(long_local, tmp_path):
+    import dask
+
+    store = tmp_path / "runs.sqlite"
+    # The scheduler gives up on a block at its first dead worker.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                                     dashboard_address="127.0.0.1:0") as cluster, \
+            distributed.Client(cluster, set_as_default=False) as own:
+        own.wait_for_workers(2, timeout=60)
+        pids = worker_pids(own)
+
+        def kill_a_busy_worker_once_a_block_is_stored():
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                busy = [address for address, keys in own.processing().items() if keys]
+                if busy and store.exists() and stored_runs(store) >= 64:
+                    os.kill(pids[busy[0]], signal.SIGKILL)
+                    return
+                time.sleep(0.01)
+
+        killer = threading.Thread(target=kill_a_busy_worker_once_a_block_is_stored)
+        killer.start()
+        try:
+            with pytest.raises(xorfast.executors.ExecutorError) as caught:
+                xorfast.sweep(executor=own.get_executor(), store=store, **LONG)
+        finally:
+            killer.join()
+    message = str(caught.value)
+    assert "Dask workers died while running the block of seeds" in message
+    assert "(distributed.KilledWorker)" in message and "run the same sweep again" in message
+    assert stored_runs(store) >= 64
+    resumed = xorfast.sweep(store=store, **LONG)
+    assert_tables_identical(resumed.table, long_local)
+
+
+def test_cli_killed_worker_is_one_clear_line(tmp_path, capsys, monkeypatch):
+    from .test_executors import FailingPool
+
+    monkeypatch.setattr(xorfast.cli.sweep, "_executor",
+                        lambda args: contextlib.nullcontext(FailingPool(killed_worker(), 1)))
+    store = tmp_path / "runs.sqlite"
+    assert main(["sweep", "--seeds", "64", "--epochs", "10", "--block-size", "16",
+                 "--no-progress", "--store", str(store)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("xorfast sweep: error: Dask workers died while running the block")
+    assert f"saved in {store}; run the same command again to resume" in err
 
 
 def test_cli_unreachable_scheduler_says_so(capsys, monkeypatch):

@@ -8,16 +8,21 @@ Thread budget: by default a block's kernel uses all of Numba's threads, which
 is right for a sweep in this process. A process that runs several blocks at
 once (a Dask worker runs one per worker thread) calls :func:`set_thread_budget`
 so that each block uses only its share and the process never starts more
-threads than the cores it was given.
+threads than the cores it was given; a pool's share is passed per call.
+
+Numba's ``workqueue`` threading layer aborts the whole process when two
+threads launch parallel kernels at once (TBB and OpenMP allow it), so under
+that layer :func:`run_block` launches one kernel at a time in a process.
 """
 
 import contextlib
+import threading
 from dataclasses import dataclass
 
 import numba
 import numpy as np
 
-from . import _batched, _jit, _specialise, _validation
+from . import _batched, _jit, _specialise, _validation, executors
 from .grid import Config
 from .sweep_result import RUN_DTYPE
 
@@ -54,6 +59,8 @@ class Block:
 
 #: Numba threads one :func:`run_block` call may use; None means all of them.
 _thread_budget = None
+#: Held while a kernel runs, where launches must not overlap (the workqueue layer).
+_launch_lock = threading.Lock()
 
 
 def set_thread_budget(threads):
@@ -83,8 +90,12 @@ def _numba_threads(budget):
         numba.set_num_threads(previous)
 
 
-def run_block(block):
-    """Train every run of ``block`` and return its rows (a :data:`RUN_DTYPE` array)."""
+def run_block(block, threads=None):
+    """Train every run of ``block`` and return its rows (a :data:`RUN_DTYPE` array).
+
+    ``threads`` caps the Numba threads of this call (a pool's share per
+    block); None leaves the process's budget (:func:`set_thread_budget`).
+    """
     problem, config = block.problem, block.config
     dtype = np.dtype(problem.dtype)
     X = np.ascontiguousarray(problem.X, dtype=dtype)
@@ -98,7 +109,11 @@ def run_block(block):
     outputs = _batched.run_outputs(len(seeds))
     if len(seeds):
         sweep_block = _specialise.block_kernel(X.shape[1], config.hidden, y.shape[1], X.shape[0])
-        with _numba_threads(_thread_budget):
+        budget = _thread_budget if threads is None else _validation.integer(
+            "threads", threads, minimum=1)
+        # Until the first parallel launch has chosen the layer, it may be workqueue.
+        serialise = executors.serialised_launches() or _layer_unknown()
+        with _launch_lock if serialise else contextlib.nullcontext(), _numba_threads(budget):
             # The first call compiles or loads the kernel; a damaged cache is repaired.
             _jit.repairing_cache(lambda: sweep_block(X, y, seeds, kernel_config, outputs))
     rows = np.zeros(len(seeds), dtype=RUN_DTYPE)
@@ -111,6 +126,14 @@ def run_block(block):
     for name, values in zip(_batched.RunOutputs._fields, outputs):
         rows[name] = values
     return rows
+
+
+def _layer_unknown():
+    try:
+        numba.threading_layer()
+    except ValueError:
+        return True
+    return False
 
 
 def plan_blocks(spec, pending, block_size):

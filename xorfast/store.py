@@ -43,10 +43,24 @@ import sqlite3
 import numpy as np
 
 from ._store_check import STORED, Scan, canonical_rows, digest
-from ._store_file import (FORMAT, FORMAT_VERSION, READABLE_VERSIONS, StoreError,
-                          UnverifiedStoreWarning, check_writable, checked_path, connect_read,
-                          connect_write, damaged_file, identity, lock_failed, not_sqlite,
-                          read_meta, tables_of, warn_unverified)
+from ._store_file import (
+    FORMAT,
+    FORMAT_VERSION,
+    READABLE_VERSIONS,
+    StoreError,
+    UnverifiedStoreWarning,
+    check_writable,
+    checked_path,
+    connect_read,
+    connect_write,
+    damaged_file,
+    identity,
+    lock_failed,
+    not_sqlite,
+    read_meta,
+    tables_of,
+    warn_unverified,
+)
 from ._store_lock import StoreLock, StoreLocked
 from .sweep_result import SweepResult, empty_table
 

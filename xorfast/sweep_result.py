@@ -5,6 +5,8 @@ import math
 
 import numpy as np
 
+from . import _files
+
 #: One row per (config, seed) run.
 RUN_FIELDS = [
     ("config", np.int64),        # index into SweepSpec.configs
@@ -169,7 +171,7 @@ class SweepResult:
     def to_csv(self, path):
         """Write the per-run table as CSV with a header row."""
         names = RUN_DTYPE.names
-        with open(path, "w", encoding="utf-8", newline="") as handle:
+        with _files.atomic_write(_files.check_writable("path", path), newline="") as handle:
             handle.write(",".join(names) + "\n")
             for row in self.table.tolist():
                 handle.write(",".join(_csv_cell(value) for value in row) + "\n")
@@ -180,7 +182,7 @@ class SweepResult:
             "spec": self.spec.to_dict(),
             "runs": {name: self.table[name].tolist() for name in RUN_DTYPE.names},
         }
-        with open(path, "w", encoding="utf-8") as handle:
+        with _files.atomic_write(_files.check_writable("path", path)) as handle:
             json.dump(document, handle)
 
 

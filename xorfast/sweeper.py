@@ -3,13 +3,12 @@
 import concurrent.futures
 import contextlib
 import itertools
-import os
 import sys
 
 import numpy as np
 from tqdm import tqdm
 
-from . import _validation
+from . import _validation, executors
 from .blocks import plan_blocks, run_block
 from .grid import make_spec
 from .store import StoreError, open_store
@@ -51,9 +50,14 @@ def sweep(X=None, y=None, *, seeds=1000, hidden=4, lr=0.1, epochs=10_000, loss="
         :class:`~xorfast.store.StoreError` whose ``result`` holds the runs
         finished so far; the blocks committed before stay in the file.
     executor : concurrent.futures.Executor, optional
-        Run blocks on it (a ``ProcessPoolExecutor``, or a Dask client's
-        ``get_executor()``, see :mod:`xorfast.cluster`), with about two blocks
-        per worker thread in flight. Default: this process, on all Numba threads.
+        Run blocks on it, with about two blocks per worker in flight: a
+        ``ProcessPoolExecutor(mp_context=multiprocessing.get_context("spawn"))``
+        (or ``"forkserver"``), a ``ThreadPoolExecutor``, or a Dask client's
+        ``get_executor()`` (see :mod:`xorfast.cluster`). Each block of a pool
+        of ``n`` workers uses ``NUMBA_NUM_THREADS // n`` Numba threads. A pool
+        that forks (the default ``ProcessPoolExecutor`` on Linux) is refused
+        once a parallel kernel has run in this process on GNU OpenMP: its
+        forked workers would die. Default: this process, on all Numba threads.
     progress : bool, optional
         Show a progress bar on stderr. Default: only for sweeps that take
         longer than about a second.
@@ -72,6 +76,15 @@ def sweep(X=None, y=None, *, seeds=1000, hidden=4, lr=0.1, epochs=10_000, loss="
         ``epoch_tol`` (likewise for MSE < tol) and ``diverged``.
         ``summary()`` aggregates per config.
 
+    Raises
+    ------
+    ValueError, TypeError
+        A bad argument, before any work starts; also an executor that is shut
+        down, broken or cannot fork safely.
+    xorfast.executors.ExecutorError
+        A worker died while running a block (blocks finished before are in
+        ``store``; run the same sweep again to resume).
+
     Examples
     --------
     >>> result = sweep(seeds=64, hidden=[2, 4], epochs=2000, progress=False)
@@ -86,6 +99,7 @@ def sweep(X=None, y=None, *, seeds=1000, hidden=4, lr=0.1, epochs=10_000, loss="
         raise TypeError(f"progress must be True, False or None; got {progress!r}")
     if executor is not None and not callable(getattr(executor, "submit", None)):
         raise TypeError("executor must be a concurrent.futures.Executor (with a submit method)")
+    plan = executors.plan(executor) if executor is not None else None
 
     table = empty_table(spec)
     opened = open_store(store, spec) if store is not None else contextlib.nullcontext()
@@ -97,7 +111,10 @@ def sweep(X=None, y=None, *, seeds=1000, hidden=4, lr=0.1, epochs=10_000, loss="
         finished = ~pending.ravel()
         blocks = plan_blocks(spec, pending, block_size)
         with _progress_bar(spec.runs, spec.runs - int(pending.sum()), progress) as bar:
-            for block, rows in _finished_blocks(blocks, executor):
+            resume = (f"The blocks finished before are saved in {store}; run the same sweep "
+                      "again to resume" if run_store is not None else
+                      "Nothing was saved; pass store=FILE to keep finished blocks")
+            for block, rows in _finished_blocks(blocks, executor, plan, resume):
                 table[block.positions] = rows
                 finished[block.positions] = True
                 if run_store is not None:
@@ -117,7 +134,7 @@ def _with_result(error, result):
     return error
 
 
-def _finished_blocks(blocks, executor):
+def _finished_blocks(blocks, executor, plan, resume):
     """Yield ``(block, rows)`` as blocks finish, in any order."""
     if executor is None:
         for block in blocks:
@@ -126,34 +143,35 @@ def _finished_blocks(blocks, executor):
     # Keep a bounded number of blocks in flight, so a million-run sweep does not
     # turn into a million queued tasks (and their memory) at once, yet every
     # worker has a next block waiting when it finishes one.
-    in_flight = max(4, 2 * _prepare(executor))
+    in_flight = max(4, 2 * plan.workers)
+    arguments = () if plan.threads is None else (plan.threads,)
     pending = {}
     blocks = iter(blocks)
     try:
         while True:
             for block in itertools.islice(blocks, in_flight - len(pending)):
-                pending[executor.submit(run_block, block)] = block
+                pending[executor.submit(run_block, block, *arguments)] = block
             if not pending:
                 return
             done, _ = concurrent.futures.wait(pending, return_when="FIRST_COMPLETED")
+            # Keep every block that finished before reporting one that failed.
+            failed = None
             for future in done:
-                yield pending.pop(future), future.result()
+                block = pending.pop(future)
+                error = future.exception()
+                if error is None:
+                    yield block, future.result()
+                elif failed is None:
+                    failed = block, error
+            if failed is not None:
+                block, error = failed
+                failure = executors.failure(error, block, resume)
+                if failure is None:
+                    raise error
+                raise failure from None
     finally:
         for future in pending:
             future.cancel()
-
-
-def _prepare(executor):
-    """Make ``executor`` ready for blocks; return how many it runs at once, if it says."""
-    dask = sys.modules.get("distributed.cfexecutor")
-    if dask is not None and isinstance(executor, dask.ClientExecutor):
-        from .cluster import prepare
-
-        workers = prepare(executor)
-    else:
-        # ProcessPoolExecutor and ThreadPoolExecutor keep their size only here.
-        workers = getattr(executor, "_max_workers", None)
-    return workers or os.cpu_count() or 1
 
 
 def _progress_bar(total, initial, progress):

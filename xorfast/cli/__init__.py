@@ -4,7 +4,8 @@ import argparse
 import sys
 
 from .. import __version__
-from . import bench, plot, store, sweep, train
+from ..executors import ExecutorError
+from . import _interrupts, bench, plot, store, sweep, train
 
 SUBCOMMANDS = (train, sweep, plot, store, bench)
 
@@ -27,9 +28,16 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.run(args) or 0
-    except (ValueError, TypeError) as error:
-        parser.exit(2, f"xorfast {args.command}: error: {error}\n")
+        with _interrupts.handling():
+            try:
+                return args.run(args) or 0
+            except (ValueError, TypeError) as error:
+                if not _interrupts.interrupted():
+                    parser.exit(2, f"xorfast {args.command}: error: {error}\n")
+                raise KeyboardInterrupt from None
+            except ExecutorError as error:
+                print(f"xorfast {args.command}: error: {error}", file=sys.stderr)
+                return 1
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130

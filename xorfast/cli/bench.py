@@ -3,7 +3,7 @@
 import json
 import sys
 
-from .. import benchmarks
+from .. import _files, benchmarks
 
 
 def add_parser(subparsers):
@@ -22,6 +22,8 @@ def add_parser(subparsers):
 
 def run(args):
     """Measure and print."""
+    if args.json:
+        _files.check_writable("--json", args.json)  # before a minute of measuring
     rows = benchmarks.run_all(peers=not args.no_peers,
                               progress=lambda text: print(text, file=sys.stderr))
     print(benchmarks.format_table(rows))
@@ -30,7 +32,7 @@ def run(args):
           f"for the same network, measured in this run. Single runs: {benchmarks.EPOCHS:,} "
           f"epochs through xorfast.train; peers run {benchmarks.PEER_EPOCHS:,} epochs.")
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
+        with _files.atomic_write(args.json) as handle:
             json.dump(benchmarks.to_records(rows), handle, indent=1)
         print(f"numbers written to {args.json}")
     return 0

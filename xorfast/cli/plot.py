@@ -2,7 +2,7 @@
 
 import os
 
-from .. import plot
+from .. import _files, plot
 from ..grid import GRID_AXES
 from ..store import load_sweep
 
@@ -40,23 +40,40 @@ def run(args):
     map_axes, curve_axes = figure.subplots(1, 2, width_ratios=[1, 1.15])
     plot.convergence_map(result, args.x, args.y, ax=map_axes)
     plot.epochs_to_solve(result, ax=curve_axes)
-    figure.savefig(args.out, dpi=DPI)
+    save_figure(figure, args.out)
     spec = result.spec
     print(f"{len(result)} of {spec.runs} runs ({len(spec.configs)} configs x "
           f"{len(spec.seeds)} seeds) drawn to {args.out}")
     return 0
 
 
-def check_output(path):
-    """Fail before any work when matplotlib is missing or ``path`` cannot be written."""
+def check_output(path, flag="--out"):
+    """Fail before any work when matplotlib is missing or ``path`` cannot be written.
+
+    Returns the image format, from the suffix.
+    """
     try:
         plot.require_matplotlib()
     except ImportError as error:
         # A ValueError reaches the user as a one-line error, not a traceback.
         raise ValueError(str(error)) from None
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise ValueError(f"cannot write {path}: folder {folder} does not exist; create it first")
+    _files.check_writable(flag, path)
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = FigureCanvasBase.get_supported_filetypes()
+    suffix = os.path.splitext(path)[1].lstrip(".").lower()
+    if suffix not in formats:
+        said = f"suffix .{suffix}" if suffix else "no suffix"
+        raise ValueError(f"{flag} {path} has {said}; the suffix names the image format, one "
+                         f"of: {', '.join('.' + name for name in sorted(formats))}")
+    return suffix
+
+
+def save_figure(figure, path):
+    """Write ``figure`` to exactly ``path`` (whole or not at all), in the suffix's format."""
+    suffix = os.path.splitext(path)[1].lstrip(".").lower()
+    with _files.atomic_write(path, binary=True) as handle:
+        figure.savefig(handle, format=suffix, dpi=DPI)
 
 
 def plot_log_every(epochs, log_every):
@@ -89,5 +106,5 @@ def save_training_figure(path, result, X, data):
         reason = "the run diverged" if result.diverged else f"{data} has {X.shape[1]} inputs"
         print(f"no decision boundary: {reason}; the figure has the loss curve only")
     plot.loss_curve(result, ax=loss_axes)
-    figure.savefig(path, dpi=DPI)
+    save_figure(figure, path)
     print(f"figure written to {path}")

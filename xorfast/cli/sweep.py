@@ -1,11 +1,14 @@
 """``xorfast sweep``: a grid of configs times many seeds, with a summary table."""
 
 import contextlib
+import os
 import sys
 
-from .. import datasets
+from .. import _files, datasets
+from ..executors import ExecutorError
 from ..store import StoreError, load_sweep
 from ..sweeper import DEFAULT_BLOCK_SIZE, sweep
+from . import _interrupts
 from ._options import add_data_options, add_training_options
 
 
@@ -48,11 +51,16 @@ def add_parser(subparsers):
 def run(args):
     """Sweep, print the summary, write the tables asked for."""
     X, y = datasets.load(args.data)
+    _check_outputs(args)  # before any work: a sweep's results must not be lost at the end
     try:
         with contextlib.ExitStack() as stack:
             try:
-                executor = stack.enter_context(_executor(args))
+                # Worker processes cut off half-started spill tracebacks; let them start.
+                with _interrupts.deferred() if args.workers else contextlib.nullcontext():
+                    executor = stack.enter_context(_executor(args))
             except (ImportError, ConnectionError) as error:
+                if _interrupts.interrupted():
+                    raise KeyboardInterrupt from None
                 print(f"xorfast sweep: error: {error}", file=sys.stderr)
                 return 2
             result = sweep(X, y, seeds=args.seeds, hidden=args.hidden, lr=args.lr,
@@ -62,19 +70,23 @@ def run(args):
                            store=args.store, executor=executor, block_size=args.block_size,
                            progress=False if args.no_progress else None)
     except StoreError as error:
+        if _interrupts.interrupted():
+            return _report_interrupt(args)
         if error.result is not None and len(error.result):
             print(f"the store failed; summary of the {len(error.result)} runs finished:")
             print(error.result.format_summary())
         raise
-    except KeyboardInterrupt:
-        if args.store:
-            saved = len(load_sweep(args.store))
-            print(f"\ninterrupted: {saved} finished runs are saved in {args.store}; "
-                  "run the same command again to resume", file=sys.stderr)
-        else:
-            print("\ninterrupted: nothing was saved (pass --store FILE to keep finished runs)",
-                  file=sys.stderr)
-        return 130
+    except ExecutorError as error:
+        if _interrupts.interrupted():
+            return _report_interrupt(args)
+        print(f"xorfast sweep: error: {error.cause}. {_kept(args)}", file=sys.stderr)
+        return 1
+    except BaseException as error:
+        # An interrupt can also surface as the error of whatever it cut short.
+        if isinstance(error, KeyboardInterrupt) or (
+                _interrupts.interrupted() and not isinstance(error, SystemExit)):
+            return _report_interrupt(args)
+        raise
     spec = result.spec
     print(f"{args.data}: {len(spec.configs)} configs x {len(spec.seeds)} seeds, "
           f"loss {spec.loss} ({spec.reduction}), {spec.dtype}; "
@@ -87,6 +99,42 @@ def run(args):
         result.to_json(args.json)
         print(f"specification and per-run table written to {args.json}")
     return 0
+
+
+def _check_outputs(args):
+    """Refuse, before any work, output paths that cannot be written or that collide."""
+    named = [(flag, path) for flag, path in (("--store", args.store), ("--csv", args.csv),
+                                               ("--json", args.json)) if path is not None]
+    for flag, path in named:
+        if flag == "--store" and os.path.isfile(path):
+            continue  # an existing store is resumed; the store checks it
+        _files.check_writable(flag, path)
+    seen = {}
+    for flag, path in named:
+        key = os.path.realpath(path)
+        if key in seen:
+            raise ValueError(f"{seen[key]} and {flag} name the same file {path}; give each "
+                             "its own")
+        seen[key] = flag
+
+
+def _kept(args):
+    """What a stopped sweep leaves on disk, and how to go on."""
+    if not args.store:
+        return "Nothing was saved (pass --store FILE to keep finished runs)"
+    try:
+        saved = len(load_sweep(args.store)) if os.path.exists(args.store) else 0
+    except Exception:  # noqa: BLE001 - a count is a courtesy; the store says more on resume
+        return (f"The finished runs are kept in {args.store}; run the same command again to "
+                "resume")
+    return (f"{saved} finished runs are saved in {args.store}; run the same command again to "
+            "resume")
+
+
+def _report_interrupt(args):
+    kept = _kept(args)
+    print(f"\ninterrupted: {kept[0].lower()}{kept[1:]}", file=sys.stderr)
+    return 130
 
 
 def _executor(args):

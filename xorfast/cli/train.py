@@ -38,7 +38,7 @@ def run(args):
         log_every = max(args.epochs // 10, 1) if args.epochs > 0 else 0
     record_every = log_every
     if args.plot:
-        plot.check_output(args.plot)
+        plot.check_output(args.plot, "--plot")
         record_every = plot.plot_log_every(args.epochs, log_every)
     result = train(X, y, hidden=args.hidden, epochs=args.epochs, lr=args.lr, loss=args.loss,
                    reduction=args.reduction, seed=args.seed, init=args.init,
