@@ -27,8 +27,13 @@ def test_store_round_trip(tmp_path):
     loaded = xorfast.load_sweep(path)
     assert_tables_identical(loaded.table, result.table)
     assert loaded.spec.to_json() == result.spec.to_json()
+    # Blocks are written through a WAL journal; a closed store is one plain file,
+    # so reading it leaves no -wal or -shm file behind.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs.sqlite", "runs.sqlite.lock"]
+    with open_store(path, loaded.spec) as store:
+        assert store._connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     with sqlite3.connect(path) as connection:
-        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
 
 
 def test_store_of_a_different_sweep_is_refused(tmp_path):

@@ -31,11 +31,14 @@ Write failures (disk full, file size limit, the file deleted or replaced
 mid-sweep) stop the sweep with a StoreError; the blocks committed before stay
 in the file and the same command resumes from them. (Python ignores SIGXFSZ,
 so a ``ulimit -f`` limit shows as a failed write, not a killed process.)
-Reading may leave SQLite's usual ``-wal`` and ``-shm`` files beside the store;
-the next sweep that writes it removes them. Opening the file and its checks
+A sweep writes through a WAL journal and, when it closes the store, turns it
+back into one plain file, so reading a finished store leaves no ``-wal`` or
+``-shm`` file beside it (reading one that a killed sweep left in WAL mode may;
+the next sweep that writes it removes them). Opening the file and its checks
 live in ``_store_file.py`` and ``_store_check.py``, the lock in ``_store_lock.py``.
 """
 
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -181,6 +184,11 @@ class RunStore:
     def close(self):
         """Close the file and let the next sweep in."""
         try:
+            # Leave a plain (rollback-journal) file behind: a reader then needs no
+            # -wal or -shm file beside it, which a read-only connection could
+            # create but never remove. A sweep in progress, or killed, keeps WAL.
+            with contextlib.suppress(sqlite3.Error):
+                self._connection.execute("PRAGMA journal_mode=DELETE")
             self._connection.close()
         except sqlite3.Error:
             pass  # committed blocks are in the journal; the next open recovers them
