@@ -68,21 +68,32 @@ def train(X=None, y=None, *, hidden=None, epochs=10_000, lr=0.1, loss="bce", red
     bias_init = _validation.choice("bias_init", bias_init, BIAS_INITS)
     backend = _validation.choice("backend", backend, BACKENDS)
     dtype = _validation.dtype(dtype)
-    epochs = _validation.integer("epochs", epochs, minimum=0)
-    log_every = _validation.integer("log_every", log_every, minimum=0)
+    epochs = _validation.integer("epochs", epochs, minimum=0, maximum=_validation.MAX_EPOCHS)
+    log_every = _validation.integer("log_every", log_every, minimum=0,
+                                    maximum=_validation.MAX_EPOCHS)
     lr = _validation.real("lr", lr, dtype=dtype)
-    init_scale = _validation.real("init_scale", init_scale, positive=False, dtype=dtype)
+    init_scale = _validation.init_scale(init_scale, dtype)
     if hidden is not None:
-        hidden = _validation.integer("hidden", hidden, minimum=1)
+        hidden = _validation.integer("hidden", hidden, minimum=1, maximum=_validation.MAX_HIDDEN)
     X, y = _validation.data(X, y, loss=loss)
+    X, y = _validation.fits("X", X, dtype), _validation.fits("y", y, dtype)
     inputs, outputs = X.shape[1], y.shape[1]
+    logged = _history_length(epochs, log_every)
 
     if weights is not None:
+        if seed is not None:
+            raise ValueError("seed and weights cannot both be given: weights fix the starting "
+                             "point, so the seed would be ignored; pass one of them")
         start = _validation.weights(weights, inputs=inputs, hidden=hidden, outputs=outputs)
+        for name, array in zip(start._fields, start):
+            _validation.fits(f"weights {name}", array, dtype)
+        _check_memory(X.shape[0], inputs, start.W1.shape[1], outputs, logged)
         seed = None
     else:
+        hidden = hidden or DEFAULT_HIDDEN
+        _check_memory(X.shape[0], inputs, hidden, outputs, logged)
         seed = _random_seed() if seed is None else _validation.seed(seed)
-        start = initial_params(inputs, hidden or DEFAULT_HIDDEN, outputs, seed=seed, init=init,
+        start = initial_params(inputs, hidden, outputs, seed=seed, init=init,
                                init_scale=init_scale, bias_init=bias_init)
     params = start.astype(dtype)
     X, y = X.astype(dtype), y.astype(dtype)
@@ -99,6 +110,19 @@ def train(X=None, y=None, *, hidden=None, epochs=10_000, lr=0.1, loss="bce", red
     return TrainResult(*params, predictions=predictions, targets=y,
                        history=History(logged, mse_log), diverged=diverged, seed=seed,
                        config=config, seconds=seconds)
+
+
+def _check_memory(rows, inputs, hidden, outputs, logged):
+    """Refuse a run whose arrays (in float64, the widest dtype) exceed the memory limit."""
+    parameters = inputs * hidden + hidden + hidden * outputs + outputs
+    # Parameters: drawn, converted and trained copies; activations and errors of
+    # both layers; the data in float64 and in the run's dtype; the loss log.
+    values = 3 * parameters + 2 * rows * (hidden + outputs) + 2 * rows * (inputs + outputs) \
+        + logged
+    _validation.memory(f"a {inputs}-{hidden}-{outputs} network on {rows} rows"
+                       + (f" logging {logged:,} losses" if logged > 1000 else ""), 8 * values,
+                       "use fewer hidden units or rows" + (", or a larger log_every"
+                                                          if logged > 1000 else ""))
 
 
 def _random_seed():
