@@ -52,6 +52,18 @@ def train(X=None, y=None, *, hidden=None, epochs=10_000, lr=0.1, loss="bce", red
     Returns
     -------
     TrainResult
+        ``diverged`` is True when training destroyed the network: a parameter
+        or prediction is NaN or infinite, or every hidden activation is exactly
+        0 or 1 on every row (no gradient reaches ``W1``, ``b1`` again), or with
+        ``loss="mse"`` every output is exactly 0 or 1 and some are wrong (no
+        gradient at all); see :func:`xorfast.reference.pinned`.
+
+    Raises
+    ------
+    ValueError, TypeError
+        A bad argument, before any work. ``epochs`` and ``log_every`` are at
+        most 2**31 - 2, ``hidden`` at most 2**16, and the run's arrays at most
+        4 GiB (``_validation.MAX_BYTES``).
 
     Examples
     --------
@@ -99,14 +111,15 @@ def train(X=None, y=None, *, hidden=None, epochs=10_000, lr=0.1, loss="bce", red
     X, y = X.astype(dtype), y.astype(dtype)
 
     run = _run_numpy if backend == "numpy" else _run_numba
-    params, mse_log, predictions, seconds = run(X, y, params, epochs=epochs, lr=lr, loss=loss,
-                                                reduction=reduction, log_every=log_every)
+    params, mse_log, hidden_activations, predictions, seconds = run(
+        X, y, params, epochs=epochs, lr=lr, loss=loss, reduction=reduction, log_every=log_every)
 
     config = dict(hidden=params.W1.shape[1], epochs=epochs, lr=lr, loss=loss,
                   reduction=reduction, init=init, init_scale=init_scale, bias_init=bias_init,
                   dtype=np.dtype(dtype).name, backend=backend)
     logged = np.arange(0, epochs, log_every, dtype=np.int64) if log_every else np.zeros(0, int)
-    diverged = not (params.all_finite() and np.isfinite(predictions).all())
+    diverged = not (params.all_finite() and np.isfinite(predictions).all()) \
+        or reference.pinned(hidden_activations, predictions, y, loss)
     return TrainResult(*params, predictions=predictions, targets=y,
                        history=History(logged, mse_log), diverged=diverged, seed=seed,
                        config=config, seconds=seconds)
@@ -147,7 +160,7 @@ def _run_numba(X, y, params, *, epochs, lr, loss, reduction, log_every):
     began = time.perf_counter()
     run(*arguments)
     seconds = time.perf_counter() - began
-    return params, mse_log, work.A2.copy(), seconds
+    return params, mse_log, work.A1.copy(), work.A2.copy(), seconds
 
 
 def _run_numpy(X, y, params, *, epochs, lr, loss, reduction, log_every):
@@ -157,5 +170,5 @@ def _run_numpy(X, y, params, *, epochs, lr, loss, reduction, log_every):
         params, mse_log = reference.train(X, y, params, epochs=epochs, lr=lr, loss=loss,
                                           reduction=reduction, log_every=log_every)
         seconds = time.perf_counter() - began
-        predictions = reference.forward(X, params)[1]
-    return params, mse_log, predictions, seconds
+        hidden_activations, predictions = reference.forward(X, params)
+    return params, mse_log, hidden_activations, predictions, seconds
