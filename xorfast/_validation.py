@@ -131,6 +131,11 @@ def _numeric_array(name, value):
     return array
 
 
+def numeric_array(name, value):
+    """Return ``value`` as a finite float64 array, refusing anything else with its name."""
+    return _numeric_array(name, value)
+
+
 def fits(name, array, dtype):
     """Refuse an array with values too large for ``dtype`` (they would become infinite)."""
     largest = float(np.max(np.abs(array))) if array.size else 0.0
