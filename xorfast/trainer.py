@@ -37,9 +37,11 @@ def train(X=None, y=None, *, hidden=None, epochs=10_000, lr=0.1, loss="bce", red
     seed : int, optional
         Seed for the initial weights: ``np.random.seed(seed)``, ``W1 = randn(d, H)``,
         ``W2 = randn(H, O)``. Drawn at random (and reported) when omitted.
+        Refused together with ``weights``, which fix the start instead.
     init : {"normal", "uniform"}, default "normal"
     init_scale : float, default 1.0
-        Standard deviation (normal) or half-width (uniform) of the initial weights.
+        Standard deviation (normal) or half-width (uniform) of the initial
+        weights; at most the dtype's largest value / 64, so that they fit.
     bias_init : {"zeros", "same"}, default "zeros"
     weights : tuple (W1, b1, W2, b2), optional
         Start from these arrays instead (they are copied, never modified).
