@@ -1,10 +1,13 @@
 """``diverged``: non-finite values or pinned units, flagged alike by train and sweep."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 import xorfast
 from xorfast import reference
+from xorfast.result import History
 
 #: Above the unrolling limit for XOR, so the sweep runs its generic kernel.
 GENERIC_HIDDEN = 40
@@ -106,3 +109,15 @@ def test_long_normal_sweeps_are_never_flagged(dtype, loss):
     result = xorfast.sweep(seeds=4096, hidden=[2, 3, 4, 8], lr=[0.1, 0.5], epochs=10_000,
                            loss=loss, dtype=dtype, progress=False)
     assert not result.table["diverged"].any()
+
+
+def test_train_plot_of_a_run_with_no_finite_loss_says_so(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    from xorfast.cli import plot as cli_plot
+
+    run = xorfast.train(seed=0, epochs=20, log_every=5, backend="numpy")
+    lost = dataclasses.replace(run, history=History(run.history.epoch,
+                                                    np.full(len(run.history), np.nan)))
+    cli_plot.save_training_figure(tmp_path / "out.png", lost, xorfast.datasets.xor()[0], "xor")
+    assert "no figure: the run diverged" in capsys.readouterr().out
+    assert not (tmp_path / "out.png").exists()
