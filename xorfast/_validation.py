@@ -82,6 +82,14 @@ def real(name, value, *, positive=True, dtype=np.float64, maximum=None):
     return value
 
 
+def step(lr, rows, reduction, dtype):
+    """Refuse an ``lr`` whose step, ``lr / rows`` with ``reduction="mean"``, rounds to 0."""
+    if reduction == "mean" and lr / rows < float(np.finfo(dtype).tiny):
+        raise ValueError(f"lr={lr:g} divided by the {rows} rows (reduction='mean') rounds to 0 "
+                         f"or a subnormal number in {np.dtype(dtype).name}; use a larger lr, "
+                         "reduction='sum' or dtype='float64'")
+
+
 def init_scale(value, dtype):
     """Return ``init_scale`` checked so that every initial weight fits ``dtype``.
 

@@ -188,5 +188,7 @@ def make_spec(X=None, y=None, *, seeds=1000, hidden=4, lr=0.1, epochs=10_000, lo
         loss=loss, reduction=reduction, init=init, bias_init=bias_init,
         dtype=np.dtype(scalar_type).name, tol=tol,
     )
+    for value in spec.lr:
+        _validation.step(value, X.shape[0], reduction, scalar_type)
     _check_memory(spec)
     return spec

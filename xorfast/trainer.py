@@ -92,6 +92,7 @@ def train(X=None, y=None, *, hidden=None, epochs=10_000, lr=0.1, loss="bce", red
     X, y = _validation.data(X, y, loss=loss)
     X, y = _validation.fits("X", X, dtype), _validation.fits("y", y, dtype)
     inputs, outputs = X.shape[1], y.shape[1]
+    _validation.step(lr, X.shape[0], reduction, dtype)
     logged = _history_length(epochs, log_every)
 
     if weights is not None:
