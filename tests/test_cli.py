@@ -32,7 +32,7 @@ def test_train_parity_and_float32(capsys):
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["train", "--lr", "-1"], "lr must be > 0"),
-    (["train", "--epochs", "-3"], "epochs must be >= 0"),
+    (["train", "--epochs", "-3"], "epochs must be from 0 to 2147483646"),
     (["train", "--data", "xnor"], "unknown data set 'xnor'"),
     (["sweep", "--seeds", "0"], "seeds must be >= 1"),
     (["sweep", "--hidden", "2", "2"], "hidden lists a value twice"),

@@ -25,7 +25,7 @@ def no_training(monkeypatch):
     (dict(epochs=[]), ValueError, "epochs is an empty sequence"),
     (dict(init_scale=[]), ValueError, "init_scale is an empty sequence"),
     (dict(hidden=[2, 2]), ValueError, "hidden lists a value twice"),
-    (dict(hidden=[2, 0]), ValueError, "hidden must be >= 1"),
+    (dict(hidden=[2, 0]), ValueError, "hidden must be from 1 to 65536"),
     (dict(lr=[0.1, np.nan]), ValueError, "lr must be finite"),
     (dict(lr=[0.1, np.inf]), ValueError, "lr must be finite"),
     (dict(lr=0), ValueError, "lr must be > 0"),
@@ -40,6 +40,14 @@ def no_training(monkeypatch):
     (dict(progress="yes"), TypeError, "progress must be True, False or None"),
     (dict(executor=object()), TypeError, "executor must be a concurrent.futures.Executor"),
     (dict(X=[[0, 1]], y=[[0], [1]]), ValueError, "X has 1 rows but y has 2"),
+    # Sizes that cannot fit are refused with the limit, before allocating anything.
+    (dict(hidden=10**7), ValueError, "hidden must be from 1 to 65536"),
+    (dict(seeds=10**10), ValueError,
+     "a table of 10,000,000,000 runs needs about 754.4 GiB .* run at most 53,024,287 runs"),
+    (dict(seeds=10**6, hidden=list(range(1, 101))), ValueError,
+     "a table of 100,000,000 runs needs about .* more than the limit of 4.0 GiB"),
+    (dict(X=np.ones((1024, 10)), y=np.ones(1024), hidden=2**16), ValueError,
+     r"a sweep of 10-65536-1 networks on 1024 rows \(\d+ threads\) needs about .* GiB"),
 ])
 def test_bad_sweep_input_is_refused(kwargs, error, message):
     with pytest.raises(error, match=message):

@@ -22,8 +22,8 @@ X, Y = datasets.xor()
     (dict(X=np.zeros((0, 2)), y=np.zeros((0, 1))), ValueError, "at least one row"),
     (dict(epochs=1.5), TypeError, "epochs must be an integer"),
     (dict(epochs=True), TypeError, "epochs must be an integer"),
-    (dict(epochs=-1), ValueError, "epochs must be >= 0"),
-    (dict(hidden=0), ValueError, "hidden must be >= 1"),
+    (dict(epochs=-1), ValueError, "epochs must be from 0 to 2147483646"),
+    (dict(hidden=0), ValueError, "hidden must be from 1 to 65536"),
     (dict(hidden=2.0), TypeError, "hidden must be an integer"),
     (dict(lr=0), ValueError, "lr must be > 0"),
     (dict(lr=-0.1), ValueError, "lr must be > 0"),
@@ -41,7 +41,18 @@ X, Y = datasets.xor()
     (dict(seed=-1), ValueError, "seed must be from 0 to 4294967295"),
     (dict(seed=2**32), ValueError, "seed must be from 0 to 4294967295"),
     (dict(seed="42"), TypeError, "seed must be an integer"),
-    (dict(log_every=-5), ValueError, "log_every must be >= 0"),
+    (dict(log_every=-5), ValueError, "log_every must be from 0 to 2147483646"),
+    # The sweep's bound on epochs holds for train too: 2**63 used to run no epoch at all.
+    (dict(epochs=2**63), ValueError, "epochs must be from 0 to 2147483646"),
+    (dict(epochs=2**31 - 1), ValueError, "epochs must be from 0 to 2147483646"),
+    (dict(log_every=2**40), ValueError, "log_every must be from 0 to 2147483646"),
+    (dict(epochs=2**31 - 2, log_every=1), ValueError,
+     r"logging 2,147,483,646 losses needs about 16.0 GiB .* limit of 4.0 GiB.*larger log_every"),
+    (dict(hidden=10**9), ValueError, "hidden must be from 1 to 65536"),
+    (dict(X=np.ones((1, 10**5)), y=[1], hidden=2**16), ValueError,
+     "a 100000-65536-1 network on 1 rows needs about 146.5 GiB of memory, more than the limit"),
+    (dict(X=np.ones((10**5, 2)), y=np.ones(10**5), hidden=2**16), ValueError,
+     "needs about .* GiB of memory, more than the limit of 4.0 GiB; use fewer hidden units"),
 ])
 def test_bad_input_is_refused(kwargs, error, message):
     with pytest.raises(error, match=message):

@@ -113,6 +113,32 @@ def _lane_finite(S, lane):
 
 
 @kernel
+def _note_pinned(A1, A2, y, hidden, mse_output, R):
+    """Set ``R[2 * LANES + lane]`` to 1 where the lane's units are pinned, else to 0.
+
+    Pinned, as :func:`xorfast.reference.pinned` defines it, from the
+    activations ``A1`` and ``A2`` of the forward pass (laid out as in
+    :func:`_forward`) and the largest errors in ``R[LANES + lane]``.
+    """
+    rows, outputs = y.shape
+    one = A1.dtype.type(1)
+    zero = A1.dtype.type(0)
+    live_hidden = np.zeros(LANES, A1.dtype)
+    live_output = np.zeros(LANES, A1.dtype)
+    for j in range(rows * hidden):
+        for lane in range(LANES):
+            a = A1[j * LANES + lane]
+            live_hidden[lane] += a * (one - a)
+    for j in range(rows * outputs):
+        for lane in range(LANES):
+            a = A2[j * LANES + lane]
+            live_output[lane] += a * (one - a)
+    for lane in range(LANES):
+        stuck = mse_output and live_output[lane] == zero and R[LANES + lane] > zero
+        R[2 * LANES + lane] = one if live_hidden[lane] == zero or stuck else zero
+
+
+@kernel
 def _forward(X, S, hidden, outputs, A1, A2):
     """Activations of all lanes: ``A1[(i * H + h) * LANES + lane]``, ``A2`` likewise."""
     rows, inputs = X.shape
@@ -182,7 +208,8 @@ def _train_group(X, y, S, P, R, hidden, epochs, step, mse_output, tol):
     """Train one lane group for ``epochs`` epochs, any shape; see the module docstring.
 
     ``S`` holds the parameters (updated in place), ``P`` the progress epochs
-    and ``R`` the final errors, as described in :func:`_note_progress`.
+    and ``R`` the final errors, as described in :func:`_note_progress`, and
+    whether the lane's units ended pinned, as in :func:`_note_pinned`.
     """
     rows, inputs = X.shape
     outputs = y.shape[1]
@@ -271,6 +298,7 @@ def _train_group(X, y, S, P, R, hidden, epochs, step, mse_output, tol):
     # The state after the last update counts as epoch `epochs`.
     _forward(X, S, hidden, outputs, A1, A2)
     _note_progress(epochs, y, A2, tol, P, R)
+    _note_pinned(A1, A2, y, hidden, mse_output, R)
 
 
 #: The parallel driver of one training kernel. :mod:`xorfast._specialise`
@@ -291,7 +319,8 @@ def run_group(X, y, seeds, group, config, outputs):
     S = np.empty(state_rows(inputs, config.hidden, width)[-1] * LANES, X.dtype)
     # int32 epochs keep the progress selects as wide as float32 vectors.
     P = np.full(2 * LANES, -1, np.int32)
-    R = np.empty(2 * LANES, X.dtype)
+    # Squared and largest errors, then the pinned flags (see _note_pinned).
+    R = np.empty(3 * LANES, X.dtype)
     dtype = X.dtype.type
     _initialise(seeds, first, count, config, inputs, width, S)
     train_group(X, y, S, P, R, config.hidden, config.epochs,
@@ -302,7 +331,8 @@ def run_group(X, y, seeds, group, config, outputs):
         outputs.final_mse[run] = R[lane] / (rows * width)
         outputs.epoch_solved[run] = P[lane]
         outputs.epoch_tol[run] = P[LANES + lane]
-        outputs.diverged[run] = not (_lane_finite(S, lane) and np.isfinite(R[lane]))
+        outputs.diverged[run] = not (_lane_finite(S, lane) and np.isfinite(R[lane])) \
+            or R[2 * LANES + lane] != 0
 
 
 @parallel_kernel

@@ -16,6 +16,9 @@ def check_writable(name, path):
 
     ``name`` is what the user called it (an argument or a flag).
     """
+    # An int would name an open file descriptor; bytes are not a name a user types.
+    if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a file name (str or os.PathLike); got {path!r}")
     path = os.fspath(path)
     if not path:
         raise ValueError(f"{name} is empty; give a file name")

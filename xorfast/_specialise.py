@@ -403,6 +403,16 @@ def unrolled_source(inputs, hidden, outputs, rows):
     forward_and_progress(indent)
     emit(f"{indent}R[lane] = squared")
     emit(f"{indent}R[LANES + lane] = largest")
+    # Pinned units (xorfast.reference.pinned): a sum of terms a (1 - a) >= 0 is
+    # zero only when every term is.
+    hidden_live = " + ".join(f"a1_{i}_{h} * (one - a1_{i}_{h})"
+                             for i in range(n) for h in range(H))
+    output_live = " + ".join(f"a2_{i}_{o} * (one - a2_{i}_{o})"
+                             for i in range(n) for o in range(O))
+    emit(f"{indent}hidden_live = {hidden_live}")
+    emit(f"{indent}output_live = {output_live}")
+    emit(f"{indent}stuck = mse_output and output_live == zero and largest > zero")
+    emit(f"{indent}R[2 * LANES + lane] = one if hidden_live == zero or stuck else zero")
     return "\n".join(lines) + "\n"
 
 

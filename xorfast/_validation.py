@@ -14,6 +14,14 @@ from .params import Params
 
 DTYPES = {"float64": np.float64, "float32": np.float32}
 MAX_SEED = 2**32 - 1
+#: Largest ``epochs`` (and ``log_every``) of ``train`` and ``sweep``: the sweep
+#: kernels count epochs in 32-bit integers, and both take the same bound.
+MAX_EPOCHS = 2**31 - 2
+#: Largest number of hidden units of one network.
+MAX_HIDDEN = 2**16
+#: Most memory one ``train`` or ``sweep`` call may allocate for its arrays (4 GiB);
+#: larger requests are refused before any work, not left to fail part way.
+MAX_BYTES = 2**32
 
 
 def choice(name, value, choices):
@@ -26,7 +34,8 @@ def choice(name, value, choices):
 def dtype(value):
     """Normalise ``"float64"``, ``np.float32`` and the like to a NumPy scalar type."""
     try:
-        key = np.dtype(value).name
+        # np.dtype(None) is float64: None is refused rather than read as a choice.
+        key = None if value is None else np.dtype(value).name
     except TypeError:
         key = None
     if key not in DTYPES:
@@ -45,8 +54,13 @@ def integer(name, value, *, minimum, maximum=None):
     return value
 
 
-def real(name, value, *, positive=True, dtype=np.float64):
-    """Return ``value`` as a finite ``float``, > 0 (``positive``) or >= 0, that fits ``dtype``."""
+def real(name, value, *, positive=True, dtype=np.float64, maximum=None):
+    """Return ``value`` as a finite ``float``, > 0 (``positive``) or >= 0, that fits ``dtype``.
+
+    Fitting means at most ``maximum`` (default: the largest ``dtype`` value)
+    and, unless 0, at least the smallest normal ``dtype`` value, so that it
+    neither overflows nor rounds to 0 or a subnormal number there.
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number; got {value!r} ({type(value).__name__})")
     value = float(value)
@@ -54,10 +68,50 @@ def real(name, value, *, positive=True, dtype=np.float64):
         raise ValueError(f"{name} must be finite; got {value}")
     if value < 0 or (positive and value == 0):
         raise ValueError(f"{name} must be {'> 0' if positive else '>= 0'}; got {value}")
-    if value > float(np.finfo(dtype).max):
-        raise ValueError(f"{name}={value:g} does not fit in {np.dtype(dtype).name}; "
+    info = np.finfo(dtype)
+    name_of_dtype = np.dtype(dtype).name
+    if value > float(info.max):
+        raise ValueError(f"{name}={value:g} does not fit in {name_of_dtype}; "
                          "use a smaller value or dtype='float64'")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be at most {maximum:g} in {name_of_dtype}; got {value:g}")
+    if 0 < value < float(info.tiny):
+        raise ValueError(f"{name}={value:g} rounds to 0 or a subnormal number in {name_of_dtype} "
+                         f"(smallest normal value {float(info.tiny):g}); use a larger value"
+                         + (" or dtype='float64'" if name_of_dtype != "float64" else ""))
     return value
+
+
+def step(lr, rows, reduction, dtype):
+    """Refuse an ``lr`` whose step, ``lr / rows`` with ``reduction="mean"``, rounds to 0."""
+    if reduction == "mean" and lr / rows < float(np.finfo(dtype).tiny):
+        raise ValueError(f"lr={lr:g} divided by the {rows} rows (reduction='mean') rounds to 0 "
+                         f"or a subnormal number in {np.dtype(dtype).name}; use a larger lr, "
+                         "reduction='sum' or dtype='float64'")
+
+
+def init_scale(value, dtype):
+    """Return ``init_scale`` checked so that every initial weight fits ``dtype``.
+
+    Draws from ``randn`` stay below 64 in size, and ``uniform(-s, s)`` needs
+    ``2 s`` finite, so ``init_scale`` may be at most the largest value / 64.
+    """
+    return real("init_scale", value, positive=False, dtype=dtype,
+                maximum=float(np.finfo(dtype).max) / 64)
+
+
+def memory(what, nbytes, fix):
+    """Refuse ``what`` when it needs more than :data:`MAX_BYTES` of arrays; ``fix`` says how."""
+    if nbytes > MAX_BYTES:
+        raise ValueError(f"{what} needs about {_size(nbytes)} of memory, more than the limit of "
+                         f"{_size(MAX_BYTES)}; {fix}")
+
+
+def _size(nbytes):
+    for unit, scale in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20)):
+        if nbytes >= scale:
+            return f"{nbytes / scale:.1f} {unit}"
+    return f"{nbytes} bytes"
 
 
 def seed(value):
@@ -66,11 +120,14 @@ def seed(value):
 
 
 def _numeric_array(name, value):
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(f"{name} must be a plain array, not a masked array (its mask would be "
+                        f"ignored); pass {name}.filled(...) or drop the masked rows")
     try:
         array = np.asarray(value)
     except ValueError as error:  # ragged nested lists
         raise ValueError(f"{name} must be a rectangular array of numbers: {error}") from None
-    if array.dtype == object or not (
+    if array.dtype == object or array.dtype.kind in "mM" or not (
         np.issubdtype(array.dtype, np.number) or array.dtype == bool
     ):
         raise TypeError(f"{name} must hold real numbers; got an array of dtype {array.dtype}")
@@ -82,6 +139,22 @@ def _numeric_array(name, value):
     array = np.array(array, dtype=np.float64, order="C", copy=True)
     if not np.isfinite(array).all():
         raise ValueError(f"{name} contains NaN or infinite values; pass finite numbers only")
+    return array
+
+
+def numeric_array(name, value):
+    """Return ``value`` as a finite float64 array, refusing anything else with its name."""
+    return _numeric_array(name, value)
+
+
+def fits(name, array, dtype):
+    """Refuse an array with values too large for ``dtype`` (they would become infinite)."""
+    largest = float(np.max(np.abs(array))) if array.size else 0.0
+    limit = float(np.finfo(dtype).max)
+    if largest > limit:
+        raise ValueError(f"{name} holds values up to {largest:g}, which do not fit in "
+                         f"{np.dtype(dtype).name} (largest {limit:g}); rescale {name} or use "
+                         "dtype='float64'")
     return array
 
 
@@ -126,6 +199,9 @@ def weights(value, *, inputs, hidden, outputs):
         raise TypeError("weights must be a tuple (W1, b1, W2, b2) of four arrays")
     W1, b1, W2, b2 = (_numeric_array(name, a) for name, a in zip(Params._fields, value))
     width = W1.shape[1] if (W1.ndim == 2 and hidden is None) else hidden
+    if width is not None and not 1 <= width <= MAX_HIDDEN:
+        raise ValueError(f"weights W1 must have from 1 to {MAX_HIDDEN} columns (hidden units); "
+                         f"got {width}")
     expected = {"W1": (inputs, width), "b1": (width,), "W2": (width, outputs), "b2": (outputs,)}
     checked = []
     for name, array in zip(Params._fields, (W1, b1, W2, b2)):

@@ -9,19 +9,22 @@ in the order ``hidden, lr, init_scale, epochs`` (the last varying fastest).
 import hashlib
 import itertools
 import json
+import math
 import numbers
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
-from . import _validation, reference
+from . import _batched, _validation, reference
 from .params import BIAS_INITS, INITS
+from .sweep_result import RUN_DTYPE
 
 #: The hyper-parameters that may take several values, in grid order.
 GRID_AXES = ("hidden", "lr", "init_scale", "epochs")
 SPEC_VERSION = 1
-#: The sweep kernels count epochs in 32-bit integers.
-MAX_EPOCHS = 2**31 - 2
+#: The sweep kernels count epochs in 32-bit integers; ``train`` takes the same bound.
+MAX_EPOCHS = _validation.MAX_EPOCHS
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ class SweepSpec:
     @property
     def runs(self):
         """Number of (config, seed) runs."""
-        return len(self.configs) * len(self.seeds)
+        return math.prod(len(getattr(self, axis)) for axis in GRID_AXES) * len(self.seeds)
 
     def to_dict(self):
         """A JSON-ready description; :func:`spec_from_dict` reverses it exactly."""
@@ -119,6 +122,7 @@ def _axis(name, values, check):
 def _seeds(seeds):
     if isinstance(seeds, numbers.Integral) and not isinstance(seeds, bool):
         count = _validation.integer("seeds", seeds, minimum=1)
+        _check_runs(count)
         return np.arange(count, dtype=np.int64)
     if isinstance(seeds, (str, bytes)) or not np.iterable(seeds):
         raise TypeError(f"seeds must be a count or an iterable of integers; got {seeds!r}")
@@ -133,6 +137,32 @@ def _seeds(seeds):
     return array
 
 
+def _check_runs(runs):
+    """Refuse more runs than the per-run table can hold within the memory limit."""
+    _validation.memory(f"a table of {runs:,} runs", runs * RUN_DTYPE.itemsize,
+                       f"run at most {_validation.MAX_BYTES // RUN_DTYPE.itemsize:,} runs "
+                       "(configs x seeds) per sweep, e.g. several sweeps of fewer seeds")
+
+
+def _group_bytes(inputs, hidden, outputs, rows, itemsize):
+    """Bytes of one lane group's buffers in the sweep kernels (state, activations, errors)."""
+    state = inputs * hidden + hidden + hidden * outputs + outputs
+    return (state + 2 * rows * (hidden + outputs)) * _batched.LANES * itemsize
+
+
+def _check_memory(spec):
+    """Refuse a sweep whose table and kernel buffers together exceed the memory limit."""
+    _check_runs(spec.runs)
+    rows, inputs = spec.X.shape
+    threads = numba.config.NUMBA_NUM_THREADS
+    widest = max(spec.hidden)
+    buffers = threads * _group_bytes(inputs, widest, spec.y.shape[1], rows,
+                                     np.dtype(spec.dtype).itemsize)
+    _validation.memory(f"a sweep of {inputs}-{widest}-{spec.y.shape[1]} networks on {rows} rows "
+                       f"({threads} threads)", buffers + spec.runs * RUN_DTYPE.itemsize,
+                       "use fewer hidden units, rows or seeds")
+
+
 def make_spec(X=None, y=None, *, seeds=1000, hidden=4, lr=0.1, epochs=10_000, loss="bce",
               reduction="mean", init="normal", init_scale=1.0, bias_init="zeros",
               dtype="float64", tol=1e-2):
@@ -142,17 +172,23 @@ def make_spec(X=None, y=None, *, seeds=1000, hidden=4, lr=0.1, epochs=10_000, lo
     init = _validation.choice("init", init, INITS)
     bias_init = _validation.choice("bias_init", bias_init, BIAS_INITS)
     scalar_type = _validation.dtype(dtype)
-    tol = _validation.real("tol", tol)
+    tol = _validation.real("tol", tol, dtype=scalar_type)
     X, y = _validation.data(X, y, loss=loss)
-    return SweepSpec(
+    X, y = _validation.fits("X", X, scalar_type), _validation.fits("y", y, scalar_type)
+    spec = SweepSpec(
         X=X, y=y, seeds=_seeds(seeds),
-        hidden=_axis("hidden", hidden, lambda n, v: _validation.integer(n, v, minimum=1)),
+        hidden=_axis("hidden", hidden,
+                     lambda n, v: _validation.integer(n, v, minimum=1,
+                                                      maximum=_validation.MAX_HIDDEN)),
         lr=_axis("lr", lr, lambda n, v: _validation.real(n, v, dtype=scalar_type)),
         init_scale=_axis("init_scale", init_scale,
-                         lambda n, v: _validation.real(n, v, positive=False,
-                                                       dtype=scalar_type)),
+                         lambda n, v: _validation.init_scale(v, scalar_type)),
         epochs=_axis("epochs", epochs,
                      lambda n, v: _validation.integer(n, v, minimum=0, maximum=MAX_EPOCHS)),
         loss=loss, reduction=reduction, init=init, bias_init=bias_init,
         dtype=np.dtype(scalar_type).name, tol=tol,
     )
+    for value in spec.lr:
+        _validation.step(value, X.shape[0], reduction, scalar_type)
+    _check_memory(spec)
+    return spec

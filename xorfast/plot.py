@@ -11,6 +11,7 @@ imports without it and says so when a function is called.
 
 import numpy as np
 
+from . import _validation
 from .grid import GRID_AXES
 from .result import TrainResult
 from .sweep_result import SweepResult, solved_mask
@@ -46,6 +47,27 @@ def require_matplotlib():
         raise ImportError("xorfast.plot needs matplotlib, which is not installed; "
                           "pip install 'xorfast[plot]'") from None
     return Figure
+
+
+#: Most grid points per side of :func:`decision_boundary`'s square.
+MAX_RESOLUTION = 2000
+
+
+def _check_ax(ax):
+    """Refuse an ``ax`` that is not a matplotlib Axes, before anything is drawn."""
+    if ax is None:
+        return
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes (e.g. figure.add_subplot()) or None; "
+                        f"got a {type(ax).__name__}")
+
+
+def _check_train_result(result, function):
+    if not isinstance(result, TrainResult):
+        raise TypeError(f"{function} takes the TrainResult of xorfast.train; "
+                        f"got a {type(result).__name__}")
 
 
 def _axes(ax, figsize):
@@ -90,8 +112,12 @@ def loss_curve(result_or_results, *, labels=None, ax=None):
     >>> loss_curve(runs).savefig("loss.png")                              # doctest: +SKIP
     """
     require_matplotlib()
+    _check_ax(ax)
     if isinstance(result_or_results, TrainResult):
         results = [result_or_results]
+    elif isinstance(result_or_results, (str, bytes)) or not np.iterable(result_or_results):
+        raise TypeError(f"loss_curve takes a TrainResult or a list of them; "
+                        f"got a {type(result_or_results).__name__}")
     else:
         results = list(result_or_results)
     if not results:
@@ -104,9 +130,15 @@ def loss_curve(result_or_results, *, labels=None, ax=None):
             which = "the result" if len(results) == 1 else f"result {number}"
             raise ValueError(f"{which} has no loss history; train with log_every > 0, "
                              "e.g. xorfast.train(..., log_every=100)")
+        if not (np.isfinite(result.history.mse) & (result.history.mse > 0)).any():
+            which = "the result" if len(results) == 1 else f"result {number}"
+            raise ValueError(f"{which} has no finite positive loss to draw on a log scale "
+                             "(its run diverged); train with a smaller lr")
     if labels is None:
         labels = _run_labels(results)
-    elif len(labels) != len(results):
+    elif isinstance(labels, (str, bytes)) or not np.iterable(labels):
+        raise TypeError(f"labels must be a sequence of strings, one per result; got {labels!r}")
+    elif len(labels := list(labels)) != len(results):
         raise ValueError(f"got {len(labels)} labels for {len(results)} results; "
                          "give one label per result")
 
@@ -195,6 +227,10 @@ def output_grid(result, *, output=0, resolution=201):
     values : ndarray (resolution, resolution)
         ``values[i, j]`` is the output at ``(x1[j], x2[i])``.
     """
+    _check_train_result(result, "output_grid")
+    resolution = _validation.integer("resolution", resolution, minimum=2,
+                                     maximum=MAX_RESOLUTION)
+    output = _validation.integer("output", output, minimum=0)
     inputs, outputs = result.W1.shape[0], result.W2.shape[1]
     if inputs != 2:
         raise ValueError(f"decision_boundary draws networks with 2 inputs; this one has "
@@ -203,8 +239,8 @@ def output_grid(result, *, output=0, resolution=201):
     if not 0 <= output < outputs:
         raise ValueError(f"output must be from 0 to {outputs - 1}; got {output}")
     if result.diverged:
-        raise ValueError("this run diverged (its weights are not finite), so there is no "
-                         "boundary to draw; try a smaller lr")
+        raise ValueError("this run diverged (its weights are not finite or its units are "
+                         "pinned at 0 or 1), so there is no boundary to draw; try a smaller lr")
     x1 = np.linspace(*INPUT_RANGE, resolution)
     x2 = np.linspace(*INPUT_RANGE, resolution)
     grid1, grid2 = np.meshgrid(x1, x2)
@@ -251,6 +287,10 @@ def decision_boundary(result, *, X=None, hidden_lines=False, output=0, resolutio
     >>> decision_boundary(result, hidden_lines=True).savefig("xor.png")  # doctest: +SKIP
     """
     require_matplotlib()
+    _check_ax(ax)
+    _check_train_result(result, "decision_boundary")
+    if not isinstance(hidden_lines, (bool, np.bool_)):
+        raise TypeError(f"hidden_lines must be True or False; got {hidden_lines!r}")
     x1, x2, values = output_grid(result, output=output, resolution=resolution)
     X = _training_inputs(X, result.targets)
     positive = result.targets[:, output] > 0.5
@@ -296,7 +336,7 @@ def _training_inputs(X, targets):
             raise ValueError(f"the result has {len(targets)} target rows, so the inputs are not "
                              "the 2-input truth table; pass the training inputs as X=")
         X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
-    X = np.asarray(X, dtype=np.float64)
+    X = _validation.numeric_array("X", X)
     if X.ndim != 2 or X.shape[1] != 2 or len(X) != len(targets):
         raise ValueError(f"X must have shape ({len(targets)}, 2), one row per target row; "
                          f"got {X.shape}")
@@ -364,7 +404,7 @@ def _varying(table):
 
 def _map_axes(table, x, y):
     for name, value in (("x", x), ("y", y)):
-        if value is not None and value not in GRID_AXES:
+        if value is not None and (not isinstance(value, str) or value not in GRID_AXES):
             raise ValueError(f"{name} must be one of {', '.join(GRID_AXES)}; got {value!r}")
     if x is not None and x == y:
         raise ValueError(f"x and y are both {x!r}; choose two different grid axes")
@@ -417,6 +457,7 @@ def convergence_map(sweep_result, x=None, y=None, *, ax=None):
     >>> convergence_map(result).savefig("map.png")                          # doctest: +SKIP
     """
     require_matplotlib()
+    _check_ax(ax)
     table = _sweep_table(sweep_result, "convergence_map")
     x, y, pooled = _map_axes(table, x, y)
     order = {axis: list(getattr(sweep_result.spec, axis)) for axis in GRID_AXES}
@@ -523,6 +564,7 @@ def epochs_to_solve(sweep_result, *, ax=None):
     >>> epochs_to_solve(result).savefig("cdf.png")        # doctest: +SKIP
     """
     require_matplotlib()
+    _check_ax(ax)
     table = _sweep_table(sweep_result, "epochs_to_solve")
     configs = [c for c in sweep_result.spec.configs if (table["config"] == c.index).any()]
     varying = _varying(table)

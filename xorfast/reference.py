@@ -20,7 +20,7 @@ import numpy as np
 from .params import Params
 
 __all__ = ["sigmoid", "sigmoid_derivative", "forward", "output_error", "gradients",
-           "mean_squared_error", "train"]
+           "mean_squared_error", "pinned", "train"]
 
 LOSSES = ("bce", "mse")
 REDUCTIONS = ("mean", "sum")
@@ -43,6 +43,22 @@ def forward(X, params):
     A1 = sigmoid(X @ W1 + b1)
     A2 = sigmoid(A1 @ W2 + b2)
     return A1, A2
+
+
+def pinned(A1, A2, y, loss):
+    """True when the network's units are pinned so that gradient descent is destroyed.
+
+    That is: every hidden activation is exactly 0 or 1 on every row, so each
+    hidden unit's ``a (1 - a)`` is exactly 0 and no gradient reaches ``W1`` or
+    ``b1`` again; or, with ``loss="mse"``, every output is exactly 0 or 1 on
+    every row while some output differs from its target, so no gradient
+    reaches any parameter and the wrong answer is final. Sigmoids reach exactly
+    0 or 1 only far out (``|z|`` above about 17 in float32 and 37 in float64
+    towards 1, and 104 or 745 towards 0), as a far too large ``lr`` drives them.
+    """
+    hidden_pinned = not np.any(sigmoid_derivative(A1))
+    output_stuck = loss == "mse" and not np.any(sigmoid_derivative(A2)) and bool(np.any(A2 != y))
+    return hidden_pinned or output_stuck
 
 
 def mean_squared_error(A2, y):

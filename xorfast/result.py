@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import reference
+from . import _validation, reference
 from .params import Params
 
 
@@ -40,8 +40,13 @@ class TrainResult:
     history : History
         The logged loss curve.
     diverged : bool
-        True when a parameter or prediction became NaN or infinite (for
-        example with a far too large ``lr``); the numbers are then meaningless.
+        True when training destroyed the network, so the numbers are
+        meaningless (typically a far too large ``lr``): a parameter or
+        prediction became NaN or infinite, or the units ended pinned
+        (:func:`xorfast.reference.pinned`): every hidden activation exactly 0
+        or 1 on every row, so no gradient reaches the first layer again, or,
+        with ``loss="mse"``, every output exactly 0 or 1 and some of them
+        wrong, so no gradient flows at all. A diverged run is never ``solved``.
     seed : int or None
         The seed that drew the initial weights (drawn at random when none was
         given, so the run can be repeated), or None when ``weights`` were given.
@@ -85,7 +90,8 @@ class TrainResult:
 
     def predict(self, X):
         """Network outputs (m, O) for inputs ``X`` (m, d), in the run's dtype."""
-        X = np.asarray(X, dtype=self.W1.dtype)
+        X = _validation.numeric_array("X", X)
+        X = _validation.fits("X", X, self.W1.dtype).astype(self.W1.dtype)
         if X.ndim == 1 and X.shape[0] == self.W1.shape[0]:
             X = X[None, :]
         if X.ndim != 2 or X.shape[1] != self.W1.shape[0]:

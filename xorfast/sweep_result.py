@@ -19,7 +19,7 @@ RUN_FIELDS = [
     ("final_mse", np.float64),   # mean squared error after training
     ("epoch_solved", np.int64),  # first epoch with every output within 0.5 of target, or -1
     ("epoch_tol", np.int64),     # first epoch with MSE < tol, or -1
-    ("diverged", np.bool_),      # a parameter or output became NaN or infinite
+    ("diverged", np.bool_),      # NaN/inf, or units pinned (xorfast.reference.pinned)
 ]
 RUN_DTYPE = np.dtype(RUN_FIELDS)
 
@@ -177,17 +177,26 @@ class SweepResult:
                 handle.write(",".join(_csv_cell(value) for value in row) + "\n")
 
     def to_json(self, path):
-        """Write the specification and the per-run table (as columns) as JSON."""
+        """Write the specification and the per-run table (as columns) as JSON.
+
+        Strict JSON: a NaN or infinite value (a run not finished, or diverged)
+        is written as ``null``, never as a bare ``NaN`` token.
+        """
         document = {
             "spec": self.spec.to_dict(),
-            "runs": {name: self.table[name].tolist() for name in RUN_DTYPE.names},
+            "runs": {name: [_json_number(value) for value in self.table[name].tolist()]
+                     for name in RUN_DTYPE.names},
         }
         with _files.atomic_write(_files.check_writable("path", path)) as handle:
-            json.dump(document, handle)
+            json.dump(document, handle, allow_nan=False)
 
 
 def _epochs(value):
     return "-" if math.isnan(value) else f"{value:.0f}"
+
+
+def _json_number(value):
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def _csv_cell(value):

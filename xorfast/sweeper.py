@@ -73,8 +73,18 @@ def sweep(X=None, y=None, *, seeds=1000, hidden=4, lr=0.1, epochs=10_000, loss="
         ``epoch_solved`` (first epoch whose forward pass has every output
         within 0.5 of its target, checked at every epoch, with epoch
         ``epochs`` meaning the state after the last update; -1 if never),
-        ``epoch_tol`` (likewise for MSE < tol) and ``diverged``.
-        ``summary()`` aggregates per config.
+        ``epoch_tol`` (likewise for MSE < tol) and ``diverged``, with the
+        meaning of :attr:`xorfast.TrainResult.diverged` (non-finite values, or
+        units pinned at exactly 0 or 1; computed by the kernels from the final
+        forward pass, exactly as ``train`` decides it). ``summary()``
+        aggregates per config.
+
+    Raises
+    ------
+    ValueError, TypeError
+        A bad argument, before any work. ``epochs`` is at most 2**31 - 2,
+        ``hidden`` at most 2**16, and the table (about 81 bytes per run) plus
+        the kernels' buffers at most 4 GiB.
 
     Raises
     ------

@@ -37,9 +37,11 @@ def train(X=None, y=None, *, hidden=None, epochs=10_000, lr=0.1, loss="bce", red
     seed : int, optional
         Seed for the initial weights: ``np.random.seed(seed)``, ``W1 = randn(d, H)``,
         ``W2 = randn(H, O)``. Drawn at random (and reported) when omitted.
+        Refused together with ``weights``, which fix the start instead.
     init : {"normal", "uniform"}, default "normal"
     init_scale : float, default 1.0
-        Standard deviation (normal) or half-width (uniform) of the initial weights.
+        Standard deviation (normal) or half-width (uniform) of the initial
+        weights; at most the dtype's largest value / 64, so that they fit.
     bias_init : {"zeros", "same"}, default "zeros"
     weights : tuple (W1, b1, W2, b2), optional
         Start from these arrays instead (they are copied, never modified).
@@ -52,6 +54,18 @@ def train(X=None, y=None, *, hidden=None, epochs=10_000, lr=0.1, loss="bce", red
     Returns
     -------
     TrainResult
+        ``diverged`` is True when training destroyed the network: a parameter
+        or prediction is NaN or infinite, or every hidden activation is exactly
+        0 or 1 on every row (no gradient reaches ``W1``, ``b1`` again), or with
+        ``loss="mse"`` every output is exactly 0 or 1 and some are wrong (no
+        gradient at all); see :func:`xorfast.reference.pinned`.
+
+    Raises
+    ------
+    ValueError, TypeError
+        A bad argument, before any work. ``epochs`` and ``log_every`` are at
+        most 2**31 - 2, ``hidden`` at most 2**16, and the run's arrays at most
+        4 GiB (``_validation.MAX_BYTES``).
 
     Examples
     --------
@@ -68,37 +82,63 @@ def train(X=None, y=None, *, hidden=None, epochs=10_000, lr=0.1, loss="bce", red
     bias_init = _validation.choice("bias_init", bias_init, BIAS_INITS)
     backend = _validation.choice("backend", backend, BACKENDS)
     dtype = _validation.dtype(dtype)
-    epochs = _validation.integer("epochs", epochs, minimum=0)
-    log_every = _validation.integer("log_every", log_every, minimum=0)
+    epochs = _validation.integer("epochs", epochs, minimum=0, maximum=_validation.MAX_EPOCHS)
+    log_every = _validation.integer("log_every", log_every, minimum=0,
+                                    maximum=_validation.MAX_EPOCHS)
     lr = _validation.real("lr", lr, dtype=dtype)
-    init_scale = _validation.real("init_scale", init_scale, positive=False, dtype=dtype)
+    init_scale = _validation.init_scale(init_scale, dtype)
     if hidden is not None:
-        hidden = _validation.integer("hidden", hidden, minimum=1)
+        hidden = _validation.integer("hidden", hidden, minimum=1, maximum=_validation.MAX_HIDDEN)
     X, y = _validation.data(X, y, loss=loss)
+    X, y = _validation.fits("X", X, dtype), _validation.fits("y", y, dtype)
     inputs, outputs = X.shape[1], y.shape[1]
+    _validation.step(lr, X.shape[0], reduction, dtype)
+    logged = _history_length(epochs, log_every)
 
     if weights is not None:
+        if seed is not None:
+            raise ValueError("seed and weights cannot both be given: weights fix the starting "
+                             "point, so the seed would be ignored; pass one of them")
         start = _validation.weights(weights, inputs=inputs, hidden=hidden, outputs=outputs)
+        for name, array in zip(start._fields, start):
+            _validation.fits(f"weights {name}", array, dtype)
+        _check_memory(X.shape[0], inputs, start.W1.shape[1], outputs, logged)
         seed = None
     else:
+        hidden = hidden or DEFAULT_HIDDEN
+        _check_memory(X.shape[0], inputs, hidden, outputs, logged)
         seed = _random_seed() if seed is None else _validation.seed(seed)
-        start = initial_params(inputs, hidden or DEFAULT_HIDDEN, outputs, seed=seed, init=init,
+        start = initial_params(inputs, hidden, outputs, seed=seed, init=init,
                                init_scale=init_scale, bias_init=bias_init)
     params = start.astype(dtype)
     X, y = np.ascontiguousarray(X, dtype), np.ascontiguousarray(y, dtype)
 
     run = _run_numpy if backend == "numpy" else _run_numba
-    params, mse_log, predictions, seconds = run(X, y, params, epochs=epochs, lr=lr, loss=loss,
-                                                reduction=reduction, log_every=log_every)
+    params, mse_log, hidden_activations, predictions, seconds = run(
+        X, y, params, epochs=epochs, lr=lr, loss=loss, reduction=reduction, log_every=log_every)
 
     config = dict(hidden=params.W1.shape[1], epochs=epochs, lr=lr, loss=loss,
                   reduction=reduction, init=init, init_scale=init_scale, bias_init=bias_init,
                   dtype=np.dtype(dtype).name, backend=backend)
     logged = np.arange(0, epochs, log_every, dtype=np.int64) if log_every else np.zeros(0, int)
-    diverged = not (params.all_finite() and np.isfinite(predictions).all())
+    diverged = not (params.all_finite() and np.isfinite(predictions).all()) \
+        or reference.pinned(hidden_activations, predictions, y, loss)
     return TrainResult(*params, predictions=predictions, targets=y,
                        history=History(logged, mse_log), diverged=diverged, seed=seed,
                        config=config, seconds=seconds)
+
+
+def _check_memory(rows, inputs, hidden, outputs, logged):
+    """Refuse a run whose arrays (in float64, the widest dtype) exceed the memory limit."""
+    parameters = inputs * hidden + hidden + hidden * outputs + outputs
+    # Parameters: drawn, converted and trained copies; activations and errors of
+    # both layers; the data in float64 and in the run's dtype; the loss log.
+    values = 3 * parameters + 2 * rows * (hidden + outputs) + 2 * rows * (inputs + outputs) \
+        + logged
+    _validation.memory(f"a {inputs}-{hidden}-{outputs} network on {rows} rows"
+                       + (f" logging {logged:,} losses" if logged > 1000 else ""), 8 * values,
+                       "use fewer hidden units or rows" + (", or a larger log_every"
+                                                          if logged > 1000 else ""))
 
 
 def _random_seed():
@@ -123,7 +163,7 @@ def _run_numba(X, y, params, *, epochs, lr, loss, reduction, log_every):
     began = time.perf_counter()
     run(*arguments)
     seconds = time.perf_counter() - began
-    return params, mse_log, work.A2.copy(), seconds
+    return params, mse_log, work.A1.copy(), work.A2.copy(), seconds
 
 
 def _run_numpy(X, y, params, *, epochs, lr, loss, reduction, log_every):
@@ -133,5 +173,5 @@ def _run_numpy(X, y, params, *, epochs, lr, loss, reduction, log_every):
         params, mse_log = reference.train(X, y, params, epochs=epochs, lr=lr, loss=loss,
                                           reduction=reduction, log_every=log_every)
         seconds = time.perf_counter() - began
-        predictions = reference.forward(X, params)[1]
-    return params, mse_log, predictions, seconds
+        hidden_activations, predictions = reference.forward(X, params)
+    return params, mse_log, hidden_activations, predictions, seconds

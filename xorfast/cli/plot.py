@@ -2,6 +2,8 @@
 
 import os
 
+import numpy as np
+
 from .. import _files, plot
 from ..grid import GRID_AXES
 from ..store import load_sweep
@@ -95,6 +97,10 @@ def save_training_figure(path, result, X, data):
     """The loss curve beside the decision boundary (2-input data), saved to ``path``."""
     if len(result.history) == 0:
         print("no figure: with 0 epochs there is no loss curve to draw")
+        return
+    mse = result.history.mse
+    if not (np.isfinite(mse) & (mse > 0)).any():
+        print("no figure: the run diverged and logged no finite loss to draw")
         return
     figure = plot.require_matplotlib()(figsize=(11, 4.6), layout="constrained")
     if X.shape[1] == 2 and not result.diverged:

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .. import datasets
+from .. import _validation, datasets
 from ..trainer import BACKENDS, train
 from . import plot
 from ._options import add_data_options, add_training_options
@@ -33,6 +33,12 @@ def add_parser(subparsers):
 def run(args):
     """Train and print."""
     X, y = datasets.load(args.data)
+    # Checked here too, since the defaults and the plot's log interval are
+    # computed from them before train sees them.
+    _validation.integer("--epochs", args.epochs, minimum=0, maximum=_validation.MAX_EPOCHS)
+    if args.log_every is not None:
+        _validation.integer("--log-every", args.log_every, minimum=0,
+                            maximum=_validation.MAX_EPOCHS)
     log_every = args.log_every
     if log_every is None:
         log_every = max(args.epochs // 10, 1) if args.epochs > 0 else 0
