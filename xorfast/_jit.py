@@ -11,6 +11,12 @@ Everything that compiles goes through :func:`repairing_cache`, which on a
 failure looks for damaged cache files of xorfast's kernels, deletes them and
 compiles again (one warning naming the folder), and on an ``OSError`` carries
 on without the disk cache for the rest of the process (one warning).
+
+With ``NUMBA_DISABLE_JIT=1`` (set before Numba is imported) the decorators
+here return the plain Python functions and :func:`machine_code` hands them
+back as they are: ``train`` and ``sweep`` run as Python, for pdb, with the
+compiled results (see :mod:`xorfast._sigmoid` for the helpers that exist
+only as compiled code otherwise).
 """
 
 import contextlib
@@ -130,7 +136,12 @@ def machine_code(dispatcher, args):
     named tuple. Compiled code reads an array by the layout it was compiled for,
     so code for one layout handed an array of another would read the wrong
     entries without a word; with the whole fingerprint in the key it never is.
+
+    With ``NUMBA_DISABLE_JIT=1`` nothing compiles: every kernel is its plain
+    Python function, returned here as it is, so it can be stepped through in pdb.
     """
+    if numba.config.DISABLE_JIT:  # NUMBA_DISABLE_JIT=1: the kernel is the Python function
+        return dispatcher
     try:
         key = compute_fingerprint(args)
     except (TypeError, ValueError, NotImplementedError):  # a type with no fingerprint
