@@ -31,6 +31,11 @@ import numba
 from numba._dispatcher import compute_fingerprint
 from numba.extending import overload
 
+from . import _cache
+
+# Before any kernel is defined: Numba picks a function's cache locator when it is decorated.
+_cache.install_locator()
+
 #: Floating-point relaxations the kernels may use. ``contract`` lets LLVM fuse
 #: ``a * b + c`` into one FMA instruction; ``arcp`` lets it replace a division
 #: by a multiplication with the reciprocal; ``nsz`` ignores the sign of zero.
@@ -41,8 +46,9 @@ from numba.extending import overload
 FASTMATH_FLAGS = frozenset({"contract", "arcp", "nsz"})
 
 _COMMON_OPTIONS = {
-    # Cache machine code on disk next to the module, so a new process (a CLI
-    # call, a Dask worker) loads it instead of compiling again.
+    # Cache machine code on disk (in xorfast's cache folder, under a digest of
+    # the kernels' source: see xorfast._cache), so a new process (a CLI call, a
+    # Dask worker) loads it instead of compiling again.
     "cache": True,
     # Release the GIL while a kernel runs, so thread pools really overlap.
     "nogil": True,

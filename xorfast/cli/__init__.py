@@ -4,9 +4,9 @@ import argparse
 import sys
 
 from .. import __version__
-from . import bench, plot, store, sweep, train
+from . import bench, cache, plot, store, sweep, train
 
-SUBCOMMANDS = (train, sweep, plot, store, bench)
+SUBCOMMANDS = (train, sweep, plot, store, bench, cache)
 
 
 def build_parser():
