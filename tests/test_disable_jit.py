@@ -83,3 +83,35 @@ def test_train_and_sweep_in_python_match_the_compiled_kernels():
                 assert python[name] == table[name].tolist(), (case, name)
         # The cases reach the 0.5 criterion in some runs and not in others.
         assert 0 < (table["epoch_solved"] >= 0).sum() < len(table)
+
+
+def test_python_sigmoid_helpers_follow_the_compiled_ones():
+    """The Python bodies of the kernel-only helpers, against the compiled vector loops."""
+    from xorfast import _sigmoid
+
+    rng = np.random.default_rng(7)
+    special = [0.0, -0.0, 1e-300, -1e-300, 745.5, -745.5, 103.9, -103.9, 1e4, -1e4,
+               np.inf, -np.inf, np.nan]
+    for dtype in (np.float64, np.float32):
+        z = np.concatenate([rng.normal(0, 8, 2000), rng.uniform(-800, 800, 500),
+                            special]).astype(dtype)
+        compiled = z.copy()
+        _sigmoid.sigmoid_inplace(compiled)
+        python = np.array([_sigmoid.sigmoid(value) for value in z])
+        assert python.dtype == dtype
+        np.testing.assert_array_max_ulp(python, compiled, maxulp=2)  # measured: 2
+        assert np.mean(python == compiled) > 0.97  # a fused multiply-add here and there
+        np.testing.assert_array_equal(python[-len(special):], compiled[-len(special):])
+
+        first, second = z[:1000].copy(), z[1000:2000].copy()
+        pairs = []
+        for a, b in zip(first, second):
+            e, e_other = _sigmoid.exp_neg_abs(a), _sigmoid.exp_neg_abs(b)
+            inverse = _sigmoid.pair_inverse(e, e_other)
+            pairs.append([_sigmoid.paired_sigmoid(a, e, e_other, inverse),
+                          _sigmoid.paired_sigmoid(b, e_other, e, inverse)])
+        _sigmoid.sigmoid_pairs_inplace(first, second)
+        np.testing.assert_array_max_ulp(np.array(pairs, dtype).T, np.array([first, second]),
+                                        maxulp=3)  # measured: 2
+    with pytest.raises(TypeError, match="sigmoid takes float32 or float64"):
+        _sigmoid.sigmoid(np.int64(3))

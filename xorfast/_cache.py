@@ -4,7 +4,8 @@ The folder is ``$XORFAST_CACHE_DIR/kernels``, else ``$XDG_CACHE_HOME/xorfast/ker
 else ``~/.cache/xorfast/kernels``, and holds:
 
 - the generated modules of :mod:`xorfast._specialise` (``xorfast_kernel_*.py``,
-  ``xorfast_train_*.py``), and in ``__pycache__`` Numba's machine code of them;
+  ``xorfast_train_*.py``), and in ``__pycache__`` Numba's machine code of them
+  (there even when ``NUMBA_CACHE_DIR`` is set);
 - in ``numba-<digest>``, Numba's machine code of the hand-written kernels
   (:mod:`xorfast._sigmoid`, :mod:`xorfast._kernels`, :mod:`xorfast._batched`).
 
@@ -16,8 +17,9 @@ there; here an edit to any of these files changes the digest, and with it
 the folder and the generated modules' names (which carry it too), so stale
 machine code is never found. Numba is pointed at that folder by a cache
 locator (:class:`_KernelLocator`, first in Numba's list, for xorfast's files
-only); where the folder cannot be written, or Numba lacks that interface,
-the kernels fall back to Numba's default locations.
+only, so ``NUMBA_CACHE_DIR`` applies to other packages alone); where the
+folder cannot be written, or Numba lacks that interface, the kernels fall
+back to Numba's default locations.
 
 Old digests are pruned: when a process first uses a digest's folder or
 writes a generated module, files of other digests not modified for
@@ -62,7 +64,7 @@ def _read_source(name):
     return (_PACKAGE / name).read_bytes()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def source_digest():
     """16 hex digits of a digest of :data:`KERNEL_SOURCES` and Numba's version."""
     digest = hashlib.sha256()
@@ -222,15 +224,16 @@ if _CacheLocator is not None:
     class _KernelLocator(_CacheLocator):
         """Numba's cache of xorfast's hand-written kernels: ``numba-<digest>`` of the folder."""
 
-        def __init__(self, py_func, folder):
+        def __init__(self, py_func, folder, stamp):
             self._lineno = py_func.__code__.co_firstlineno
             self._cache_path = str(folder)
+            self._stamp = stamp
 
         def get_cache_path(self):
             return self._cache_path
 
         def get_source_stamp(self):
-            return source_digest()
+            return self._stamp
 
         def get_disambiguator(self):
             return str(self._lineno)
@@ -241,15 +244,21 @@ if _CacheLocator is not None:
                 path = Path(py_file).resolve()
             except (OSError, TypeError, ValueError):
                 return None
-            if path.parent != _PACKAGE or path.name not in KERNEL_SOURCES:
+            if path.parent == _PACKAGE and path.name in KERNEL_SOURCES:
+                kernels = configured_folder()
+                self = cls(py_func, kernels / (_HANDWRITTEN + source_digest()), source_digest())
+            elif path.suffix == ".py" and _GENERATED.match(path.stem):
+                # A generated module, verified by _specialise, named after its digests.
+                kernels = None
+                self = cls(py_func, path.parent / "__pycache__", path.stem)
+            else:
                 return None
-            kernels = configured_folder()
-            self = cls(py_func, kernels / (_HANDWRITTEN + source_digest()))
             try:
                 self.ensure_cache_path()
             except OSError:
                 return None  # Numba's default locations take over
-            prune_once(kernels)
+            if kernels is not None:
+                prune_once(kernels)
             return self
 
 

@@ -15,8 +15,13 @@ on without the disk cache for the rest of the process (one warning).
 With ``NUMBA_DISABLE_JIT=1`` (set before Numba is imported) the decorators
 here return the plain Python functions and :func:`machine_code` hands them
 back as they are: ``train`` and ``sweep`` run as Python, for pdb, with the
-compiled results (see :mod:`xorfast._sigmoid` for the helpers that exist
-only as compiled code otherwise).
+compiled results to within a few ulp, where LLVM fused a multiply and an add
+(see :mod:`xorfast._sigmoid` for the helpers that exist
+only as compiled code otherwise). The generated modules run too, their
+``numba.prange`` being ``range``. One difference remains: the sweep kernels
+draw their initial parameters from NumPy's global random state, not from
+Numba's per-thread one, so they reseed it, and sweep blocks must not run on
+several threads of one process at once.
 """
 
 import contextlib

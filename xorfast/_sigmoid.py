@@ -62,9 +62,9 @@ multiply-add (``contract``), the compiled result can differ in its last bit.
 
 from types import FunctionType
 
+import numba
 import numpy as np
 from llvmlite import ir
-import numba
 from numba import types
 from numba.extending import intrinsic
 
