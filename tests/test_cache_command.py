@@ -1,11 +1,17 @@
 """The one kernel cache: keyed by the kernel sources, pruned, shown and cleared by the CLI."""
 
+import json
 import os
+import shutil
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from xorfast import _cache, _kernels, _sigmoid
+import xorfast
+from xorfast import _cache, _kernels, _sigmoid, _specialise
 from xorfast.cli import main
 
 OTHER = "0123456789abcdef"
@@ -83,12 +89,16 @@ def test_an_edit_to_any_kernel_source_changes_the_digest_and_the_folders(folder,
         after = _cache.source_digest()
         locator = _cache._KernelLocator.from_function(_sigmoid.sigmoid_inplace.py_func,
                                                       _sigmoid.__file__)
+        monkeypatch.setattr(_specialise, "_folders", {})
+        module = _specialise._module("xorfast_train_0_0_0", "VALUE = 1\n", ())
     finally:
         monkeypatch.undo()
         _cache.source_digest.cache_clear()
     assert after != before
     assert locator.get_cache_path() == str(folder / f"numba-{after}")
     assert locator.get_source_stamp() == after
+    assert Path(module.__file__).name.startswith(f"xorfast_train_0_0_0_{after}_")
+    sys.modules.pop(module.__name__, None)
     assert _cache.source_digest() == before
 
 
@@ -97,3 +107,33 @@ def test_hand_written_kernels_are_cached_under_the_digest():
     assert isinstance(locator, _cache._KernelLocator)
     assert os.path.basename(locator.get_cache_path()) == f"numba-{_cache.source_digest()}"
     assert locator.get_source_stamp() == _cache.source_digest()
+
+
+EDITED_RUN = """
+import json, xorfast
+print(json.dumps(xorfast.train(seed=0, hidden=20, epochs=5).predictions.ravel().tolist()))
+"""
+
+
+@pytest.mark.slow
+def test_an_edit_to_the_sigmoid_reaches_a_hand_written_kernel_that_inlines_it(tmp_path):
+    """The generic single-run kernel, cached, runs the edited sigmoid in the next process."""
+    shutil.copytree(Path(xorfast.__file__).parent, tmp_path / "xorfast",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    env = dict(os.environ, PYTHONPATH=str(tmp_path), XORFAST_CACHE_DIR=str(tmp_path / "cache"))
+    env.pop("NUMBA_CACHE_DIR", None)
+
+    def predictions():
+        done = subprocess.run([sys.executable, "-c", EDITED_RUN], env=env, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return json.loads(done.stdout)
+
+    assert len(set(predictions())) == 4
+    source = tmp_path / "xorfast" / "_sigmoid.py"
+    text = source.read_text()
+    assert "        return numerator / (one + e)\n" in text
+    source.write_text(text.replace("        return numerator / (one + e)\n",
+                                   "        return one / (one + one)\n"))
+    assert predictions() == [0.5] * 4
+    assert len(list((tmp_path / "cache" / "kernels").glob("numba-*"))) == 2
