@@ -75,6 +75,15 @@ def test_old_files_of_other_digests_are_pruned_and_the_rest_kept(folder):
     assert all(path.exists() for path in recent + old_current)
 
 
+def test_writing_a_generated_module_prunes_its_folder(folder, monkeypatch):
+    stale = fill(folder, OTHER, age=2 * 3600)
+    monkeypatch.setattr(_specialise, "_folders", {})
+    module = _specialise._module("xorfast_train_0_0_1", "VALUE = 1\n", ())
+    sys.modules.pop(module.__name__, None)
+    assert Path(module.__file__).parent == folder
+    assert not any(path.exists() for path in stale)
+
+
 def test_an_edit_to_any_kernel_source_changes_the_digest_and_the_folders(folder, monkeypatch):
     original = _cache._read_source
     before = _cache.source_digest()

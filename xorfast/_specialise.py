@@ -141,11 +141,10 @@ def _module(stem, source, dependencies):
         numba.__version__]).encode()).hexdigest()[:16]
     name = f"{stem}_{_cache.source_digest()}_{digest}"
     path = _saved(f"{name}.py", source.encode())
-    if path is not None:
-        _cache.prune_once(path.parent)
     if path is None:
         spec = importlib.util.spec_from_loader(name, loader=None)
     else:
+        _cache.prune_once(path.parent)  # other digests' modules, once unused for an hour
         spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
