@@ -118,18 +118,19 @@ DAMAGE = {
     "generated sweep module emptied": (
         "cache/kernels/xorfast_kernel_2_4_1_4_*.py", _empty, (), "cache/kernels"),
     "index of a generated kernel cut short": (
-        "numba/kernels_*/xorfast_train_2_4_1_*.train_run-*.nbi", _cut_in_half, (),
-        "numba/kernels_"),
+        "cache/kernels/__pycache__/xorfast_train_2_4_1_*.train_run-*.nbi", _cut_in_half, (),
+        "cache/kernels/__pycache__"),
     "data of a generated sweep kernel cut short": (
-        "numba/kernels_*/xorfast_kernel_2_4_1_4_*.sweep_block-*.1.nbc", _cut_in_half, (),
-        "numba/kernels_"),
+        "cache/kernels/__pycache__/xorfast_kernel_2_4_1_4_*.sweep_block-*.1.nbc", _cut_in_half,
+        (), "cache/kernels/__pycache__"),
     "data of the generic single-run kernel cut short": (
-        "numba/xorfast_*/_kernels._train-*.1.nbc", _cut_in_half, (), "numba/xorfast_"),
+        "cache/kernels/numba-*/_kernels._train-*.1.nbc", _cut_in_half, (),
+        "cache/kernels/numba-"),
     # The generic sweep kernel is compiled again (its own cache is gone), so it loads the
     # hand-written _train_group it calls, whose index is empty.
     "index of a hand-written callee emptied": (
-        "numba/xorfast_*/_batched._train_group-*.nbi", _empty,
-        ("numba/kernels_*/xorfast_kernel_2_any_1_any_*",), "numba/xorfast_"),
+        "cache/kernels/numba-*/_batched._train_group-*.nbi", _empty,
+        ("cache/kernels/__pycache__/xorfast_kernel_2_any_1_any_*",), "cache/kernels/numba-"),
 }
 
 

@@ -11,6 +11,17 @@ Everything that compiles goes through :func:`repairing_cache`, which on a
 failure looks for damaged cache files of xorfast's kernels, deletes them and
 compiles again (one warning naming the folder), and on an ``OSError`` carries
 on without the disk cache for the rest of the process (one warning).
+
+With ``NUMBA_DISABLE_JIT=1`` (set before Numba is imported) the decorators
+here return the plain Python functions and :func:`machine_code` hands them
+back as they are: ``train`` and ``sweep`` run as Python, for pdb, with the
+compiled results to within a few ulp, where LLVM fused a multiply and an add
+(see :mod:`xorfast._sigmoid` for the helpers that exist
+only as compiled code otherwise). The generated modules run too, their
+``numba.prange`` being ``range``. One difference remains: the sweep kernels
+draw their initial parameters from NumPy's global random state, not from
+Numba's per-thread one, so they reseed it, and sweep blocks must not run on
+several threads of one process at once.
 """
 
 import contextlib
@@ -25,6 +36,11 @@ import numba
 from numba._dispatcher import compute_fingerprint
 from numba.extending import overload
 
+from . import _cache
+
+# Before any kernel is defined: Numba picks a function's cache locator when it is decorated.
+_cache.install_locator()
+
 #: Floating-point relaxations the kernels may use. ``contract`` lets LLVM fuse
 #: ``a * b + c`` into one FMA instruction; ``arcp`` lets it replace a division
 #: by a multiplication with the reciprocal; ``nsz`` ignores the sign of zero.
@@ -35,8 +51,9 @@ from numba.extending import overload
 FASTMATH_FLAGS = frozenset({"contract", "arcp", "nsz"})
 
 _COMMON_OPTIONS = {
-    # Cache machine code on disk next to the module, so a new process (a CLI
-    # call, a Dask worker) loads it instead of compiling again.
+    # Cache machine code on disk (in xorfast's cache folder, under a digest of
+    # the kernels' source: see xorfast._cache), so a new process (a CLI call, a
+    # Dask worker) loads it instead of compiling again.
     "cache": True,
     # Release the GIL while a kernel runs, so thread pools really overlap.
     "nogil": True,
@@ -130,7 +147,12 @@ def machine_code(dispatcher, args):
     named tuple. Compiled code reads an array by the layout it was compiled for,
     so code for one layout handed an array of another would read the wrong
     entries without a word; with the whole fingerprint in the key it never is.
+
+    With ``NUMBA_DISABLE_JIT=1`` nothing compiles: every kernel is its plain
+    Python function, returned here as it is, so it can be stepped through in pdb.
     """
+    if numba.config.DISABLE_JIT:  # NUMBA_DISABLE_JIT=1: the kernel is the Python function
+        return dispatcher
     try:
         key = compute_fingerprint(args)
     except (TypeError, ValueError, NotImplementedError):  # a type with no fingerprint

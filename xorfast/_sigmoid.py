@@ -51,11 +51,18 @@ range, and the same exact values. A float64 division costs as much throughput
 as a dozen multiply-adds, and in a float64 sweep the division unit is what
 runs out first. A NaN in either value makes both NaN.
 
-Numba's on-disk cache does not notice edits here in kernels that call these
-functions from another module: delete the ``__pycache__`` ``*.nbi``/``*.nbc``
-files after changing this file.
+Called from Python (as every kernel is under ``NUMBA_DISABLE_JIT=1``), the
+helpers run the very same function bodies on NumPy scalars of the argument's
+type, with the one step Python cannot write, the shift of the bit pattern
+into the exponent field, done on the same bits through an unsigned integer
+view (:func:`_python_shift_into_exponent`). The arithmetic is then the same
+operation for operation; where LLVM fuses a multiply and an add into one
+multiply-add (``contract``), the compiled result can differ in its last bit.
 """
 
+from types import FunctionType
+
+import numba
 import numpy as np
 from llvmlite import ir
 from numba import types
@@ -86,6 +93,24 @@ def _shift_into_exponent(typingctx, value):
         return builder.bitcast(shifted, args[0].type)
 
     return value(value), codegen
+
+
+#: The unsigned integer of each float's width and the float's mantissa width.
+_BITS = {np.float64: (np.uint64, np.uint64(52)), np.float32: (np.uint32, np.uint32(23))}
+
+
+def _python_shift_into_exponent(value):
+    """:func:`_shift_into_exponent` in Python, for a float64 (or Python float) or float32."""
+    if type(value) is float:
+        value = np.float64(value)
+    unsigned, mantissa = _BITS[type(value)]
+    return (value.view(unsigned) << mantissa).view(type(value))
+
+
+def _in_python(function):
+    """``function``'s own code, with :func:`_python_shift_into_exponent` for the intrinsic."""
+    namespace = dict(function.__globals__, _shift_into_exponent=_python_shift_into_exponent)
+    return FunctionType(function.__code__, namespace, function.__name__)
 
 
 # float64 --------------------------------------------------------------------
@@ -166,8 +191,13 @@ def _exp_neg_abs_32(z):
 
 
 def exp_neg_abs(z):
-    """``exp(-|z|)`` of one float32 or float64 inside a kernel: the costly part of a sigmoid."""
-    raise NotImplementedError("exp_neg_abs is for compiled kernels")
+    """``exp(-|z|)`` of one float32 or float64 inside a kernel: the costly part of a sigmoid.
+
+    Called from Python it runs the same steps on NumPy scalars (see the module doc).
+    """
+    if isinstance(z, np.float32):
+        return _exp_neg_abs_python[types.float32](z)
+    return _exp_neg_abs_python[types.float64](np.float64(z))
 
 
 @typed_variants(exp_neg_abs)
@@ -179,13 +209,33 @@ def _exp_neg_abs_variants(z):
     return None
 
 
+_exp_neg_abs_python = {types.float64: _in_python(_exp_neg_abs_64),
+                       types.float32: _in_python(_exp_neg_abs_32)}
+
+
+def _in_python_variant(variants, *arguments):
+    """The body ``variants`` gives kernels for these arguments' types, called from Python."""
+    key = (variants, *map(type, arguments))
+    body = _python_variants.get(key)
+    if body is None:
+        body = variants(*map(numba.typeof, arguments))
+        if body is None:
+            raise TypeError(f"{variants.__name__[1:-len('_variants')]} takes float32 or "
+                            f"float64 scalars, not {', '.join(map(str, key[1:]))}")
+        _python_variants[key] = body
+    return body(*arguments)
+
+
+_python_variants = {}
+
+
 # Each helper below has one body for both float types, with its constant 1 of the right type.
 _ONES = {types.float64: 1.0, types.float32: _ONE_32}
 
 
 def sigmoid(z):
     """``1 / (1 + exp(-z))`` of one float32 or float64 inside a kernel (see the module doc)."""
-    raise NotImplementedError("sigmoid is for compiled kernels; use reference.sigmoid")
+    return _in_python_variant(_sigmoid_variants, z)
 
 
 @typed_variants(sigmoid)
@@ -208,7 +258,7 @@ def pair_inverse(e, e_other):
     ``e`` and ``e_other`` are :func:`exp_neg_abs` of the two; both lie in
     ``[0, 1]``, so the product lies in ``[1, 4]`` and never overflows.
     """
-    raise NotImplementedError("pair_inverse is for compiled kernels")
+    return _in_python_variant(_pair_inverse_variants, e, e_other)
 
 
 @typed_variants(pair_inverse)
@@ -230,7 +280,7 @@ def paired_sigmoid(z, e, e_other, inverse):
     the reciprocal of ``1 + e``; one correction step makes ``num / (1 + e)``
     from it nearly as accurate as a division (see the module doc).
     """
-    raise NotImplementedError("paired_sigmoid is for compiled kernels")
+    return _in_python_variant(_paired_sigmoid_variants, z, e, e_other, inverse)
 
 
 @typed_variants(paired_sigmoid)

@@ -23,9 +23,13 @@ large, but everything inside one row is straight-line code on named scalars,
 with the parameters and gradient sums held in them for the whole run. Only the
 sigmoids go through the activation buffers, one vectorised loop per layer.
 
-The cache folder is ``$XORFAST_CACHE_DIR``, else ``$XDG_CACHE_HOME/xorfast``,
-else ``~/.cache/xorfast``; deleting it is always safe. Each module's name
-carries a digest of its source, the modules it imports and Numba's version.
+The cache folder is ``$XORFAST_CACHE_DIR/kernels``, else
+``$XDG_CACHE_HOME/xorfast/kernels``, else ``~/.cache/xorfast/kernels``
+(:mod:`xorfast._cache`, which also holds the hand-written kernels' machine
+code); deleting it is always safe (``xorfast cache clear``). Each module's
+name carries the digest of all kernel sources (:func:`xorfast._cache.source_digest`)
+and one of its own source, the modules it imports and Numba's version; modules
+of other digests are pruned once unused for an hour.
 
 Nothing found in the folder is trusted. A module is used only if the file
 holds exactly the source this process would write; one cut short by a crash,
@@ -63,7 +67,7 @@ from pathlib import Path
 
 import numba
 
-from . import _batched, _jit, _sigmoid
+from . import _batched, _cache, _jit, _sigmoid
 
 #: Unroll only while a lane's epoch stays this many multiply-adds or fewer;
 #: beyond it compile time grows faster than the speed-up.
@@ -135,11 +139,12 @@ def _module(stem, source, dependencies):
     digest = hashlib.sha256("\n".join([
         source, *(Path(module.__file__).read_text() for module in dependencies),
         numba.__version__]).encode()).hexdigest()[:16]
-    name = f"{stem}_{digest}"
+    name = f"{stem}_{_cache.source_digest()}_{digest}"
     path = _saved(f"{name}.py", source.encode())
     if path is None:
         spec = importlib.util.spec_from_loader(name, loader=None)
     else:
+        _cache.prune_once(path.parent)  # other digests' modules, once unused for an hour
         spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
@@ -221,13 +226,9 @@ _folders = {}
 
 def _cache_folder():
     """The folder for generated modules; see the module doc."""
-    folder = os.environ.get("XORFAST_CACHE_DIR")
-    if not folder:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"),
-                                                                 ".cache")
-        folder = os.path.join(base, "xorfast")
+    folder = _cache.configured_folder()
     if folder not in _folders:
-        _folders[folder] = _writable_folder(Path(folder) / "kernels")
+        _folders[folder] = _writable_folder(folder)
     return _folders[folder]
 
 

@@ -5,9 +5,9 @@ import sys
 
 from .. import __version__
 from ..executors import ExecutorError
-from . import _interrupts, bench, plot, store, sweep, train
+from . import _interrupts, bench, cache, plot, store, sweep, train
 
-SUBCOMMANDS = (train, sweep, plot, store, bench)
+SUBCOMMANDS = (train, sweep, plot, store, bench, cache)
 
 
 def build_parser():

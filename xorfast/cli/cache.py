@@ -1,0 +1,27 @@
+"""``xorfast cache info|clear``: show or empty the folder of compiled kernels."""
+
+from .. import _cache
+
+
+def add_parser(subparsers):
+    """Attach ``cache`` to the top-level parser."""
+    parser = subparsers.add_parser(
+        "cache", help="show or empty the folder of compiled kernels",
+        description="'xorfast cache info' shows the kernel cache folder ($XORFAST_CACHE_DIR/"
+                    "kernels, else ~/.cache/xorfast/kernels), its files and their size per "
+                    "kind, and the digest of the kernel sources that names the current ones. "
+                    "'xorfast cache clear' removes every file in it; always safe, the kernels "
+                    "are generated and compiled again when next needed.")
+    parser.add_argument("action", choices=("info", "clear"), help="what to do")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def run(args):
+    """Print the folder's contents, or clear it."""
+    if args.action == "clear":
+        files, size = _cache.clear()
+        print(f"removed {files} files ({_cache._size(size)}) from {_cache.configured_folder()}")
+        return 0
+    print("\n".join(_cache.info()))
+    return 0
