@@ -53,7 +53,8 @@ def worker_pids(client):
 
 @pytest.mark.parametrize("problem", [
     {},
-    dict(dtype="float32", loss="mse", reduction="sum", init="uniform", bias_init="same"),
+    pytest.param(dict(dtype="float32", loss="mse", reduction="sum", init="uniform",
+                      bias_init="same"), marks=pytest.mark.slow),
 ])
 def test_dask_sweep_matches_local_kernel(client, problem):
     local = xorfast.sweep(**SMALL, **problem)

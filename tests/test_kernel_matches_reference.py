@@ -78,6 +78,8 @@ def test_final_weights_match_reference_on_parity(bits):
         np.testing.assert_allclose(a, b, **TOLERANCE["float64"]["long"])
 
 
+# About 40 new shapes, each compiled once: the exhaustive tier.
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(
     rows=st.integers(1, 9), inputs=st.integers(1, 4), hidden=st.integers(1, 12),
@@ -102,7 +104,9 @@ def test_random_problems_match_reference(rows, inputs, hidden, outputs, seed, co
 
 
 # Shapes at and near the limits of the generated single-run kernels.
-GENERATED_SHAPES = [(1, 1, 1, 1), (7, 5, 3, 2), (33, 8, 16, 4), (4, 2, 4, 1), (2, 8, 1, 4)]
+# The largest shape takes most of the compile time: the exhaustive tier.
+GENERATED_SHAPES = [(1, 1, 1, 1), (7, 5, 3, 2), pytest.param(33, 8, 16, 4, marks=pytest.mark.slow),
+                    (4, 2, 4, 1), (2, 8, 1, 4)]
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])

@@ -45,8 +45,11 @@ def test_sweep_independent_of_seed_order(baseline):
         assert_tables_identical(rows, expected)
 
 
-@pytest.mark.parametrize("pool", [concurrent.futures.ThreadPoolExecutor,
-                                  concurrent.futures.ProcessPoolExecutor])
+@pytest.mark.parametrize("pool", [
+    concurrent.futures.ThreadPoolExecutor,
+    # Each worker process compiles or loads its kernels anew: the exhaustive tier.
+    pytest.param(concurrent.futures.ProcessPoolExecutor, marks=pytest.mark.slow),
+])
 def test_sweep_independent_of_executor(baseline, pool):
     kwargs = {"mp_context": __import__("multiprocessing").get_context("spawn")} \
         if pool is concurrent.futures.ProcessPoolExecutor else {}
