@@ -162,8 +162,11 @@ def mutants(source, functions=None):
 
 def _run(copy, relative, mutant, pytest_args, timeout, cache):
     (copy / relative).write_text(mutant["source"])
-    env = dict(os.environ, PYTHONPATH=str(copy), XORFAST_CACHE_DIR=str(cache / "xorfast"),
-               NUMBA_CACHE_DIR=str(cache / "numba"), PYTHONDONTWRITEBYTECODE="1")
+    env = dict(os.environ, PYTHONPATH=str(copy), PYTHONDONTWRITEBYTECODE="1")
+    if isinstance(cache, str):  # a shared folder of generated kernels
+        env["XORFAST_CACHE_DIR"] = cache
+    else:  # everything private to this run
+        env.update(XORFAST_CACHE_DIR=str(cache / "xorfast"), NUMBA_CACHE_DIR=str(cache / "numba"))
     began = time.monotonic()
     try:
         done = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p",
@@ -185,6 +188,8 @@ def main(argv=None):
     parser.add_argument("--budget", type=float, default=3600, help="seconds; no new mutant after")
     parser.add_argument("--timeout", type=float, default=300, help="seconds per mutant")
     parser.add_argument("--sample", type=int, help="run only this many mutants, chosen at random")
+    parser.add_argument("--cache", help="reuse this XORFAST_CACHE_DIR (its generated kernels "
+                        "are keyed by a digest of their sources, so reuse is safe)")
     parser.add_argument("--out", help="append JSON lines here")
     parser.add_argument("--list", action="store_true", help="print the mutants and stop")
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -211,7 +216,8 @@ def main(argv=None):
     shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".git", "__pycache__", "*.pyc",
                                                               ".pytest_cache", "mutants"))
     pristine = dict(line=0, before="", after="(unmutated)", source=original)
-    status, seconds, tail = _run(copy, args.module, pristine, args.pytest_args, None, work)
+    status, seconds, tail = _run(copy, args.module, pristine, args.pytest_args, None,
+                                 args.cache or work)
     print(f"baseline: {status} in {seconds:.0f}s {tail}", flush=True)
     if status != "survived":
         return 1
@@ -223,7 +229,7 @@ def main(argv=None):
             print(f"budget spent: {len(found) - index + 1} mutants not run", flush=True)
             break
         status, seconds, tail = _run(copy, args.module, mutant, args.pytest_args, args.timeout,
-                                     work)
+                                     args.cache or work)
         tally[status.split()[0]] = tally.get(status.split()[0], 0) + 1
         print(f"[{index}/{len(found)}] {status:16} {seconds:5.0f}s  line {mutant['line']}: "
               f"{mutant['after'].strip()}", flush=True)
