@@ -19,7 +19,9 @@ Usage (from the project's root; nothing in the working tree is changed)::
     python tools/mutate.py xorfast/_batched.py --functions _train_group \\
         --budget 900 --out /tmp/mutants.jsonl -- tests/test_sweep_matches_train.py -k generic
 
-``--list`` prints the mutants without running them. Each result is one JSON
+``--list`` prints the mutants without running them; ``--functions``, ``--lines``
+and ``--sample N`` choose among them; ``--cache DIR`` reuses a folder of
+generated kernels (a warm one makes the unmutated baseline run fast). Each result is one JSON
 line: line number, the line before and after, the outcome and the seconds.
 This is a development tool; it is not part of the package.
 """
