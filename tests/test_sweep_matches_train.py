@@ -63,13 +63,14 @@ def test_float32_sweep_runs_equal_train():
         assert_run_equals_train(row, X, y, result.spec, "float32", rtol=2e-3)
 
 
-def test_epoch_solved_and_epoch_tol_are_first_such_epochs():
+@pytest.mark.parametrize("hidden", [3, 30], ids=["unrolled kernel", "generic kernel"])
+def test_epoch_solved_and_epoch_tol_are_first_such_epochs(hidden):
     """Replay each run with the reference, checking every forward pass, the final one too."""
     epochs, lr = 1500, 0.5
-    result = xorfast.sweep(seeds=6, hidden=3, epochs=epochs, lr=lr, progress=False)
+    result = xorfast.sweep(seeds=6, hidden=hidden, epochs=epochs, lr=lr, progress=False)
     X, y = datasets.xor()
     for row in result.table:
-        params = xorfast.train(hidden=3, epochs=0, seed=int(row["seed"])).params
+        params = xorfast.train(hidden=hidden, epochs=0, seed=int(row["seed"])).params
         solved_at, tol_at = -1, -1
         for epoch in range(epochs + 1):
             outputs = reference.forward(X, params)[1]
@@ -105,6 +106,7 @@ def test_unrolled_kernels_take_sigmoids_in_pairs():
 # _batched._train_group. Each case must stay above the limit to test that kernel.
 CASES_ABOVE_LIMIT = [
     dict(hidden=30, epochs=1000),
+    dict(hidden=30, init_scale=[0.5, 2.0], epochs=300),  # normal draws, scaled
     dict(hidden=30, loss="mse", reduction="sum", init="uniform", bias_init="same",
          lr=[0.05, 0.5], epochs=1000),
     dict(data="parity4", hidden=5, lr=0.5, bias_init="same", epochs=800),
