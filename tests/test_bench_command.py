@@ -39,3 +39,31 @@ def test_speedups_are_ratios_per_epoch():
     assert rows[1].ns_per_epoch == pytest.approx(0.5 / 1000 * 1e9)
     text = benchmarks.format_table(rows)
     assert "40x" in text and text.splitlines()[3].startswith(" ")
+
+
+def test_speedup_is_reference_time_over_contender_time(monkeypatch):
+    """Known times in, known speed-ups out: the NumPy reference is slow, xorfast fast."""
+    cost = {"numpy": 2.0, "numba": 0.02, "sweep": 0.5}  # seconds per call
+    spent = []
+    monkeypatch.setattr(benchmarks, "train", lambda *a, backend="numba", **k:
+                        spent.append(cost[backend]))
+    monkeypatch.setattr(benchmarks, "sweep", lambda *a, **k: spent.append(cost["sweep"]))
+
+    def fake_best_time(function, *, repeats=3):
+        spent.clear()
+        function()
+        return sum(spent)
+
+    monkeypatch.setattr(benchmarks, "best_time", fake_best_time)
+    monkeypatch.setattr(benchmarks, "SWEEP_SEEDS", 1000)
+    monkeypatch.setattr(benchmarks, "LOOP_SEEDS", 10)
+    rows = benchmarks.run_all(peers=False, progress=lambda text: None)
+    speedup = {(r.case, r.contender): r.speedup for r in rows}
+    # 2 s for the reference against 0.02 s for xorfast, the same epochs: 100 times faster.
+    assert speedup["single 2-4-1 xor", "xorfast float64"] == pytest.approx(100)
+    assert speedup["single 2-4-1 xor", "NumPy reference"] == pytest.approx(1)
+    # 10 seeds at 0.02 s each: still 100 times the reference's speed per seed-epoch.
+    assert speedup["sweep 2-4-1 xor, 1,000 seeds", "loop of xorfast.train"] == pytest.approx(100)
+    # 1000 seeds in 0.5 s, the reference 2 s for one: 4000 times faster per seed-epoch.
+    assert speedup["sweep 2-4-1 xor, 1,000 seeds", "xorfast.sweep float32"] == pytest.approx(4000)
+    assert "4,000x" in benchmarks.format_table(rows)

@@ -63,13 +63,14 @@ def test_float32_sweep_runs_equal_train():
         assert_run_equals_train(row, X, y, result.spec, "float32", rtol=2e-3)
 
 
-def test_epoch_solved_and_epoch_tol_are_first_such_epochs():
+@pytest.mark.parametrize("hidden", [3, 30], ids=["unrolled kernel", "generic kernel"])
+def test_epoch_solved_and_epoch_tol_are_first_such_epochs(hidden):
     """Replay each run with the reference, checking every forward pass, the final one too."""
     epochs, lr = 1500, 0.5
-    result = xorfast.sweep(seeds=6, hidden=3, epochs=epochs, lr=lr, progress=False)
+    result = xorfast.sweep(seeds=6, hidden=hidden, epochs=epochs, lr=lr, progress=False)
     X, y = datasets.xor()
     for row in result.table:
-        params = xorfast.train(hidden=3, epochs=0, seed=int(row["seed"])).params
+        params = xorfast.train(hidden=hidden, epochs=0, seed=int(row["seed"])).params
         solved_at, tol_at = -1, -1
         for epoch in range(epochs + 1):
             outputs = reference.forward(X, params)[1]
@@ -99,3 +100,60 @@ def test_unrolled_kernels_take_sigmoids_in_pairs():
     assert source.count("pair_inverse(") == 2 * 5
     assert source.count("paired_sigmoid(") == 2 * 10
     assert source.count(" = sigmoid(") == 2 * 2
+
+
+# Shapes too large to unroll: the sweep trains them with the generic kernel,
+# _batched._train_group. Each case must stay above the limit to test that kernel.
+CASES_ABOVE_LIMIT = [
+    dict(hidden=30, epochs=1000),
+    dict(hidden=30, init_scale=[0.5, 2.0], epochs=300),  # normal draws, scaled
+    dict(hidden=30, loss="mse", reduction="sum", init="uniform", bias_init="same",
+         lr=[0.05, 0.5], epochs=1000),
+    dict(data="parity4", hidden=5, lr=0.5, bias_init="same", epochs=800),
+    dict(data="multi", hidden=17, loss="mse", reduction="sum", epochs=600),
+    dict(hidden=30, epochs=[0, 1, 7]),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("case", CASES_ABOVE_LIMIT,
+                         ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()))
+def test_generic_sweep_kernel_runs_equal_train(case, dtype):
+    X, y, kwargs = load(case)
+    result = xorfast.sweep(X, y, seeds=[0, 3, 17, 1000, 2**32 - 1], progress=False,
+                           dtype=dtype, **kwargs)
+    for config in result.spec.configs:
+        terms = _specialise.unrolled_terms(X.shape[1], config.hidden, y.shape[1], X.shape[0])
+        assert terms > _specialise.MAX_UNROLLED_TERMS
+    assert len(result) == len(result.spec.configs) * 5
+    for row in result.table:
+        assert_run_equals_train(row, X, y, result.spec, dtype,
+                                rtol=1e-9 if dtype == "float64" else 2e-3)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("case", [
+    dict(hidden=[2, 3], lr=[0.5, 2.0], epochs=1500),
+    dict(loss="mse", reduction="sum", bias_init="same", init="uniform", hidden=3, epochs=1500),
+], ids=["bce,mean", "mse,sum,same"])
+def test_both_sweep_kernels_agree_on_a_small_shape(case, dtype, monkeypatch):
+    """The same shape through the unrolled and the generic kernel, and through train."""
+    X, y, kwargs = load(case)
+    kwargs.update(seeds=[0, 3, 17, 1000, 2**32 - 1], progress=False, dtype=dtype)
+    unrolled = xorfast.sweep(X, y, **kwargs)
+    with monkeypatch.context() as patch:
+        patch.setattr(_specialise, "MAX_UNROLLED_TERMS", 0)
+        patch.setattr(_specialise, "_loaded", {})
+        kernel = _specialise.block_kernel(X.shape[1], 2, y.shape[1], X.shape[0])
+        assert "_any_" in kernel.py_func.__module__  # the generic kernel's module
+        generic = xorfast.sweep(X, y, **kwargs)
+    # The unrolled kernel pairs its sigmoids on one division, so the two round
+    # a little differently; neither may drift from train further than that.
+    rtol = 1e-9 if dtype == "float64" else 2e-3
+    for name in ["diverged", "epoch_solved", "epoch_tol", "hidden", "lr", "seed"]:
+        np.testing.assert_array_equal(generic.table[name], unrolled.table[name], err_msg=name)
+    for name in ["max_error", "final_mse"]:
+        np.testing.assert_allclose(generic.table[name], unrolled.table[name], rtol=rtol,
+                                   err_msg=name)
+    for row in generic.table:
+        assert_run_equals_train(row, X, y, generic.spec, dtype, rtol=rtol)

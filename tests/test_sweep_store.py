@@ -46,6 +46,16 @@ def test_store_of_a_different_sweep_is_refused(tmp_path):
         xorfast.sweep(store=path, **{**SMALL, "seeds": 25})
 
 
+def test_refusal_names_at_most_three_differences(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    xorfast.sweep(store=path, **SMALL)
+    with pytest.raises(StoreError) as refused:
+        xorfast.sweep(store=path, **{**SMALL, "hidden": 4, "lr": 0.5, "epochs": 100,
+                                     "loss": "mse"})
+    listed = str(refused.value).split("(", 1)[1].split(")", 1)[0].split("; ")
+    assert len(listed) == 3 and all("stored" in item for item in listed)
+
+
 def test_diverged_runs_survive_the_store(tmp_path):
     path = tmp_path / "runs.sqlite"
     result = xorfast.sweep(store=path, seeds=4, lr=[0.1, float(np.finfo(float).max)],
