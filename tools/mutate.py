@@ -1,4 +1,4 @@
-"""Mutation testing for xorfast's compiled modules: change one token, run the tests, repeat.
+r"""Mutation testing for xorfast's compiled modules: change one token, run the tests, repeat.
 
 General tools (mutmut 3 and its trampolines, say) do not fit Numba: a kernel
 must stay plain compilable Python, and Numba's disk cache keys on the source
