@@ -16,7 +16,7 @@ deleted statement. Mutants that do not compile are skipped.
 
 Usage (from the project's root; nothing in the working tree is changed)::
 
-    python tools/mutate.py xorfast/_batched.py --functions _train_group \\
+    python tools/mutate.py xorfast/_batched.py --functions _train_group \
         --budget 900 --out /tmp/mutants.jsonl -- tests/test_sweep_matches_train.py -k generic
 
 ``--list`` prints the mutants without running them; ``--functions``, ``--lines``
