@@ -15,6 +15,7 @@ def tiny(monkeypatch):
     monkeypatch.setattr(benchmarks, "LOOP_SEEDS", 2)
 
 
+@pytest.mark.slow  # times every row of the real table, peers included
 def test_bench_command_prints_table_and_json(tiny, tmp_path, capsys):
     assert main(["bench", "--no-peers", "--json", str(tmp_path / "bench.json")]) == 0
     out = capsys.readouterr().out

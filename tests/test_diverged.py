@@ -93,7 +93,8 @@ def test_sweep_and_train_agree_per_seed(hidden, dtype, loss):
     assert all(flags[HUGE_LR[dtype], 1.0])
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("dtype", ["float64",
+                                   pytest.param("float32", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("loss", ["bce", "mse"])
 def test_normal_sweep_is_never_flagged(dtype, loss):
     result = xorfast.sweep(seeds=512, hidden=[2, 4, 8], lr=[0.1, 0.5], epochs=3000, loss=loss,

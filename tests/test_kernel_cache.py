@@ -46,6 +46,7 @@ def test_generated_kernels_go_to_the_configured_folder(tmp_path):
     assert any((tmp_path / "cache" / "kernels").glob("xorfast_kernel_2_4_1_4_*.py"))
 
 
+@pytest.mark.slow  # a fresh process compiles every kernel; the in-process tests below are quick
 def test_an_unwritable_folder_falls_back_to_a_temporary_one_with_one_warning(tmp_path):
     blocker = tmp_path / "a file"
     blocker.write_text("not a folder")

@@ -10,8 +10,9 @@ CASES = [
     dict(),
     dict(hidden=[1, 2, 3], lr=[0.1, 2.0], epochs=1500),
     dict(loss="mse", reduction="sum", init="uniform", bias_init="same", init_scale=[0.5, 2.0]),
-    dict(data="parity3", hidden=6, lr=0.5, epochs=2000),
-    dict(data="multi", hidden=5, epochs=1000),
+    # Shapes of their own, each compiled for this test alone: the exhaustive tier.
+    pytest.param(dict(data="parity3", hidden=6, lr=0.5, epochs=2000), marks=pytest.mark.slow),
+    pytest.param(dict(data="multi", hidden=5, epochs=1000), marks=pytest.mark.slow),
     # 3 rows x 3 hidden units: an odd count of sigmoids, so one goes without a partner.
     dict(data="three rows", hidden=3, epochs=1000),
     dict(hidden=[2, 4], epochs=[0, 1, 7]),
@@ -109,7 +110,8 @@ CASES_ABOVE_LIMIT = [
     dict(hidden=30, init_scale=[0.5, 2.0], epochs=300),  # normal draws, scaled
     dict(hidden=30, loss="mse", reduction="sum", init="uniform", bias_init="same",
          lr=[0.05, 0.5], epochs=1000),
-    dict(data="parity4", hidden=5, lr=0.5, bias_init="same", epochs=800),
+    pytest.param(dict(data="parity4", hidden=5, lr=0.5, bias_init="same", epochs=800),
+                 marks=pytest.mark.slow),  # a shape of its own: the exhaustive tier
     dict(data="multi", hidden=17, loss="mse", reduction="sum", epochs=600),
     dict(hidden=30, epochs=[0, 1, 7]),
 ]
