@@ -19,7 +19,7 @@ import time
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 
 class StoreLocked(Exception):

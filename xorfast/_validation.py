@@ -142,12 +142,12 @@ def _numeric_array(name, value):
     return array
 
 
-def numeric_array(name, value):
+def numeric_array(name, value) -> np.ndarray:
     """Return ``value`` as a finite float64 array, refusing anything else with its name."""
     return _numeric_array(name, value)
 
 
-def fits(name, array, dtype):
+def fits(name, array, dtype) -> np.ndarray:
     """Refuse an array with values too large for ``dtype`` (they would become infinite)."""
     largest = float(np.max(np.abs(array))) if array.size else 0.0
     limit = float(np.finfo(dtype).max)
@@ -158,7 +158,7 @@ def fits(name, array, dtype):
     return array
 
 
-def data(X, y, *, loss):
+def data(X, y, *, loss) -> tuple[np.ndarray, np.ndarray]:
     """Return the training set as C-contiguous float64 copies ``X`` (n, d) and ``y`` (n, O).
 
     ``X=None, y=None`` selects the XOR truth table. A 1-D ``y`` is one output.

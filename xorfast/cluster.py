@@ -21,7 +21,10 @@ workers of a local cluster ignore Ctrl-C from birth, so that a terminal's
 Ctrl-C reaches the driver alone, which closes the cluster in order.
 """
 
+from __future__ import annotations
+
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import multiprocessing
@@ -29,6 +32,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 
 try:
     import distributed
@@ -79,7 +83,7 @@ class _DriverHandlesInterrupts(distributed.WorkerPlugin):
             signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def prepare(executor):
+def prepare(executor: distributed.cfexecutor.ClientExecutor) -> int:
     """Set up the cluster behind a Dask ``executor`` for sweeps; return its worker threads.
 
     Parameters
@@ -99,7 +103,7 @@ def prepare(executor):
     return sum(client.nthreads().values())
 
 
-def local_cluster(workers):
+def local_cluster(workers: int) -> distributed.LocalCluster:
     """A ``distributed.LocalCluster`` of ``workers`` processes on this machine's loopback.
 
     The cores are shared out: ``cpu_count // workers`` threads per worker (at
@@ -151,7 +155,8 @@ def _workers_ignore_ctrl_c():
 
 
 @contextlib.contextmanager
-def dask_executor(scheduler=None, *, workers=None, timeout=None):
+def dask_executor(scheduler: str | None = None, *, workers: int | None = None,
+                  timeout: float | None = None) -> Iterator[concurrent.futures.Executor]:
     """Yield an executor that runs sweep blocks on Dask; close everything on exit.
 
     Parameters

@@ -5,11 +5,19 @@ with the rows in binary counting order (``00, 01, 10, 11`` for two inputs) and
 ``y`` of shape ``(n, 1)``.
 """
 
+from __future__ import annotations
+
+from typing import TypeAlias
+
 import numpy as np
+import numpy.typing as npt
 
 __all__ = ["xor", "and_", "or_", "nand", "parity", "load", "NAMES"]
 
 MAX_PARITY_BITS = 10
+
+#: ``(X, y)``, both float64.
+Dataset: TypeAlias = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
 
 
 def _truth_table(bits):
@@ -25,7 +33,7 @@ def _two_input(rule):
     return X, y
 
 
-def xor():
+def xor() -> Dataset:
     """Exclusive or of two inputs: the classic data set and xorfast's default.
 
     Returns
@@ -43,22 +51,22 @@ def xor():
     return _two_input(lambda a, b: a != b)
 
 
-def and_():
+def and_() -> Dataset:
     """Logical and of two inputs; ``y`` is ``[0, 0, 0, 1]``."""
     return _two_input(lambda a, b: (a == 1) & (b == 1))
 
 
-def or_():
+def or_() -> Dataset:
     """Logical or of two inputs; ``y`` is ``[0, 1, 1, 1]``."""
     return _two_input(lambda a, b: (a == 1) | (b == 1))
 
 
-def nand():
+def nand() -> Dataset:
     """Negated and of two inputs; ``y`` is ``[1, 1, 1, 0]``."""
     return _two_input(lambda a, b: ~((a == 1) & (b == 1)))
 
 
-def parity(bits):
+def parity(bits: int) -> Dataset:
     """Parity of ``bits`` inputs: 1 when an odd number of them is 1.
 
     Parameters
@@ -84,7 +92,7 @@ _NAMED = {"xor": xor, "and": and_, "or": or_, "nand": nand}
 NAMES = (*_NAMED, *(f"parity{b}" for b in range(2, MAX_PARITY_BITS + 1)))
 
 
-def load(name):
+def load(name: str) -> Dataset:
     """Return the data set called ``name``: ``xor``, ``and``, ``or``, ``nand`` or ``parityN``.
 
     Examples

@@ -14,10 +14,15 @@ A private ``RandomState(seed)`` produces the same stream as the global
 ``np.random.seed(seed)`` without touching NumPy's global state.
 """
 
+from __future__ import annotations
+
 import threading
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 __all__ = ["Params", "initial_params", "INITS", "BIAS_INITS"]
 
@@ -33,11 +38,11 @@ class Params(NamedTuple):
     W2: np.ndarray
     b2: np.ndarray
 
-    def astype(self, dtype):
+    def astype(self, dtype: npt.DTypeLike) -> Params:
         """Return C-contiguous copies of all four arrays in ``dtype``."""
         return Params(*(np.array(a, dtype=dtype, order="C", copy=True) for a in self))
 
-    def all_finite(self):
+    def all_finite(self) -> bool:
         """True when no parameter is NaN or infinite."""
         return all(bool(np.isfinite(a).all()) for a in self)
 
@@ -65,8 +70,9 @@ def _draw(rng, init, init_scale, shape):
     return rng.uniform(-init_scale, init_scale, size=shape)
 
 
-def initial_params(inputs, hidden, outputs, *, seed, init="normal", init_scale=1.0,
-                   bias_init="zeros", dtype=np.float64):
+def initial_params(inputs: int, hidden: int, outputs: int, *, seed: int,
+                   init: str = "normal", init_scale: float = 1.0, bias_init: str = "zeros",
+                   dtype: npt.DTypeLike = np.float64) -> Params:
     """Draw the starting parameters for one run.
 
     Parameters

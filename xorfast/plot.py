@@ -9,12 +9,24 @@ matplotlib is an optional extra: ``pip install 'xorfast[plot]'``. This module
 imports without it and says so when a function is called.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Literal
+
 import numpy as np
+import numpy.typing as npt
 
 from . import _validation
 from .grid import GRID_AXES
 from .result import TrainResult
 from .sweep_result import SweepResult, solved_mask
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+GridAxis = Literal["hidden", "lr", "init_scale", "epochs"]
 
 __all__ = ["loss_curve", "decision_boundary", "convergence_map", "epochs_to_solve"]
 
@@ -33,7 +45,7 @@ AXIS_LABELS = {
 MAX_LEGEND_ENTRIES = 12
 
 
-def require_matplotlib():
+def require_matplotlib() -> type[Figure]:
     """Import matplotlib's ``Figure`` class and return it.
 
     Raises
@@ -84,7 +96,8 @@ def _colors(count):
     return matplotlib.colormaps[COLORMAP](np.linspace(0.0, 0.85, count) if count > 1 else [0.0])
 
 
-def loss_curve(result_or_results, *, labels=None, ax=None):
+def loss_curve(result_or_results: TrainResult | Iterable[TrainResult], *,
+               labels: Sequence[str] | None = None, ax: Axes | None = None) -> Figure:
     """Mean squared error against epoch, on a log scale, for one run or several.
 
     Parameters
@@ -208,7 +221,9 @@ def _run_labels(results):
     return labels
 
 
-def output_grid(result, *, output=0, resolution=201):
+def output_grid(result: TrainResult, *, output: int = 0, resolution: int = 201
+                ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64],
+                           npt.NDArray[np.float64]]:
     """The network's output over the input square that :func:`decision_boundary` draws.
 
     Parameters
@@ -249,7 +264,9 @@ def output_grid(result, *, output=0, resolution=201):
     return x1, x2, values.astype(np.float64)
 
 
-def decision_boundary(result, *, X=None, hidden_lines=False, output=0, resolution=201, ax=None):
+def decision_boundary(result: TrainResult, *, X: npt.ArrayLike | None = None,
+                      hidden_lines: bool = False, output: int = 0, resolution: int = 201,
+                      ax: Axes | None = None) -> Figure:
     """The network's output over the input square, its 0.5 level and the training points.
 
     Parameters
@@ -330,7 +347,7 @@ def decision_boundary(result, *, X=None, hidden_lines=False, output=0, resolutio
     return figure
 
 
-def _training_inputs(X, targets):
+def _training_inputs(X, targets) -> np.ndarray:
     if X is None:
         if len(targets) != 4:
             raise ValueError(f"the result has {len(targets)} target rows, so the inputs are not "
@@ -416,7 +433,8 @@ def _map_axes(table, x, y):
     return x, y, varying
 
 
-def convergence_map(sweep_result, x=None, y=None, *, ax=None):
+def convergence_map(sweep_result: SweepResult, x: GridAxis | None = None,
+                    y: GridAxis | None = None, *, ax: Axes | None = None) -> Figure:
     """The fraction of runs that solve the task, as an annotated heat map over two grid axes.
 
     Parameters
@@ -528,7 +546,7 @@ def _tick(value):
     return f"{value:g}" if isinstance(value, float | np.floating) else str(value)
 
 
-def epochs_to_solve(sweep_result, *, ax=None):
+def epochs_to_solve(sweep_result: SweepResult, *, ax: Axes | None = None) -> Figure:
     """Per config, the fraction of runs solved by each epoch (an empirical CDF over seeds).
 
     Runs that never solve the task count in the denominator, so each curve

@@ -15,9 +15,20 @@ Output error ``D2 = dL/dZ2`` for the two losses:
 ``reduction="mean"`` multiplies every gradient by ``1/n``; ``"sum"`` does not.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+import numpy.typing as npt
 
 from .params import Params
+
+if TYPE_CHECKING:
+    from ._typing import Loss, Reduction
+
+_Array = npt.NDArray[np.floating[Any]]
 
 __all__ = ["sigmoid", "sigmoid_derivative", "forward", "output_error", "gradients",
            "mean_squared_error", "pinned", "train"]
@@ -26,18 +37,18 @@ LOSSES = ("bce", "mse")
 REDUCTIONS = ("mean", "sum")
 
 
-def sigmoid(z):
+def sigmoid(z: _Array | float) -> _Array:
     """``1 / (1 + exp(-z))``, written so that ``exp`` never overflows."""
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
 
-def sigmoid_derivative(a):
+def sigmoid_derivative(a: _Array) -> _Array:
     """Derivative of the sigmoid expressed through its output ``a = sigmoid(z)``."""
     return a * (1 - a)
 
 
-def forward(X, params):
+def forward(X: _Array, params: Sequence[_Array]) -> tuple[_Array, _Array]:
     """Hidden activations ``A1`` (n, H) and outputs ``A2`` (n, O)."""
     W1, b1, W2, b2 = params
     A1 = sigmoid(X @ W1 + b1)
@@ -45,7 +56,7 @@ def forward(X, params):
     return A1, A2
 
 
-def pinned(A1, A2, y, loss):
+def pinned(A1: _Array, A2: _Array, y: _Array, loss: Loss) -> bool:
     """True when the network's units are pinned so that gradient descent is destroyed.
 
     That is: every hidden activation is exactly 0 or 1 on every row, so each
@@ -61,19 +72,20 @@ def pinned(A1, A2, y, loss):
     return hidden_pinned or output_stuck
 
 
-def mean_squared_error(A2, y):
+def mean_squared_error(A2: _Array, y: _Array) -> np.floating[Any]:
     """Mean of ``(y - A2)**2`` over all rows and outputs, as the notebook prints it."""
     return np.mean((y - A2) ** 2)
 
 
-def output_error(A2, y, loss):
+def output_error(A2: _Array, y: _Array, loss: Loss) -> _Array:
     """``D2 = dL/dZ2`` for one loss (see the module docstring)."""
     if loss == "bce":
         return A2 - y
     return (A2 - y) * sigmoid_derivative(A2)
 
 
-def gradients(X, y, params, loss="bce", reduction="mean"):
+def gradients(X: _Array, y: _Array, params: Sequence[_Array], loss: Loss = "bce",
+              reduction: Reduction = "mean") -> Params:
     """Gradients ``(dW1, db1, dW2, db2)`` of one full-batch step, shaped like ``params``."""
     W1, b1, W2, b2 = params
     A1, A2 = forward(X, params)
@@ -87,7 +99,9 @@ def gradients(X, y, params, loss="bce", reduction="mean"):
     return Params(dW1, db1, dW2, db2)
 
 
-def train(X, y, params, *, epochs, lr, loss="bce", reduction="mean", log_every=0):
+def train(X: _Array, y: _Array, params: Sequence[_Array], *, epochs: int, lr: float,
+          loss: Loss = "bce", reduction: Reduction = "mean",
+          log_every: int = 0) -> tuple[Params, _Array]:
     """Full-batch gradient descent, one NumPy expression per step.
 
     Parameters

@@ -1,8 +1,12 @@
 """What a training run returns."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _validation, reference
 from .params import Params
@@ -23,7 +27,7 @@ class History:
     epoch: np.ndarray
     mse: np.ndarray
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.epoch)
 
 
@@ -65,30 +69,30 @@ class TrainResult:
     history: History = field(repr=False)
     diverged: bool
     seed: int | None
-    config: dict
+    config: dict[str, Any]
     seconds: float
 
     @property
-    def params(self):
+    def params(self) -> Params:
         """The trained parameters as a :class:`~xorfast.params.Params` tuple."""
         return Params(self.W1, self.b1, self.W2, self.b2)
 
     @property
-    def final_mse(self):
+    def final_mse(self) -> float:
         """Mean squared error of :attr:`predictions` against the targets."""
         return float(np.mean((self.targets - self.predictions) ** 2))
 
     @property
-    def max_error(self):
+    def max_error(self) -> float:
         """Largest ``|prediction - target|``; below 0.5 means every output is on the right side."""
         return float(np.max(np.abs(self.predictions - self.targets)))
 
     @property
-    def solved(self):
+    def solved(self) -> bool:
         """True when every output is on the correct side of 0.5 (``max_error < 0.5``)."""
         return not self.diverged and self.max_error < 0.5
 
-    def predict(self, X):
+    def predict(self, X: npt.ArrayLike) -> npt.NDArray[np.floating[Any]]:
         """Network outputs (m, O) for inputs ``X`` (m, d), in the run's dtype."""
         X = _validation.numeric_array("X", X)
         X = _validation.fits("X", X, self.W1.dtype).astype(self.W1.dtype)

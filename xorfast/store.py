@@ -38,12 +38,16 @@ the next sweep that writes it removes them). Opening the file and its checks
 live in ``_store_file.py`` and ``_store_check.py``, the lock in ``_store_lock.py``.
 """
 
+from __future__ import annotations
+
 import contextlib
 import os
 import shutil
 import sqlite3
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from ._store_check import STORED, Scan, canonical_rows, digest
 from ._store_file import (
@@ -66,6 +70,10 @@ from ._store_file import (
 )
 from ._store_lock import StoreLock, StoreLocked
 from .sweep_result import SweepResult, empty_table
+
+if TYPE_CHECKING:
+    from ._typing import StrPath
+    from .grid import SweepSpec
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "READABLE_VERSIONS", "RunStore", "StoreError",
            "UnverifiedStoreWarning", "load_sweep", "open_store", "repair_store"]
@@ -107,7 +115,7 @@ class RunStore:
         self._lock = lock
         self._identity = identity(path)
 
-    def write(self, rows):
+    def write(self, rows: np.ndarray) -> None:
         """Store one finished block's rows and their digest in one transaction.
 
         Raises
@@ -164,7 +172,7 @@ class RunStore:
                          "ones after it would not be kept; the sweep stops. Run it again "
                          "with a store to keep the runs")
 
-    def fill(self, table):
+    def fill(self, table: np.ndarray) -> npt.NDArray[np.bool_]:
         """Copy every stored run into its row of ``table`` (ordered as the sweep's table).
 
         Returns a boolean array (configs, seeds): True where the run is not
@@ -181,7 +189,7 @@ class RunStore:
         self.stored_runs = int(scan.finished.sum())
         return ~scan.finished.reshape(len(self.spec.configs), len(self.spec.seeds))
 
-    def close(self):
+    def close(self) -> None:
         """Close the file and let the next sweep in."""
         try:
             # Leave a plain (rollback-journal) file behind: a reader then needs no
@@ -197,10 +205,10 @@ class RunStore:
                 self._lock.release()
                 self._lock = None
 
-    def __enter__(self):
+    def __enter__(self) -> RunStore:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -225,7 +233,7 @@ def _raise_if_damaged(scan):
         raise StoreError(scan.describe_damage())
 
 
-def open_store(path, spec):
+def open_store(path: StrPath, spec: SweepSpec) -> RunStore:
     """Open (or create) the store at ``path`` for ``spec``, locked for this sweep.
 
     Raises
@@ -299,7 +307,7 @@ def _difference(stored, wanted):
     return "; ".join(described) or "fingerprints differ"
 
 
-def load_sweep(path):
+def load_sweep(path: StrPath) -> SweepResult:
     """Read a sweep store back as a :class:`~xorfast.sweep_result.SweepResult`.
 
     Runs that were not finished (an interrupted sweep) are left out; the
@@ -332,7 +340,7 @@ def load_sweep(path):
     return SweepResult(spec, table[scan.finished])
 
 
-def repair_store(path):
+def repair_store(path: StrPath) -> str:
     """Drop the damaged blocks of a store, so that resuming its sweep reruns only them.
 
     The runs that pass every check are copied into a new file that replaces

@@ -1,11 +1,21 @@
 """What a sweep returns: the per-run table and its per-config summary."""
 
+from __future__ import annotations
+
 import json
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _files
+
+if TYPE_CHECKING:
+    import pandas
+
+    from ._typing import StrPath
+    from .grid import SweepSpec
 
 #: One row per (config, seed) run.
 RUN_FIELDS = [
@@ -22,6 +32,7 @@ RUN_FIELDS = [
     ("diverged", np.bool_),      # NaN/inf, or units pinned (xorfast.reference.pinned)
 ]
 RUN_DTYPE = np.dtype(RUN_FIELDS)
+_RUN_NAMES: tuple[str, ...] = RUN_DTYPE.names or ()
 
 #: One row per config in :meth:`SweepResult.summary`.
 SUMMARY_DTYPE = np.dtype([
@@ -40,7 +51,7 @@ PRECISE_ERROR = 0.1
 SOLVED_ERROR = 0.5
 
 
-def empty_table(spec):
+def empty_table(spec: SweepSpec) -> np.ndarray:
     """The sweep's full table with every run's config and seed filled in, results unset.
 
     Row ``config * len(spec.seeds) + j`` is seed ``spec.seeds[j]`` of that config.
@@ -61,7 +72,7 @@ def empty_table(spec):
     return table
 
 
-def wilson_interval(successes, trials, z=Z95):
+def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float, float]:
     """Wilson score interval for a binomial proportion; ``(nan, nan)`` for no trials."""
     if trials == 0:
         return math.nan, math.nan
@@ -72,7 +83,7 @@ def wilson_interval(successes, trials, z=Z95):
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def solved_mask(table):
+def solved_mask(table: np.ndarray) -> npt.NDArray[np.bool_]:
     """Runs that solve the task: finite and every output within 0.5 of its target."""
     return ~table["diverged"] & (table["max_error"] < SOLVED_ERROR)
 
@@ -88,23 +99,23 @@ class SweepResult:
         One row per run, ordered by config then by seed as given.
     """
 
-    def __init__(self, spec, table):
+    def __init__(self, spec: SweepSpec, table: npt.ArrayLike) -> None:
         self.spec = spec
         self.table = np.asarray(table, dtype=RUN_DTYPE)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.table)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"SweepResult({len(self.spec.configs)} configs x {len(self.spec.seeds)} seeds, "
                 f"{len(self)} runs)")
 
     @property
-    def solved(self):
+    def solved(self) -> npt.NDArray[np.bool_]:
         """Boolean mask of the runs that solve the task (``max_error < 0.5``)."""
         return solved_mask(self.table)
 
-    def summary(self):
+    def summary(self) -> np.ndarray:
         """Per-config statistics as a structured array of dtype :data:`SUMMARY_DTYPE`.
 
         ``solved_low``/``solved_high`` bound the solved fraction with a Wilson
@@ -136,7 +147,7 @@ class SweepResult:
             ))
         return np.array(rows, dtype=SUMMARY_DTYPE)
 
-    def format_summary(self):
+    def format_summary(self) -> str:
         """The summary as an aligned text table (grid axes that vary, then statistics)."""
         summary = self.summary()
         axes = self.spec.varying_axes or ("hidden",)
@@ -156,11 +167,11 @@ class SweepResult:
         text += ["  ".join(c.rjust(w) for c, w in zip(cells, widths)) for cells in lines]
         return "\n".join(text)
 
-    def columns(self):
+    def columns(self) -> dict[str, np.ndarray]:
         """The table as a dict of 1-D arrays, one per field."""
-        return {name: self.table[name] for name in RUN_DTYPE.names}
+        return {name: self.table[name] for name in _RUN_NAMES}
 
-    def to_pandas(self):
+    def to_pandas(self) -> pandas.DataFrame:
         """The per-run table as a ``pandas.DataFrame`` (needs ``pip install xorfast[pandas]``)."""
         try:
             import pandas
@@ -168,15 +179,15 @@ class SweepResult:
             raise ImportError("to_pandas() needs pandas: pip install 'xorfast[pandas]'") from None
         return pandas.DataFrame(self.columns())
 
-    def to_csv(self, path):
+    def to_csv(self, path: StrPath) -> None:
         """Write the per-run table as CSV with a header row."""
-        names = RUN_DTYPE.names
+        names = _RUN_NAMES
         with _files.atomic_write(_files.check_writable("path", path), newline="") as handle:
             handle.write(",".join(names) + "\n")
             for row in self.table.tolist():
                 handle.write(",".join(_csv_cell(value) for value in row) + "\n")
 
-    def to_json(self, path):
+    def to_json(self, path: StrPath) -> None:
         """Write the specification and the per-run table (as columns) as JSON.
 
         Strict JSON: a NaN or infinite value (a run not finished, or diverged)
@@ -185,7 +196,7 @@ class SweepResult:
         document = {
             "spec": self.spec.to_dict(),
             "runs": {name: [_json_number(value) for value in self.table[name].tolist()]
-                     for name in RUN_DTYPE.names},
+                     for name in _RUN_NAMES},
         }
         with _files.atomic_write(_files.check_writable("path", path)) as handle:
             json.dump(document, handle, allow_nan=False)

@@ -1,11 +1,16 @@
 """``xorfast.sweep``: many seeds over a grid of configs, in parallel, optionally stored."""
 
+from __future__ import annotations
+
 import concurrent.futures
 import contextlib
 import itertools
 import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 from tqdm import tqdm
 
 from . import _validation, executors
@@ -14,16 +19,22 @@ from .grid import make_spec
 from .store import StoreError, open_store
 from .sweep_result import SweepResult, empty_table
 
+if TYPE_CHECKING:
+    from ._typing import BiasInit, DType, FloatAxis, Init, IntAxis, Loss, Reduction, StrPath
+
 #: Seeds per block: the unit of work, of progress and of one store transaction.
 DEFAULT_BLOCK_SIZE = 1024
 #: A progress bar appears only for sweeps still running after this many seconds.
 PROGRESS_DELAY = 1.0
 
 
-def sweep(X=None, y=None, *, seeds=1000, hidden=4, lr=0.1, epochs=10_000, loss="bce",
-          reduction="mean", init="normal", init_scale=1.0, bias_init="zeros",
-          dtype="float64", tol=1e-2, store=None, executor=None, progress=None,
-          block_size=DEFAULT_BLOCK_SIZE):
+def sweep(X: npt.ArrayLike | None = None, y: npt.ArrayLike | None = None, *,
+          seeds: int | Iterable[int] = 1000, hidden: IntAxis = 4, lr: FloatAxis = 0.1,
+          epochs: IntAxis = 10_000, loss: Loss = "bce", reduction: Reduction = "mean",
+          init: Init = "normal", init_scale: FloatAxis = 1.0, bias_init: BiasInit = "zeros",
+          dtype: DType = "float64", tol: float = 1e-2, store: StrPath | None = None,
+          executor: concurrent.futures.Executor | None = None, progress: bool | None = None,
+          block_size: int = DEFAULT_BLOCK_SIZE) -> SweepResult:
     """Train every (config, seed) pair of a grid and report which converge, and how fast.
 
     Each run means exactly what :func:`xorfast.train` means with that seed and

@@ -1,20 +1,34 @@
 """``xorfast.train``: check the input, pick the starting weights, run a kernel, wrap the result."""
 
+from __future__ import annotations
+
 import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _kernels, _validation, reference
-from .params import BIAS_INITS, INITS, initial_params
+from .params import BIAS_INITS, INITS, Params, initial_params
 from .result import History, TrainResult
+
+if TYPE_CHECKING:
+    from ._typing import Backend, BiasInit, DType, Init, Loss, Reduction
 
 BACKENDS = ("numba", "numpy")
 DEFAULT_HIDDEN = 4
 
+#: What a backend returns: trained parameters, the loss log, A1, A2 and seconds.
+_Run = tuple[Params, np.ndarray, np.ndarray, np.ndarray, float]
 
-def train(X=None, y=None, *, hidden=None, epochs=10_000, lr=0.1, loss="bce", reduction="mean",
-          seed=None, init="normal", init_scale=1.0, bias_init="zeros", weights=None,
-          dtype="float64", log_every=0, backend="numba"):
+
+def train(X: npt.ArrayLike | None = None, y: npt.ArrayLike | None = None, *,
+          hidden: int | None = None, epochs: int = 10_000, lr: float = 0.1,
+          loss: Loss = "bce", reduction: Reduction = "mean", seed: int | None = None,
+          init: Init = "normal", init_scale: float = 1.0, bias_init: BiasInit = "zeros",
+          weights: Sequence[npt.ArrayLike] | None = None, dtype: DType = "float64",
+          log_every: int = 0, backend: Backend = "numba") -> TrainResult:
     """Train one two-layer sigmoid network by full-batch gradient descent.
 
     Parameters
@@ -149,7 +163,7 @@ def _history_length(epochs, log_every):
     return -(-epochs // log_every) if log_every else 0
 
 
-def _run_numba(X, y, params, *, epochs, lr, loss, reduction, log_every):
+def _run_numba(X, y, params, *, epochs, lr, loss, reduction, log_every) -> _Run:
     dtype = params.W1.dtype.type
     scale = 1 / X.shape[0] if reduction == "mean" else 1.0
     inputs, (hidden, outputs) = X.shape[1], params.W2.shape
@@ -166,7 +180,7 @@ def _run_numba(X, y, params, *, epochs, lr, loss, reduction, log_every):
     return params, mse_log, work.A1.copy(), work.A2.copy(), seconds
 
 
-def _run_numpy(X, y, params, *, epochs, lr, loss, reduction, log_every):
+def _run_numpy(X, y, params, *, epochs, lr, loss, reduction, log_every) -> _Run:
     # A diverging run overflows and makes NaNs by design; it is reported, not warned about.
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         began = time.perf_counter()
