@@ -7,6 +7,7 @@ with the rows in binary counting order (``00, 01, 10, 11`` for two inputs) and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeAlias
 
 import numpy as np
@@ -20,14 +21,14 @@ MAX_PARITY_BITS = 10
 Dataset: TypeAlias = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
 
 
-def _truth_table(bits):
+def _truth_table(bits: int) -> npt.NDArray[np.float64]:
     """All ``2**bits`` binary input rows in counting order, most significant bit first."""
     rows = np.arange(2**bits)[:, None]
     shifts = np.arange(bits - 1, -1, -1)[None, :]
     return ((rows >> shifts) & 1).astype(np.float64)
 
 
-def _two_input(rule):
+def _two_input(rule: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Dataset:
     X = _truth_table(2)
     y = rule(X[:, 0], X[:, 1]).astype(np.float64)[:, None]
     return X, y

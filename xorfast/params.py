@@ -50,7 +50,7 @@ class Params(NamedTuple):
 _generators = threading.local()
 
 
-def _legacy_generator(seed):
+def _legacy_generator(seed: int) -> np.random.RandomState:
     """A thread's own ``RandomState``, re-seeded with ``seed``.
 
     Re-seeding gives exactly the stream of ``RandomState(seed)``; constructing
@@ -64,7 +64,8 @@ def _legacy_generator(seed):
     return generator
 
 
-def _draw(rng, init, init_scale, shape):
+def _draw(rng: np.random.RandomState, init: str, init_scale: float,
+          shape: tuple[int, ...]) -> np.ndarray:
     if init == "normal":
         return rng.randn(*shape) * init_scale
     return rng.uniform(-init_scale, init_scale, size=shape)

@@ -202,15 +202,15 @@ class SweepResult:
             json.dump(document, handle, allow_nan=False)
 
 
-def _epochs(value):
+def _epochs(value: float) -> str:
     return "-" if math.isnan(value) else f"{value:.0f}"
 
 
-def _json_number(value):
+def _json_number(value: object) -> object:
     return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
-def _csv_cell(value):
+def _csv_cell(value: object) -> str:
     if isinstance(value, bool):
         return str(int(value))
     if isinstance(value, float):

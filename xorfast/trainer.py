@@ -142,7 +142,7 @@ def train(X: npt.ArrayLike | None = None, y: npt.ArrayLike | None = None, *,
                        config=config, seconds=seconds)
 
 
-def _check_memory(rows, inputs, hidden, outputs, logged):
+def _check_memory(rows: int, inputs: int, hidden: int, outputs: int, logged: int) -> None:
     """Refuse a run whose arrays (in float64, the widest dtype) exceed the memory limit."""
     parameters = inputs * hidden + hidden + hidden * outputs + outputs
     # Parameters: drawn, converted and trained copies; activations and errors of
@@ -155,7 +155,7 @@ def _check_memory(rows, inputs, hidden, outputs, logged):
                                                           if logged > 1000 else ""))
 
 
-def _random_seed():
+def _random_seed() -> int:
     return int(np.random.SeedSequence().generate_state(1)[0])
 
 
@@ -163,7 +163,8 @@ def _history_length(epochs, log_every):
     return -(-epochs // log_every) if log_every else 0
 
 
-def _run_numba(X, y, params, *, epochs, lr, loss, reduction, log_every) -> _Run:
+def _run_numba(X: np.ndarray, y: np.ndarray, params: Params, *, epochs: int, lr: float,
+               loss: Loss, reduction: Reduction, log_every: int) -> _Run:
     dtype = params.W1.dtype.type
     scale = 1 / X.shape[0] if reduction == "mean" else 1.0
     inputs, (hidden, outputs) = X.shape[1], params.W2.shape
@@ -180,7 +181,8 @@ def _run_numba(X, y, params, *, epochs, lr, loss, reduction, log_every) -> _Run:
     return params, mse_log, work.A1.copy(), work.A2.copy(), seconds
 
 
-def _run_numpy(X, y, params, *, epochs, lr, loss, reduction, log_every) -> _Run:
+def _run_numpy(X: np.ndarray, y: np.ndarray, params: Params, *, epochs: int, lr: float,
+               loss: Loss, reduction: Reduction, log_every: int) -> _Run:
     # A diverging run overflows and makes NaNs by design; it is reported, not warned about.
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         began = time.perf_counter()
