@@ -2,6 +2,9 @@
 
 Both run the real command or a real sweep in a subprocess and read the wall
 clock or the kernel's peak resident set size; ``extra_info`` keeps the numbers.
+The start-up time is reported, never asserted (it is an absolute time, one
+machine's); the memory bound is asserted, as it does not depend on the
+machine's speed or load.
 """
 
 import os
@@ -22,16 +25,19 @@ def wall_time(command, env=None, repeats=3):
 
 
 def test_warm_start_of_train_command(benchmark, tmp_path):
-    """With the disk cache warm, a fresh ``xorfast train`` process takes under a second."""
+    """A fresh ``xorfast train`` process, disk cache warm and cold (the goal: warm under 1 s)."""
     wall_time(TRAIN, repeats=1)  # warm the cache
-    benchmark.pedantic(lambda: wall_time(TRAIN, repeats=1), rounds=5, iterations=1)
-    seconds = benchmark.stats.stats.min
+    if benchmark.disabled:  # --benchmark-disable: one call, as a plain test
+        seconds = benchmark.pedantic(lambda: wall_time(TRAIN, repeats=1), rounds=1)
+    else:
+        benchmark.pedantic(lambda: wall_time(TRAIN, repeats=1), rounds=5, iterations=1)
+        seconds = benchmark.stats.stats.min
     cold_env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"),
                     XORFAST_CACHE_DIR=str(tmp_path / "xorfast"))
     cold = wall_time(TRAIN, env=cold_env, repeats=1)
-    benchmark.extra_info.update(warm_seconds=round(seconds, 3), cold_seconds=round(cold, 2))
+    benchmark.extra_info.update(warm_seconds=round(seconds, 3), cold_seconds=round(cold, 2),
+                                goal_warm_seconds=1.0, met_goal=seconds < 1.0)
     print(f"\nxorfast train: warm start {seconds:.2f} s, cold (compiling) {cold:.1f} s")
-    assert seconds < 1.0
 
 
 MILLION = """

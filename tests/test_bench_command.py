@@ -68,3 +68,32 @@ def test_speedup_is_reference_time_over_contender_time(monkeypatch):
     # 1000 seeds in 0.5 s, the reference 2 s for one: 4000 times faster per seed-epoch.
     assert speedup["sweep 2-4-1 xor, 1,000 seeds", "xorfast.sweep float32"] == pytest.approx(4000)
     assert "4,000x" in benchmarks.format_table(rows)
+
+
+def test_cases_read_the_sizes_when_called_and_share_the_reference(monkeypatch):
+    monkeypatch.setattr(benchmarks, "EPOCHS", 7)
+    monkeypatch.setattr(benchmarks, "LOOP_SEEDS", 3)
+    found = {case.name: case for case in benchmarks.cases(sweep_seeds=(5, 6))}
+    assert list(found) == ["single 2-4-1 xor", "single 2-16-1 xor", "single 3-8-1 parity3",
+                           "sweep 2-4-1 xor, 5 seeds", "sweep 2-4-1 xor, 6 seeds"]
+    reference = found["single 2-4-1 xor"].baseline
+    assert found["sweep 2-4-1 xor, 5 seeds"].baseline is reference
+    loop, *batched = found["sweep 2-4-1 xor, 6 seeds"].contenders
+    assert (loop.name, loop.epochs, loop.runs, loop.units) == ("loop of xorfast.train", 7, 3, 21)
+    assert [(e.name, e.runs) for e in batched] == [("xorfast.sweep float64", 6),
+                                                     ("xorfast.sweep float32", 6)]
+
+
+def test_a_shared_baseline_is_measured_once_and_shown_once(monkeypatch):
+    measured = []
+    monkeypatch.setattr(benchmarks, "train", lambda *a, backend="numba", **k:
+                        measured.append(backend))
+    monkeypatch.setattr(benchmarks, "sweep", lambda *a, **k: None)
+    monkeypatch.setattr(benchmarks, "best_time", lambda function, *, repeats=3:
+                        (function(), 1.0)[1])
+    monkeypatch.setattr(benchmarks, "LOOP_SEEDS", 2)
+    rows = benchmarks.run_all(peers=False, progress=lambda text: None)
+    assert measured.count("numpy") == 3  # three single cases; the sweep reuses 2-4-1's
+    assert [r.contender for r in rows if r.case.startswith("sweep")] == [
+        "loop of xorfast.train", "xorfast.sweep float64", "xorfast.sweep float32"]
+    assert sum(r.contender == "NumPy reference" for r in rows) == 3

@@ -8,6 +8,7 @@ running the same network, update and learning rate.
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -16,10 +17,103 @@ from . import datasets
 from .sweeper import sweep
 from .trainer import train
 
+# The sizes ``xorfast bench`` uses; :func:`cases` reads them when called, so a
+# caller (bench/, or a test) may pass others or patch these.
 EPOCHS = 10_000
 SWEEP_SEEDS = 1_000
 LOOP_SEEDS = 50
 PEER_EPOCHS = 1_000  # peers are slower; fewer epochs keep the command short
+
+
+@dataclass(frozen=True, eq=False)
+class Entry:
+    """One thing to time: a label, a zero-argument callable and the work one call does.
+
+    Entries compare by identity, so a baseline shared by two cases is measured once.
+    ``repeats`` is how many timed calls ``xorfast bench`` takes the minimum of;
+    ``rounds`` how many pytest-benchmark takes in ``bench/``. ``target`` is the
+    speed-up over the case's baseline this entry aims for: reported, never enforced.
+    """
+
+    name: str
+    function: Callable[[], object]
+    epochs: int  # epochs per run
+    runs: int = 1  # runs (seeds) per call
+    repeats: int = 3
+    rounds: int = 5
+    target: float | None = None
+
+    @property
+    def units(self):
+        """Units of work per call: epochs times runs (seed-epochs for sweeps)."""
+        return self.epochs * self.runs
+
+
+@dataclass(frozen=True)
+class Case:
+    """A baseline and the contenders timed against it, per unit of work, in the same run.
+
+    ``peers`` are zero-argument callables returning an :class:`Entry`, or None
+    when their library (JAX, PyTorch) is not installed; they are never imported
+    unless asked for.
+    """
+
+    name: str
+    kind: str  # "single" or "sweep"
+    baseline: Entry
+    contenders: tuple
+    peers: tuple = ()
+
+
+def _single(data, hidden, epochs, **options):
+    X, y = datasets.load(data)
+    return lambda: train(X, y, hidden=hidden, seed=0, epochs=epochs, **options)
+
+
+def cases(*, epochs=None, sweep_seeds=None, loop_seeds=None, peer_epochs=None):
+    """Every benchmark case, shared by ``xorfast bench`` and ``bench/``.
+
+    Sizes default to the module's constants; ``sweep_seeds`` is a sequence
+    (one sweep case per entry). The sweep cases share the baseline of
+    "single 2-4-1 xor" (the NumPy reference), so their speed-ups are per
+    seed-epoch over the same reference.
+    """
+    epochs = EPOCHS if epochs is None else epochs
+    sweep_seeds = (SWEEP_SEEDS,) if sweep_seeds is None else tuple(sweep_seeds)
+    loop_seeds = LOOP_SEEDS if loop_seeds is None else loop_seeds
+    peer_epochs = PEER_EPOCHS if peer_epochs is None else peer_epochs
+    found = []
+    # (case, data set, hidden width, dtypes, target speed-up of float64)
+    for name, data, hidden, dtypes, target in [
+            ("single 2-4-1 xor", "xor", 4, ("float64", "float32"), 800),
+            ("single 2-16-1 xor", "xor", 16, ("float64",), None),
+            ("single 3-8-1 parity3", "parity3", 8, ("float64",), None)]:
+        reference = Entry("NumPy reference", _single(data, hidden, epochs, backend="numpy"),
+                          epochs, repeats=2, rounds=5)
+        contenders = tuple(
+            Entry(f"xorfast {dtype}", _single(data, hidden, epochs, dtype=dtype), epochs,
+                  repeats=7, rounds=20, target=target if dtype == "float64" else None)
+            for dtype in dtypes)
+        peers = (lambda: _jax_single(epochs),) if name == "single 2-4-1 xor" else ()
+        found.append(Case(name, "single", reference, contenders, peers))
+    xor_reference = found[0].baseline
+    for seeds in sweep_seeds:
+        loop = Entry("loop of xorfast.train",
+                     lambda: [train(seed=s, epochs=epochs) for s in range(loop_seeds)],
+                     epochs, loop_seeds, repeats=3, rounds=1)
+        # Targets: 10 and 5 ns per seed-epoch against the reference's ~24 us per
+        # epoch on the project's machine, written as ratios.
+        batched = tuple(
+            Entry(f"xorfast.sweep {dtype}",
+                  lambda seeds=seeds, dtype=dtype: sweep(seeds=seeds, epochs=epochs,
+                                                         dtype=dtype, progress=False),
+                  epochs, seeds, repeats=3, rounds=3, target=target)
+            for dtype, target in (("float64", 2_400), ("float32", 4_800)))
+        peers = (lambda seeds=seeds: _jax_sweep(seeds, peer_epochs),
+                 lambda seeds=seeds: _torch_sweep(seeds, peer_epochs))
+        found.append(Case(f"sweep 2-4-1 xor, {seeds:,} seeds", "sweep", xor_reference,
+                          (loop, *batched), peers))
+    return found
 
 
 @dataclass
@@ -50,61 +144,44 @@ def best_time(function, *, repeats=3):
     return best
 
 
-def _single_cases():
-    return [("single 2-4-1 xor", "xor", 4), ("single 2-16-1 xor", "xor", 16),
-            ("single 3-8-1 parity3", "parity3", 8)]
+def speedup(baseline_seconds, baseline, seconds, entry):
+    """``entry``'s speed-up over ``baseline``, per unit of work (epoch or seed-epoch)."""
+    return baseline_seconds / baseline.units * entry.units / seconds
 
 
 def run_all(*, peers=True, progress=print):
-    """Measure every case; returns a list of :class:`Row`.
+    """Measure every case of :func:`cases`; returns a list of :class:`Row`.
 
     xorfast is measured first, the NumPy reference and the peers after: their
     BLAS and thread pools keep spinning for a while after use and would steal
-    the cores from whatever runs next.
+    the cores from whatever runs next. A baseline's row is shown in the first
+    case that uses it.
     """
-    timed = {}  # (case, contender) -> (seconds, epochs, runs)
-    for case, data, hidden in _single_cases():
-        X, y = datasets.load(data)
-        progress(f"measuring {case} ...")
-        for dtype in ("float64", "float32") if hidden == 4 else ("float64",):
-            timed[case, f"xorfast {dtype}"] = (best_time(
-                lambda X=X, y=y, hidden=hidden, dtype=dtype: train(
-                    X, y, hidden=hidden, seed=0, epochs=EPOCHS, dtype=dtype), repeats=7),
-                EPOCHS, 1)
-    sweep_case = f"sweep 2-4-1 xor, {SWEEP_SEEDS:,} seeds"
-    progress(f"measuring {sweep_case} ...")
-    timed[sweep_case, "loop of xorfast.train"] = (best_time(
-        lambda: [train(seed=s, epochs=EPOCHS) for s in range(LOOP_SEEDS)], repeats=3),
-        EPOCHS, LOOP_SEEDS)
-    for dtype in ("float64", "float32"):
-        timed[sweep_case, f"xorfast.sweep {dtype}"] = (best_time(
-            lambda dtype=dtype: sweep(seeds=SWEEP_SEEDS, epochs=EPOCHS, dtype=dtype,
-                                      progress=False)), EPOCHS, SWEEP_SEEDS)
-
-    reference_ns = {}
-    for case, data, hidden in _single_cases():
-        X, y = datasets.load(data)
-        progress(f"measuring {case} with the NumPy reference ...")
-        seconds = best_time(lambda X=X, y=y, hidden=hidden: train(
-            X, y, hidden=hidden, seed=0, epochs=EPOCHS, backend="numpy"), repeats=2)
-        timed[case, "NumPy reference"] = (seconds, EPOCHS, 1)
-        reference_ns[case] = seconds / EPOCHS
-    reference_ns[sweep_case] = reference_ns["single 2-4-1 xor"]
+    chosen = cases()
+    timed = {}  # Entry -> seconds
+    for case in chosen:
+        progress(f"measuring {case.name} ...")
+        for entry in case.contenders:
+            timed[entry] = best_time(entry.function, repeats=entry.repeats)
+    for case in chosen:
+        if case.baseline not in timed:
+            progress(f"measuring {case.name} with the {case.baseline.name} ...")
+            timed[case.baseline] = best_time(case.baseline.function,
+                                             repeats=case.baseline.repeats)
+    joined = {}  # case name -> peer entries found
     if peers:
-        for measure, case in ((_jax_single, "single 2-4-1 xor"), (_jax_sweep, sweep_case),
-                              (_torch_sweep, sweep_case)):
-            found = measure(progress)
-            if found:
-                timed[case, found[0]] = found[1:]
-
-    order = {case: i for i, case in enumerate([c for c, _, _ in _single_cases()] + [sweep_case])}
-    rows = []
-    for (case, contender), (seconds, epochs, runs) in timed.items():
-        speedup = reference_ns[case] * epochs * runs / seconds
-        rows.append(Row(case, contender, seconds, epochs, runs, speedup))
-    rank = ["NumPy reference", "loop of xorfast.train"]
-    rows.sort(key=lambda r: (order[r.case], r.contender not in rank,
-                             r.contender.startswith("peer")))
+        for case in chosen:
+            joined[case.name] = [entry for make in case.peers if (entry := make()) is not None]
+            for entry in joined[case.name]:
+                progress(f"measuring {case.name} with {entry.name} ...")
+                timed[entry] = best_time(entry.function, repeats=entry.repeats)
+    rows, shown = [], set()
+    for case in chosen:
+        entries = [] if case.baseline in shown else [case.baseline]
+        shown.add(case.baseline)
+        for entry in entries + list(case.contenders) + joined.get(case.name, []):
+            rows.append(Row(case.name, entry.name, timed[entry], entry.epochs, entry.runs,
+                            speedup(timed[case.baseline], case.baseline, timed[entry], entry)))
     return rows
 
 
@@ -141,58 +218,58 @@ def _jax_xor():
     return jax, *(jax.numpy.asarray(a) for a in datasets.xor())
 
 
-def _jax_single(progress):
+def _jax_single(epochs):
+    """The 2-4-1 XOR single run in JAX (jit + fori_loop), or None without JAX."""
     found = _jax_xor()
     if found is None:
         return None
     jax, X, y = found
     jnp = jax.numpy
-    progress("measuring single 2-4-1 xor with JAX ...")
     W1, W2 = (jnp.asarray(a[0]) for a in _xor_start([0]))
     params = (W1, jnp.zeros(4), W2, jnp.zeros(1))
     step = _jax_epoch(jax, X, y)
-    run = jax.jit(lambda p: jax.lax.fori_loop(0, EPOCHS, step, p))
-    seconds = best_time(lambda: jax.block_until_ready(run(params)))
-    return "peer: JAX jit + fori_loop float64", seconds, EPOCHS, 1
+    run = jax.jit(lambda p: jax.lax.fori_loop(0, epochs, step, p))
+    return Entry("peer: JAX jit + fori_loop float64",
+                 lambda: jax.block_until_ready(run(params)), epochs)
 
 
-def _jax_sweep(progress):
+def _jax_sweep(seeds, epochs):
+    """A sweep of 2-4-1 XOR over ``seeds`` seeds in JAX (jit of vmap), or None without JAX."""
     found = _jax_xor()
     if found is None:
         return None
     jax, X, y = found
     jnp = jax.numpy
-    progress("measuring the sweep with JAX ...")
-    W1, W2 = (jnp.asarray(a) for a in _xor_start(range(SWEEP_SEEDS)))
-    params = (W1, jnp.zeros((SWEEP_SEEDS, 4)), W2, jnp.zeros((SWEEP_SEEDS, 1)))
+    W1, W2 = (jnp.asarray(a) for a in _xor_start(range(seeds)))
+    params = (W1, jnp.zeros((seeds, 4)), W2, jnp.zeros((seeds, 1)))
 
     step = _jax_epoch(jax, X, y)
 
     def train_one(W1, b1, W2, b2):
-        return jax.lax.fori_loop(0, PEER_EPOCHS, step, (W1, b1, W2, b2))
+        return jax.lax.fori_loop(0, epochs, step, (W1, b1, W2, b2))
 
     run = jax.jit(jax.vmap(train_one))
-    seconds = best_time(lambda: jax.block_until_ready(run(*params)), repeats=2)
-    return "peer: JAX jit(vmap) float64", seconds, PEER_EPOCHS, SWEEP_SEEDS
+    return Entry("peer: JAX jit(vmap) float64", lambda: jax.block_until_ready(run(*params)),
+                 epochs, seeds, repeats=2, rounds=3)
 
 
-def _torch_sweep(progress):
+def _torch_sweep(seeds, epochs):
+    """A sweep of 2-4-1 XOR over ``seeds`` seeds in PyTorch (bmm), or None without it."""
     try:
         import torch
     except ImportError:
         return None
-    progress("measuring the sweep with PyTorch ...")
     X, y = (torch.from_numpy(a) for a in datasets.xor())
-    X = X.expand(SWEEP_SEEDS, 4, 2)
-    y = y.expand(SWEEP_SEEDS, 4, 1)
-    start = [torch.from_numpy(a) for a in _xor_start(range(SWEEP_SEEDS))]
+    X = X.expand(seeds, 4, 2)
+    y = y.expand(seeds, 4, 1)
+    start = [torch.from_numpy(a) for a in _xor_start(range(seeds))]
 
     def run():
         W1, W2 = (a.clone() for a in start)
-        b1 = torch.zeros(SWEEP_SEEDS, 1, 4, dtype=torch.float64)
-        b2 = torch.zeros(SWEEP_SEEDS, 1, 1, dtype=torch.float64)
+        b1 = torch.zeros(seeds, 1, 4, dtype=torch.float64)
+        b2 = torch.zeros(seeds, 1, 1, dtype=torch.float64)
         with torch.no_grad():
-            for _ in range(PEER_EPOCHS):
+            for _ in range(epochs):
                 A1 = torch.sigmoid(torch.bmm(X, W1) + b1)
                 A2 = torch.sigmoid(torch.bmm(A1, W2) + b2)
                 D2 = (A2 - y) / 4
@@ -202,8 +279,7 @@ def _torch_sweep(progress):
                 W1 -= 0.1 * torch.bmm(X.transpose(1, 2), D1)
                 b1 -= 0.1 * D1.sum(1, keepdim=True)
 
-    seconds = best_time(run, repeats=2)
-    return "peer: PyTorch bmm float64", seconds, PEER_EPOCHS, SWEEP_SEEDS
+    return Entry("peer: PyTorch bmm float64", run, epochs, seeds, repeats=2, rounds=3)
 
 
 def format_table(rows):
