@@ -45,8 +45,7 @@ class Speedup:
         entry = case.baseline
         seconds = self._measure(entry.function, entry.rounds)
         _BASELINES[entry] = seconds / entry.units
-        self.benchmark.extra_info.update(case=case.name, role="baseline",
-                                         contender=entry.name)
+        self.benchmark.extra_info.update(case=case.name, role="baseline", contender=entry.name)
         return seconds
 
     def contender(self, case, entry):
@@ -57,9 +56,14 @@ class Speedup:
         per_unit = self._baseline_per_unit(case)
         seconds = self._measure(entry.function, entry.rounds)
         speedup = per_unit / (seconds / entry.units)
-        info = dict(case=case.name, role="contender", contender=entry.name,
-                    speedup=round(speedup, 1), target=entry.target,
-                    ns_per_unit=round(seconds / entry.units * 1e9, 2))
+        info = dict(
+            case=case.name,
+            role="contender",
+            contender=entry.name,
+            speedup=round(speedup, 1),
+            target=entry.target,
+            ns_per_unit=round(seconds / entry.units * 1e9, 2),
+        )
         if entry.target:
             info["met_target"] = speedup >= entry.target
         self.benchmark.extra_info.update(info)
@@ -71,15 +75,30 @@ class Speedup:
 
         ``entry.target`` is read as a limit: the cost ratio this entry should stay under.
         """
-        ratio = (self._measure(entry.function, entry.rounds) / entry.units
-                 / self._baseline_per_unit(case))
-        info = dict(case=case.name, role="cost", contender=entry.name, cost=round(ratio, 2),
-                    limit=entry.target)
+        ratio = (
+            self._measure(entry.function, entry.rounds)
+            / entry.units
+            / self._baseline_per_unit(case)
+        )
+        info = dict(
+            case=case.name,
+            role="cost",
+            contender=entry.name,
+            cost=round(ratio, 2),
+            limit=entry.target,
+        )
         if entry.target:
             info["within_limit"] = ratio <= entry.target
         self.benchmark.extra_info.update(info)
-        _COSTS.append((case.name, entry.name, ratio * _BASELINES[case.baseline] * entry.units,
-                       ratio, entry.target))
+        _COSTS.append(
+            (
+                case.name,
+                entry.name,
+                ratio * _BASELINES[case.baseline] * entry.units,
+                ratio,
+                entry.target,
+            )
+        )
         return ratio
 
     def _baseline_per_unit(self, case):
@@ -109,20 +128,23 @@ def pytest_terminal_summary(terminalreporter):
     write = terminalreporter.write_line
     if _COSTS:
         terminalreporter.section("xorfast cost ratios (min time over the baseline's, same run)")
-        header = (f"{'case':<34} {'contender':<24} {'time':>10} {'cost':>9} {'limit':>7} "
-                  f"{'':>6}")
+        header = f"{'case':<34} {'contender':<24} {'time':>10} {'cost':>9} {'limit':>7} {'':>6}"
         write(header)
         write("-" * len(header))
         for case, role, seconds, ratio, limit in _COSTS:
             goal = f"<={limit:g}" if limit else ""
             missed = "MISSED" if limit and ratio > limit else ""
-            write(f"{case:<34} {role:<24} {seconds * 1e3:7.3f} ms {ratio:8.1f}x {goal:>7} "
-                  f"{missed:>6}")
+            write(
+                f"{case:<34} {role:<24} {seconds * 1e3:7.3f} ms {ratio:8.1f}x {goal:>7} "
+                f"{missed:>6}"
+            )
     if not _SPEEDUPS:
         return
     terminalreporter.section("xorfast speed-ups (min time, baseline measured in this run)")
-    header = (f"{'case':<40} {'contender':<22} {'time':>11} {'per unit':>10} {'speed-up':>9} "
-              f"{'target':>7} {'':>6}")
+    header = (
+        f"{'case':<40} {'contender':<22} {'time':>11} {'per unit':>10} {'speed-up':>9} "
+        f"{'target':>7} {'':>6}"
+    )
     write(header)
     write("-" * len(header))
     for case, role, seconds, ratio, target, units in _SPEEDUPS:
@@ -130,5 +152,6 @@ def pytest_terminal_summary(terminalreporter):
         per_unit = f"{seconds / units * 1e9:7.2f} ns"
         goal = f">={target:g}" if target else ""
         missed = "MISSED" if target and ratio < target else ""
-        write(f"{case:<40} {role:<22} {shown:>11} {per_unit:>10} {ratio:8.1f}x {goal:>7} "
-              f"{missed:>6}")
+        write(
+            f"{case:<40} {role:<22} {shown:>11} {per_unit:>10} {ratio:8.1f}x {goal:>7} {missed:>6}"
+        )

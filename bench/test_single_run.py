@@ -40,8 +40,21 @@ def kernel_epochs(data, hidden, epochs, dtype="float64"):
     params = start.astype(dtype)
     work = _kernels.workspace(X.shape[0], hidden, y.shape[1], X.dtype.type)
     scalar = X.dtype.type
-    arguments = (X, y, params, epochs, scalar(0.1), scalar(1 / X.shape[0]), False, 0,
-                 np.zeros(0, dtype), work, X.shape[1], hidden, y.shape[1])
+    arguments = (
+        X,
+        y,
+        params,
+        epochs,
+        scalar(0.1),
+        scalar(1 / X.shape[0]),
+        False,
+        0,
+        np.zeros(0, dtype),
+        work,
+        X.shape[1],
+        hidden,
+        y.shape[1],
+    )
     kernel = _kernels.compiled_train(arguments)
 
     def call():
@@ -55,12 +68,22 @@ def kernel_epochs(data, hidden, epochs, dtype="float64"):
 # Per-epoch cost of a larger network over that of 2-4-1 XOR, both run for the
 # same number of epochs; each contender's target is its limit (a goal, reported).
 COST = Case(
-    "cost per epoch vs 2-4-1 xor", "cost",
+    "cost per epoch vs 2-4-1 xor",
+    "cost",
     Entry("2-4-1 xor", kernel_epochs("xor", 4, COST_EPOCHS), COST_EPOCHS, rounds=50),
-    (Entry("2-64-1 xor", kernel_epochs("xor", 64, COST_EPOCHS), COST_EPOCHS, rounds=20,
-           target=16),
-     Entry("8-4-1 parity8 (256 rows)", kernel_epochs("parity8", 4, COST_EPOCHS), COST_EPOCHS,
-           rounds=20, target=64)))
+    (
+        Entry(
+            "2-64-1 xor", kernel_epochs("xor", 64, COST_EPOCHS), COST_EPOCHS, rounds=20, target=16
+        ),
+        Entry(
+            "8-4-1 parity8 (256 rows)",
+            kernel_epochs("parity8", 4, COST_EPOCHS),
+            COST_EPOCHS,
+            rounds=20,
+            target=64,
+        ),
+    ),
+)
 
 
 def test_cost_baseline(speedup):

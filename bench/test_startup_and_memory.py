@@ -32,11 +32,18 @@ def test_warm_start_of_train_command(benchmark, tmp_path):
     else:
         benchmark.pedantic(lambda: wall_time(TRAIN, repeats=1), rounds=5, iterations=1)
         seconds = benchmark.stats.stats.min
-    cold_env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"),
-                    XORFAST_CACHE_DIR=str(tmp_path / "xorfast"))
+    cold_env = dict(
+        os.environ,
+        NUMBA_CACHE_DIR=str(tmp_path / "numba"),
+        XORFAST_CACHE_DIR=str(tmp_path / "xorfast"),
+    )
     cold = wall_time(TRAIN, env=cold_env, repeats=1)
-    benchmark.extra_info.update(warm_seconds=round(seconds, 3), cold_seconds=round(cold, 2),
-                                goal_warm_seconds=1.0, met_goal=seconds < 1.0)
+    benchmark.extra_info.update(
+        warm_seconds=round(seconds, 3),
+        cold_seconds=round(cold, 2),
+        goal_warm_seconds=1.0,
+        met_goal=seconds < 1.0,
+    )
     print(f"\nxorfast train: warm start {seconds:.2f} s, cold (compiling) {cold:.1f} s")
 
 
@@ -54,8 +61,13 @@ def test_million_seed_sweep_memory(benchmark, tmp_path):
     def run():
         if store.exists():
             store.unlink()
-        done = subprocess.run([sys.executable, "-c", MILLION, str(store)], check=True,
-                              capture_output=True, text=True, timeout=1200)
+        done = subprocess.run(
+            [sys.executable, "-c", MILLION, str(store)],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=1200,
+        )
         return int(done.stdout.split()[-1]) * 1024  # ru_maxrss is in KiB on Linux
 
     peak = benchmark.pedantic(run, rounds=1, iterations=1)

@@ -25,7 +25,6 @@ def random_problem(rows, inputs, hidden, outputs, seed, dtype="float64"):
     return X.astype(dtype), y.astype(dtype), params.astype(dtype)
 
 
-
 def stored_runs(path):
     """Rows in a sweep store's ``runs`` table; 0 while it does not exist yet."""
     try:
@@ -65,6 +64,7 @@ CREATE TABLE runs (
 
 def write_v1_store(path, spec, rows):
     """A store as format version 1 wrote it, holding ``rows`` (a sweep table's rows)."""
+
     def value(v):
         return None if isinstance(v, float) and v != v else v
 
@@ -72,13 +72,32 @@ def write_v1_store(path, spec, rows):
         connection.execute("PRAGMA journal_mode=WAL")
         connection.executescript(V1_SCHEMA)
         connection.execute("BEGIN")
-        connection.executemany("INSERT INTO xorfast_meta VALUES (?, ?)", [
-            ("format", "xorfast-sweep"), ("format_version", "1"),
-            ("spec", spec.to_json()), ("fingerprint", spec.fingerprint())])
-        connection.executemany("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)", [
-            tuple(value(v) for v in (int(r["config"]), int(r["seed"]), float(r["max_error"]),
-                                     float(r["final_mse"]), int(r["epoch_solved"]),
-                                     int(r["epoch_tol"]), int(r["diverged"])))
-            for r in rows])
+        connection.executemany(
+            "INSERT INTO xorfast_meta VALUES (?, ?)",
+            [
+                ("format", "xorfast-sweep"),
+                ("format_version", "1"),
+                ("spec", spec.to_json()),
+                ("fingerprint", spec.fingerprint()),
+            ],
+        )
+        connection.executemany(
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                tuple(
+                    value(v)
+                    for v in (
+                        int(r["config"]),
+                        int(r["seed"]),
+                        float(r["max_error"]),
+                        float(r["final_mse"]),
+                        int(r["epoch_solved"]),
+                        int(r["epoch_tol"]),
+                        int(r["diverged"]),
+                    )
+                )
+                for r in rows
+            ],
+        )
         connection.execute("COMMIT")
     connection.close()

@@ -45,14 +45,20 @@ TRAIN = [
     (dict(hidden=np.int64(-3)), ValueError, "hidden must be from 1 to 65536"),
     (dict(hidden=True), TypeError, "hidden must be an integer"),
     (dict(hidden=2.5), TypeError, "hidden must be an integer"),
-    (dict(X=np.ones((1, 10**5)), y=[1], hidden=2**16), ValueError,
-     "needs about 146.5 GiB of memory, more than the limit of 4.0 GiB"),
+    (
+        dict(X=np.ones((1, 10**5)), y=[1], hidden=2**16),
+        ValueError,
+        "needs about 146.5 GiB of memory, more than the limit of 4.0 GiB",
+    ),
     # Numbers that do not fit the dtype.
     (dict(lr=1e-50, dtype="float32"), ValueError, "lr=1e-50 rounds to 0 or a subnormal"),
     (dict(lr=1e-320), ValueError, "rounds to 0 or a subnormal number in float64"),
     (dict(lr=1e39, dtype="float32"), ValueError, "lr=1e+39 does not fit in float32"),
-    (dict(X=np.zeros((1024, 2)), y=np.zeros(1024), lr=1e-36, dtype="float32"), ValueError,
-     "lr=1e-36 divided by the 1024 rows (reduction='mean') rounds to 0"),
+    (
+        dict(X=np.zeros((1024, 2)), y=np.zeros(1024), lr=1e-36, dtype="float32"),
+        ValueError,
+        "lr=1e-36 divided by the 1024 rows (reduction='mean') rounds to 0",
+    ),
     (dict(lr=0), ValueError, "lr must be > 0"),
     (dict(lr=np.nan), ValueError, "lr must be finite"),
     (dict(lr=None), TypeError, "lr must be a real number"),
@@ -66,8 +72,14 @@ TRAIN = [
     (dict(init_scale="1"), TypeError, "init_scale must be a real number"),
     (dict(X=X * 1e39, y=Y, dtype="float32"), ValueError, "X holds values up to 1e+39"),
     (dict(X=X, y=Y * 1e39, loss="mse", dtype="float32"), ValueError, "y holds values up to"),
-    (dict(weights=(np.full((2, 2), 1e39), np.zeros(2), np.ones((2, 1)), np.zeros(1)),
-          dtype="float32"), ValueError, "weights W1 holds values up to 1e+39"),
+    (
+        dict(
+            weights=(np.full((2, 2), 1e39), np.zeros(2), np.ones((2, 1)), np.zeros(1)),
+            dtype="float32",
+        ),
+        ValueError,
+        "weights W1 holds values up to 1e+39",
+    ),
     # Arrays of the wrong kind.
     (dict(X=masked(X), y=Y), TypeError, "X must be a plain array, not a masked array"),
     (dict(X=X, y=masked(Y)), TypeError, "y must be a plain array, not a masked array"),
@@ -87,8 +99,11 @@ TRAIN = [
     (dict(weights=GOOD_WEIGHTS, seed=3), ValueError, "seed and weights cannot both be given"),
     (dict(weights=GOOD_WEIGHTS[:3]), TypeError, "weights must be a tuple"),
     (dict(weights=np.ones(4)), TypeError, "weights must be a tuple"),
-    (dict(weights=(np.full((2, 2), np.nan), *GOOD_WEIGHTS[1:])), ValueError,
-     "W1 contains NaN or infinite"),
+    (
+        dict(weights=(np.full((2, 2), np.nan), *GOOD_WEIGHTS[1:])),
+        ValueError,
+        "W1 contains NaN or infinite",
+    ),
     (dict(weights=GOOD_WEIGHTS, hidden=3), ValueError, "weights W1 must have shape (2, 3)"),
     # Choices.
     (dict(dtype=None), ValueError, "dtype must be 'float64' or 'float32'; got None"),
@@ -121,12 +136,18 @@ SWEEP = [
     (dict(hidden=[2, 0]), ValueError, "hidden must be from 1 to 65536"),
     (dict(hidden=None), TypeError, "hidden must be an integer"),
     (dict(hidden=[2.5]), TypeError, "hidden must be an integer"),
-    (dict(X=np.ones((1024, 10)), y=np.ones(1024), hidden=2**16), ValueError,
-     "a sweep of 10-65536-1 networks on 1024 rows"),
+    (
+        dict(X=np.ones((1024, 10)), y=np.ones(1024), hidden=2**16),
+        ValueError,
+        "a sweep of 10-65536-1 networks on 1024 rows",
+    ),
     (dict(lr=1e-50, dtype="float32"), ValueError, "lr=1e-50 rounds to 0 or a subnormal"),
     (dict(lr=[0.1, None]), TypeError, "lr must be a real number"),
-    (dict(X=np.zeros((1024, 2)), y=np.zeros(1024), lr=[0.1, 1e-36], dtype="float32"),
-     ValueError, "lr=1e-36 divided by the 1024 rows (reduction='mean') rounds to 0"),
+    (
+        dict(X=np.zeros((1024, 2)), y=np.zeros(1024), lr=[0.1, 1e-36], dtype="float32"),
+        ValueError,
+        "lr=1e-36 divided by the 1024 rows (reduction='mean') rounds to 0",
+    ),
     (dict(lr=[]), ValueError, "lr is an empty sequence"),
     (dict(tol=1e300, dtype="float32"), ValueError, "tol=1e+300 does not fit in float32"),
     (dict(tol=1e-50, dtype="float32"), ValueError, "tol=1e-50 rounds to 0"),
@@ -150,8 +171,9 @@ SWEEP = [
 
 @pytest.mark.parametrize(("kwargs", "error", "message"), SWEEP)
 def test_sweep(monkeypatch, kwargs, error, message):
-    monkeypatch.setattr(xorfast.sweeper, "run_block",
-                        lambda block: pytest.fail("training started"))
+    monkeypatch.setattr(
+        xorfast.sweeper, "run_block", lambda block: pytest.fail("training started")
+    )
     with pytest.raises(error, match=_fragment(message)):
         xorfast.sweep(**{"progress": False, **kwargs})
 
@@ -248,6 +270,7 @@ def test_datasets(call, error, message):
 
 # Plot functions -------------------------------------------------------------
 
+
 def _plot_rows():
     no_history = "no loss history"
     return [
@@ -256,71 +279,146 @@ def _plot_rows():
         (lambda p, r, s: p.loss_curve("run"), TypeError, "loss_curve takes a TrainResult"),
         (lambda p, r, s: p.loss_curve([]), ValueError, "loss_curve got no results"),
         (lambda p, r, s: p.loss_curve([r, "x"]), TypeError, "item 1 is a str"),
-        (lambda p, r, s: p.loss_curve(xorfast.train(seed=0, epochs=5, backend="numpy")),
-         ValueError, no_history),
-        (lambda p, r, s: p.loss_curve(dataclasses.replace(
-            r, history=History(r.history.epoch, np.full(len(r.history), np.nan)))),
-         ValueError, "no finite positive loss to draw"),
+        (
+            lambda p, r, s: p.loss_curve(xorfast.train(seed=0, epochs=5, backend="numpy")),
+            ValueError,
+            no_history,
+        ),
+        (
+            lambda p, r, s: p.loss_curve(
+                dataclasses.replace(
+                    r, history=History(r.history.epoch, np.full(len(r.history), np.nan))
+                )
+            ),
+            ValueError,
+            "no finite positive loss to draw",
+        ),
         (lambda p, r, s: p.loss_curve(r, labels=["a", "b"]), ValueError, "got 2 labels"),
         (lambda p, r, s: p.loss_curve(r, labels=5), TypeError, "labels must be a sequence"),
         (lambda p, r, s: p.loss_curve(r, ax="axes"), TypeError, "ax must be a matplotlib Axes"),
         (lambda p, r, s: p.loss_curve(r, ax=5), TypeError, "ax must be a matplotlib Axes"),
-        (lambda p, r, s: p.decision_boundary(None), TypeError,
-         "decision_boundary takes the TrainResult"),
-        (lambda p, r, s: p.decision_boundary(s), TypeError,
-         "decision_boundary takes the TrainResult"),
-        (lambda p, r, s: p.decision_boundary(r, resolution=0), ValueError,
-         "resolution must be from 2 to 2000"),
-        (lambda p, r, s: p.decision_boundary(r, resolution=1), ValueError,
-         "resolution must be from 2 to 2000"),
-        (lambda p, r, s: p.decision_boundary(r, resolution=10**6), ValueError,
-         "resolution must be from 2 to 2000"),
-        (lambda p, r, s: p.decision_boundary(r, resolution=2.5), TypeError,
-         "resolution must be an integer"),
-        (lambda p, r, s: p.decision_boundary(r, resolution=None), TypeError,
-         "resolution must be an integer"),
-        (lambda p, r, s: p.decision_boundary(r, resolution="high"), TypeError,
-         "resolution must be an integer"),
-        (lambda p, r, s: p.decision_boundary(r, output=1), ValueError,
-         "output must be from 0 to 0"),
+        (
+            lambda p, r, s: p.decision_boundary(None),
+            TypeError,
+            "decision_boundary takes the TrainResult",
+        ),
+        (
+            lambda p, r, s: p.decision_boundary(s),
+            TypeError,
+            "decision_boundary takes the TrainResult",
+        ),
+        (
+            lambda p, r, s: p.decision_boundary(r, resolution=0),
+            ValueError,
+            "resolution must be from 2 to 2000",
+        ),
+        (
+            lambda p, r, s: p.decision_boundary(r, resolution=1),
+            ValueError,
+            "resolution must be from 2 to 2000",
+        ),
+        (
+            lambda p, r, s: p.decision_boundary(r, resolution=10**6),
+            ValueError,
+            "resolution must be from 2 to 2000",
+        ),
+        (
+            lambda p, r, s: p.decision_boundary(r, resolution=2.5),
+            TypeError,
+            "resolution must be an integer",
+        ),
+        (
+            lambda p, r, s: p.decision_boundary(r, resolution=None),
+            TypeError,
+            "resolution must be an integer",
+        ),
+        (
+            lambda p, r, s: p.decision_boundary(r, resolution="high"),
+            TypeError,
+            "resolution must be an integer",
+        ),
+        (
+            lambda p, r, s: p.decision_boundary(r, output=1),
+            ValueError,
+            "output must be from 0 to 0",
+        ),
         (lambda p, r, s: p.decision_boundary(r, output=-1), ValueError, "output must be >= 0"),
-        (lambda p, r, s: p.decision_boundary(r, output=0.5), TypeError,
-         "output must be an integer"),
-        (lambda p, r, s: p.decision_boundary(r, output=None), TypeError,
-         "output must be an integer"),
-        (lambda p, r, s: p.decision_boundary(r, X=np.full((4, 2), np.nan)), ValueError,
-         "X contains NaN or infinite"),
-        (lambda p, r, s: p.decision_boundary(r, X=np.zeros((3, 2))), ValueError,
-         "X must have shape (4, 2)"),
-        (lambda p, r, s: p.decision_boundary(r, X=[["a", "b"]] * 4), TypeError,
-         "X must hold real numbers"),
-        (lambda p, r, s: p.decision_boundary(r, hidden_lines="yes"), TypeError,
-         "hidden_lines must be True or False"),
-        (lambda p, r, s: p.decision_boundary(r, ax=[]), TypeError,
-         "ax must be a matplotlib Axes"),
-        (lambda p, r, s: p.decision_boundary(xorfast.train(lr=1e300, seed=0, epochs=5)),
-         ValueError, "this run diverged"),
-        (lambda p, r, s: p.decision_boundary(
-            xorfast.train(*datasets.parity(3), seed=0, epochs=5)), ValueError, "2 inputs"),
+        (
+            lambda p, r, s: p.decision_boundary(r, output=0.5),
+            TypeError,
+            "output must be an integer",
+        ),
+        (
+            lambda p, r, s: p.decision_boundary(r, output=None),
+            TypeError,
+            "output must be an integer",
+        ),
+        (
+            lambda p, r, s: p.decision_boundary(r, X=np.full((4, 2), np.nan)),
+            ValueError,
+            "X contains NaN or infinite",
+        ),
+        (
+            lambda p, r, s: p.decision_boundary(r, X=np.zeros((3, 2))),
+            ValueError,
+            "X must have shape (4, 2)",
+        ),
+        (
+            lambda p, r, s: p.decision_boundary(r, X=[["a", "b"]] * 4),
+            TypeError,
+            "X must hold real numbers",
+        ),
+        (
+            lambda p, r, s: p.decision_boundary(r, hidden_lines="yes"),
+            TypeError,
+            "hidden_lines must be True or False",
+        ),
+        (lambda p, r, s: p.decision_boundary(r, ax=[]), TypeError, "ax must be a matplotlib Axes"),
+        (
+            lambda p, r, s: p.decision_boundary(xorfast.train(lr=1e300, seed=0, epochs=5)),
+            ValueError,
+            "this run diverged",
+        ),
+        (
+            lambda p, r, s: p.decision_boundary(
+                xorfast.train(*datasets.parity(3), seed=0, epochs=5)
+            ),
+            ValueError,
+            "2 inputs",
+        ),
         (lambda p, r, s: p.output_grid(r, resolution=0), ValueError, "resolution must be from"),
         (lambda p, r, s: p.output_grid(None), TypeError, "output_grid takes the TrainResult"),
-        (lambda p, r, s: p.convergence_map(None), TypeError,
-         "convergence_map takes the SweepResult"),
+        (
+            lambda p, r, s: p.convergence_map(None),
+            TypeError,
+            "convergence_map takes the SweepResult",
+        ),
         (lambda p, r, s: p.convergence_map(r), TypeError, "convergence_map takes the SweepResult"),
         (lambda p, r, s: p.convergence_map(s, x="bogus"), ValueError, "x must be one of"),
         (lambda p, r, s: p.convergence_map(s, y=5), ValueError, "y must be one of"),
         (lambda p, r, s: p.convergence_map(s, x=["hidden"]), ValueError, "x must be one of"),
-        (lambda p, r, s: p.convergence_map(s, x="hidden", y="hidden"), ValueError,
-         "x and y are both 'hidden'"),
+        (
+            lambda p, r, s: p.convergence_map(s, x="hidden", y="hidden"),
+            ValueError,
+            "x and y are both 'hidden'",
+        ),
         (lambda p, r, s: p.convergence_map(s, ax=5), TypeError, "ax must be a matplotlib Axes"),
-        (lambda p, r, s: p.convergence_map(xorfast.SweepResult(s.spec, s.table[:0])),
-         ValueError, "no finished runs"),
-        (lambda p, r, s: p.epochs_to_solve(None), TypeError,
-         "epochs_to_solve takes the SweepResult"),
-        (lambda p, r, s: p.epochs_to_solve(s, ax="x"), TypeError,
-         "ax must be a matplotlib Axes"),
-        (lambda p, r, s: p.epochs_to_solve(xorfast.SweepResult(s.spec, s.table[:0])),
-         ValueError, "no finished runs"),
+        (
+            lambda p, r, s: p.convergence_map(xorfast.SweepResult(s.spec, s.table[:0])),
+            ValueError,
+            "no finished runs",
+        ),
+        (
+            lambda p, r, s: p.epochs_to_solve(None),
+            TypeError,
+            "epochs_to_solve takes the SweepResult",
+        ),
+        (lambda p, r, s: p.epochs_to_solve(s, ax="x"), TypeError, "ax must be a matplotlib Axes"),
+        (
+            lambda p, r, s: p.epochs_to_solve(xorfast.SweepResult(s.spec, s.table[:0])),
+            ValueError,
+            "no finished runs",
+        ),
     ]
 
 
@@ -357,8 +455,11 @@ CLI = [
     (["train", "--log-every", "-5"], 2, "--log-every must be from 0"),
     # Used to fail with "max() arg is an empty sequence".
     (["train", "--log-every", "-5", "--plot", "{tmp}/out.png"], 2, "--log-every must be from 0"),
-    (["train", "--log-every", str(2**40), "--plot", "{tmp}/out.png"], 2,
-     "--log-every must be from 0 to 2147483646"),
+    (
+        ["train", "--log-every", str(2**40), "--plot", "{tmp}/out.png"],
+        2,
+        "--log-every must be from 0 to 2147483646",
+    ),
     (["train", "--data", "nope"], 2, "unknown data set 'nope'"),
     (["train", "--data", "parity11"], 2, "bits must be from 2 to 10"),
     (["train", "--loss", "l2"], 2, "argument --loss: invalid choice"),
@@ -381,8 +482,11 @@ CLI = [
     (["sweep", "--seeds"], 2, "argument --seeds: expected one argument"),
     (["sweep", "--workers", "many"], 2, "argument --workers: invalid int value"),
     (["plot"], 2, "the following arguments are required: STORE, --out"),
-    (["plot", "{tmp}/runs.sqlite", "--out", "{tmp}/x.png", "--x", "depth"], 2,
-     "argument --x: invalid choice"),
+    (
+        ["plot", "{tmp}/runs.sqlite", "--out", "{tmp}/x.png", "--x", "depth"],
+        2,
+        "argument --x: invalid choice",
+    ),
     (["bench", "--bogus"], 2, "unrecognized arguments: --bogus"),
     (["bench", "--json"], 2, "argument --json: expected one argument"),
     ([], 2, "the following arguments are required: COMMAND"),
@@ -392,8 +496,9 @@ CLI = [
 
 @pytest.mark.parametrize(("argv", "code", "message"), CLI)
 def test_command_line(monkeypatch, capsys, tmp_path, argv, code, message):
-    monkeypatch.setattr(xorfast.sweeper, "run_block",
-                        lambda block: pytest.fail("training started"))
+    monkeypatch.setattr(
+        xorfast.sweeper, "run_block", lambda block: pytest.fail("training started")
+    )
     argv = [arg.format(tmp=tmp_path) for arg in argv]
     try:
         status = main(argv)

@@ -30,13 +30,16 @@ def test_bench_command_prints_table_and_json(tiny, tmp_path, capsys):
         if record["contender"] == "NumPy reference":
             assert record["speedup"] == pytest.approx(1.0)
         assert record["ns_per_epoch"] == pytest.approx(
-            record["seconds"] / (record["epochs"] * record["runs"]) * 1e9)
+            record["seconds"] / (record["epochs"] * record["runs"]) * 1e9
+        )
     assert not any(r["contender"].startswith("peer") for r in records)
 
 
 def test_speedups_are_ratios_per_epoch():
-    rows = [benchmarks.Row("c", "NumPy reference", 2.0, 100, 1, 1.0),
-            benchmarks.Row("c", "fast", 0.5, 100, 10, 40.0)]
+    rows = [
+        benchmarks.Row("c", "NumPy reference", 2.0, 100, 1, 1.0),
+        benchmarks.Row("c", "fast", 0.5, 100, 10, 40.0),
+    ]
     assert rows[1].ns_per_epoch == pytest.approx(0.5 / 1000 * 1e9)
     text = benchmarks.format_table(rows)
     assert "40x" in text and text.splitlines()[3].startswith(" ")
@@ -46,8 +49,9 @@ def test_speedup_is_reference_time_over_contender_time(monkeypatch):
     """Known times in, known speed-ups out: the NumPy reference is slow, xorfast fast."""
     cost = {"numpy": 2.0, "numba": 0.02, "sweep": 0.5}  # seconds per call
     spent = []
-    monkeypatch.setattr(benchmarks, "train", lambda *a, backend="numba", **k:
-                        spent.append(cost[backend]))
+    monkeypatch.setattr(
+        benchmarks, "train", lambda *a, backend="numba", **k: spent.append(cost[backend])
+    )
     monkeypatch.setattr(benchmarks, "sweep", lambda *a, **k: spent.append(cost["sweep"]))
 
     def fake_best_time(function, *, repeats=3):
@@ -74,26 +78,38 @@ def test_cases_read_the_sizes_when_called_and_share_the_reference(monkeypatch):
     monkeypatch.setattr(benchmarks, "EPOCHS", 7)
     monkeypatch.setattr(benchmarks, "LOOP_SEEDS", 3)
     found = {case.name: case for case in benchmarks.cases(sweep_seeds=(5, 6))}
-    assert list(found) == ["single 2-4-1 xor", "single 2-16-1 xor", "single 3-8-1 parity3",
-                           "sweep 2-4-1 xor, 5 seeds", "sweep 2-4-1 xor, 6 seeds"]
+    assert list(found) == [
+        "single 2-4-1 xor",
+        "single 2-16-1 xor",
+        "single 3-8-1 parity3",
+        "sweep 2-4-1 xor, 5 seeds",
+        "sweep 2-4-1 xor, 6 seeds",
+    ]
     reference = found["single 2-4-1 xor"].baseline
     assert found["sweep 2-4-1 xor, 5 seeds"].baseline is reference
     loop, *batched = found["sweep 2-4-1 xor, 6 seeds"].contenders
     assert (loop.name, loop.epochs, loop.runs, loop.units) == ("loop of xorfast.train", 7, 3, 21)
-    assert [(e.name, e.runs) for e in batched] == [("xorfast.sweep float64", 6),
-                                                     ("xorfast.sweep float32", 6)]
+    assert [(e.name, e.runs) for e in batched] == [
+        ("xorfast.sweep float64", 6),
+        ("xorfast.sweep float32", 6),
+    ]
 
 
 def test_a_shared_baseline_is_measured_once_and_shown_once(monkeypatch):
     measured = []
-    monkeypatch.setattr(benchmarks, "train", lambda *a, backend="numba", **k:
-                        measured.append(backend))
+    monkeypatch.setattr(
+        benchmarks, "train", lambda *a, backend="numba", **k: measured.append(backend)
+    )
     monkeypatch.setattr(benchmarks, "sweep", lambda *a, **k: None)
-    monkeypatch.setattr(benchmarks, "best_time", lambda function, *, repeats=3:
-                        (function(), 1.0)[1])
+    monkeypatch.setattr(
+        benchmarks, "best_time", lambda function, *, repeats=3: (function(), 1.0)[1]
+    )
     monkeypatch.setattr(benchmarks, "LOOP_SEEDS", 2)
     rows = benchmarks.run_all(peers=False, progress=lambda text: None)
     assert measured.count("numpy") == 3  # three single cases; the sweep reuses 2-4-1's
     assert [r.contender for r in rows if r.case.startswith("sweep")] == [
-        "loop of xorfast.train", "xorfast.sweep float64", "xorfast.sweep float32"]
+        "loop of xorfast.train",
+        "xorfast.sweep float64",
+        "xorfast.sweep float32",
+    ]
     assert sum(r.contender == "NumPy reference" for r in rows) == 3

@@ -24,10 +24,24 @@ Words after.
 """
 
 RECORDS = [
-    {"case": "single x", "contender": "NumPy reference", "seconds": 2.0, "epochs": 100,
-     "runs": 1, "speedup": 1.0, "ns_per_epoch": 2e7},
-    {"case": "single x", "contender": "fast", "seconds": 0.5, "epochs": 100, "runs": 10,
-     "speedup": 40.0, "ns_per_epoch": 5e5},
+    {
+        "case": "single x",
+        "contender": "NumPy reference",
+        "seconds": 2.0,
+        "epochs": 100,
+        "runs": 1,
+        "speedup": 1.0,
+        "ns_per_epoch": 2e7,
+    },
+    {
+        "case": "single x",
+        "contender": "fast",
+        "seconds": 0.5,
+        "epochs": 100,
+        "runs": 10,
+        "speedup": 40.0,
+        "ns_per_epoch": 5e5,
+    },
 ]
 
 # Written by hand from RECORDS: 2 s -> "2,000.00 ms", 2 s / 100 epochs -> 20,000,000.0 ns.
@@ -39,8 +53,9 @@ single x  NumPy reference  2,000.00 ms  20,000,000.0        1x
 
 
 def run(*args):
-    return subprocess.run([sys.executable, str(SCRIPT), *map(str, args)], capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *map(str, args)], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_committed_readme_matches_committed_numbers():

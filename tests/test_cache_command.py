@@ -35,9 +35,11 @@ def make(path, size=10, age=0.0):
 def fill(folder, digest, age=0.0):
     """A generated module, its machine code and a hand-written kernel's, of ``digest``."""
     name = f"xorfast_train_2_2_1_{digest}_{'f' * 16}"
-    files = [make(folder / f"{name}.py", 100, age),
-             make(folder / "__pycache__" / f"{name}.train_run-5.py311.nbi", 20, age),
-             make(folder / f"numba-{digest}" / "_kernels._train-167.py311.1.nbc", 30, age)]
+    files = [
+        make(folder / f"{name}.py", 100, age),
+        make(folder / "__pycache__" / f"{name}.train_run-5.py311.nbi", 20, age),
+        make(folder / f"numba-{digest}" / "_kernels._train-167.py311.1.nbc", 30, age),
+    ]
     if age:
         stamp = time.time() - age
         os.utime(folder / f"numba-{digest}", (stamp, stamp))
@@ -96,8 +98,9 @@ def test_an_edit_to_any_kernel_source_changes_the_digest_and_the_folders(folder,
     _cache.source_digest.cache_clear()
     try:
         after = _cache.source_digest()
-        locator = _cache._KernelLocator.from_function(_sigmoid.sigmoid_inplace.py_func,
-                                                      _sigmoid.__file__)
+        locator = _cache._KernelLocator.from_function(
+            _sigmoid.sigmoid_inplace.py_func, _sigmoid.__file__
+        )
         monkeypatch.setattr(_specialise, "_folders", {})
         module = _specialise._module("xorfast_train_0_0_0", "VALUE = 1\n", ())
     finally:
@@ -127,14 +130,23 @@ print(json.dumps(xorfast.train(seed=0, hidden=20, epochs=5).predictions.ravel().
 @pytest.mark.slow
 def test_an_edit_to_the_sigmoid_reaches_a_hand_written_kernel_that_inlines_it(tmp_path):
     """The generic single-run kernel, cached, runs the edited sigmoid in the next process."""
-    shutil.copytree(Path(xorfast.__file__).parent, tmp_path / "xorfast",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        Path(xorfast.__file__).parent,
+        tmp_path / "xorfast",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     env = dict(os.environ, PYTHONPATH=str(tmp_path), XORFAST_CACHE_DIR=str(tmp_path / "cache"))
     env.pop("NUMBA_CACHE_DIR", None)
 
     def predictions():
-        done = subprocess.run([sys.executable, "-c", EDITED_RUN], env=env, cwd=tmp_path,
-                              capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [sys.executable, "-c", EDITED_RUN],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert done.returncode == 0, done.stderr[-3000:]
         return json.loads(done.stdout)
 
@@ -142,7 +154,10 @@ def test_an_edit_to_the_sigmoid_reaches_a_hand_written_kernel_that_inlines_it(tm
     source = tmp_path / "xorfast" / "_sigmoid.py"
     text = source.read_text()
     assert "        return numerator / (one + e)\n" in text
-    source.write_text(text.replace("        return numerator / (one + e)\n",
-                                   "        return one / (one + one)\n"))
+    source.write_text(
+        text.replace(
+            "        return numerator / (one + e)\n", "        return one / (one + one)\n"
+        )
+    )
     assert predictions() == [0.5] * 4
     assert len(list((tmp_path / "cache" / "kernels").glob("numba-*"))) == 2

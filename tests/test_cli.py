@@ -17,27 +17,47 @@ def test_train_prints_log_table_and_time(capsys):
     out = capsys.readouterr().out
     assert "2-4-1 network on xor: 500 epochs, lr 0.1, loss bce (mean), float64, seed 3" in out
     assert [line.split(",")[0] for line in out.splitlines() if line.startswith("Epoch")] == [
-        f"Epoch {e}" for e in range(0, 500, 100)]
+        f"Epoch {e}" for e in range(0, 500, 100)
+    ]
     assert "input  target  output" in out
     assert "trained in" in out
 
 
 def test_train_parity_and_float32(capsys):
-    assert main(["train", "--data", "parity3", "--hidden", "6", "--dtype", "float32",
-                 "--seed", "1", "--epochs", "100"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                "parity3",
+                "--hidden",
+                "6",
+                "--dtype",
+                "float32",
+                "--seed",
+                "1",
+                "--epochs",
+                "100",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "3-6-1 network on parity3" in out and "float32" in out
     assert out.count("\n1 1 1  ") == 1
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["train", "--lr", "-1"], "lr must be > 0"),
-    (["train", "--epochs", "-3"], "epochs must be from 0 to 2147483646"),
-    (["train", "--data", "xnor"], "unknown data set 'xnor'"),
-    (["sweep", "--seeds", "0"], "seeds must be >= 1"),
-    (["sweep", "--hidden", "2", "2"], "hidden lists a value twice"),
-    (["sweep", "--tol", "0"], "tol must be > 0"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "--lr", "-1"], "lr must be > 0"),
+        (["train", "--epochs", "-3"], "epochs must be from 0 to 2147483646"),
+        (["train", "--data", "xnor"], "unknown data set 'xnor'"),
+        (["sweep", "--seeds", "0"], "seeds must be >= 1"),
+        (["sweep", "--hidden", "2", "2"], "hidden lists a value twice"),
+        (["sweep", "--tol", "0"], "tol must be > 0"),
+    ],
+)
 def test_bad_arguments_exit_2_with_message(capsys, argv, message):
     with pytest.raises(SystemExit) as stop:
         main(argv)
@@ -46,9 +66,26 @@ def test_bad_arguments_exit_2_with_message(capsys, argv, message):
 
 
 def test_sweep_prints_summary_and_writes_tables(capsys, tmp_path):
-    argv = ["sweep", "--hidden", "2", "4", "--lr", "0.5", "1", "--seeds", "16", "--epochs",
-            "300", "--no-progress", "--csv", str(tmp_path / "runs.csv"), "--json",
-            str(tmp_path / "runs.json"), "--store", str(tmp_path / "runs.sqlite")]
+    argv = [
+        "sweep",
+        "--hidden",
+        "2",
+        "4",
+        "--lr",
+        "0.5",
+        "1",
+        "--seeds",
+        "16",
+        "--epochs",
+        "300",
+        "--no-progress",
+        "--csv",
+        str(tmp_path / "runs.csv"),
+        "--json",
+        str(tmp_path / "runs.json"),
+        "--store",
+        str(tmp_path / "runs.sqlite"),
+    ]
     assert main(argv) == 0
     out = capsys.readouterr().out
     header = next(line for line in out.splitlines() if "runs" in line and "solved" in line)
@@ -61,8 +98,20 @@ def test_sweep_prints_summary_and_writes_tables(capsys, tmp_path):
 
 def test_sweep_interrupted_saves_and_says_how_to_resume(tmp_path):
     store = tmp_path / "runs.sqlite"
-    argv = [sys.executable, "-m", "xorfast", "sweep", "--seeds", "4000", "--epochs", "50000",
-            "--block-size", "16", "--store", str(store)]
+    argv = [
+        sys.executable,
+        "-m",
+        "xorfast",
+        "sweep",
+        "--seeds",
+        "4000",
+        "--epochs",
+        "50000",
+        "--block-size",
+        "16",
+        "--store",
+        str(store),
+    ]
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -84,27 +133,46 @@ def test_sweep_interrupted_saves_and_says_how_to_resume(tmp_path):
 
 
 def test_module_entry_point():
-    completed = subprocess.run([sys.executable, "-m", "xorfast", "--version"],
-                               capture_output=True, text=True, check=True,
-                               env=dict(os.environ))
+    completed = subprocess.run(
+        [sys.executable, "-m", "xorfast", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=dict(os.environ),
+    )
     assert completed.stdout.strip() == f"xorfast {xorfast.__version__}"
 
 
 # Output paths ---------------------------------------------------------------
 
-@pytest.mark.parametrize(("flags", "message"), [
-    (["--csv", "{tmp}/missing/x.csv"], "cannot write --csv {tmp}/missing/x.csv: folder "
-                                       "{tmp}/missing does not exist; create it first"),
-    (["--json", "{tmp}/missing/x.json"], "cannot write --json {tmp}/missing/x.json: folder "
-                                         "{tmp}/missing does not exist"),
-    (["--csv", "{tmp}"], "--csv {tmp} is a folder; give a file name in it"),
-    (["--json", "{tmp}/locked/x.json"], "folder {tmp}/locked is not writable"),
-    (["--store", "{tmp}/missing/runs.sqlite"], "cannot write --store {tmp}/missing/runs.sqlite"),
-    (["--csv", "{tmp}/a.out", "--json", "{tmp}/a.out"],
-     "--csv and --json name the same file {tmp}/a.out"),
-])
-def test_sweep_output_paths_are_checked_before_any_work(flags, message, tmp_path, capsys,
-                                                        monkeypatch):
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (
+            ["--csv", "{tmp}/missing/x.csv"],
+            "cannot write --csv {tmp}/missing/x.csv: folder "
+            "{tmp}/missing does not exist; create it first",
+        ),
+        (
+            ["--json", "{tmp}/missing/x.json"],
+            "cannot write --json {tmp}/missing/x.json: folder {tmp}/missing does not exist",
+        ),
+        (["--csv", "{tmp}"], "--csv {tmp} is a folder; give a file name in it"),
+        (["--json", "{tmp}/locked/x.json"], "folder {tmp}/locked is not writable"),
+        (
+            ["--store", "{tmp}/missing/runs.sqlite"],
+            "cannot write --store {tmp}/missing/runs.sqlite",
+        ),
+        (
+            ["--csv", "{tmp}/a.out", "--json", "{tmp}/a.out"],
+            "--csv and --json name the same file {tmp}/a.out",
+        ),
+    ],
+)
+def test_sweep_output_paths_are_checked_before_any_work(
+    flags, message, tmp_path, capsys, monkeypatch
+):
     (tmp_path / "locked").mkdir(mode=0o500)
     if os.access(tmp_path / "locked", os.W_OK):
         (tmp_path / "locked").chmod(0o700)
@@ -153,11 +221,14 @@ def test_tables_are_written_whole_or_not_at_all(tmp_path, monkeypatch):
     assert oct(path.stat().st_mode & 0o777) != oct(0o600)  # as open() would make it
 
 
-@pytest.mark.parametrize(("out", "message"), [
-    ("{tmp}", "--out {tmp} is a folder"),
-    ("{tmp}/maps", "--out {tmp}/maps has no suffix; the suffix names the image format"),
-    ("{tmp}/maps.xyz", "has suffix .xyz; the suffix names the image format, one of:"),
-])
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("{tmp}", "--out {tmp} is a folder"),
+        ("{tmp}/maps", "--out {tmp}/maps has no suffix; the suffix names the image format"),
+        ("{tmp}/maps.xyz", "has suffix .xyz; the suffix names the image format, one of:"),
+    ],
+)
 def test_plot_out_must_name_an_image_file(out, message, tmp_path, capsys):
     pytest.importorskip("matplotlib")
     store = tmp_path / "runs.sqlite"
@@ -186,6 +257,7 @@ def test_plot_writes_exactly_the_path_it_reports(tmp_path, capsys):
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="sends SIGINT to a group")
 
+
 def children(pid):
     found = []
     try:
@@ -199,9 +271,14 @@ def children(pid):
 
 def interrupt(argv, ready, env=None, timeout=60):
     """Run ``xorfast sweep argv``, Ctrl-C it (as a terminal does) once ``ready(process)``."""
-    process = subprocess.Popen([sys.executable, "-m", "xorfast", "sweep", *argv],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True, env=dict(os.environ, **(env or {})))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "xorfast", "sweep", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env=dict(os.environ, **(env or {})),
+    )
     try:
         deadline = time.monotonic() + 120
         while not ready(process):
@@ -227,8 +304,10 @@ def assert_clean_interrupt(returncode, err, store=None):
         assert "nothing was saved (pass --store FILE to keep finished runs)" in err
     else:
         saved = len(xorfast.load_sweep(store)) if store.exists() else 0
-        assert f"{saved} finished runs are saved in {store}; run the same command again " \
-               "to resume" in err
+        assert (
+            f"{saved} finished runs are saved in {store}; run the same command again "
+            "to resume" in err
+        )
 
 
 @pytest.mark.slow
@@ -237,8 +316,20 @@ def assert_clean_interrupt(returncode, err, store=None):
 def test_ctrl_c_during_worker_start_up(tmp_path):
     pytest.importorskip("distributed")
     store = tmp_path / "runs.sqlite"
-    argv = ["--seeds", "256", "--epochs", "100000", "--block-size", "64", "--no-progress",
-            "--store", str(store), "--workers", "2"]
+    argv = [
+        "--seeds",
+        "256",
+        "--epochs",
+        "100000",
+        "--block-size",
+        "64",
+        "--no-progress",
+        "--store",
+        str(store),
+        "--workers",
+        "2",
+    ]
+
     def workers_starting(process):
         # Worker processes exist (below the forkserver); no block has finished.
         return any(children(child) for child in children(process.pid))
@@ -255,8 +346,10 @@ def test_ctrl_c_during_compilation_stops_the_sweep(delay, tmp_path):
     started = time.monotonic()
     argv = ["--hidden", "7", "--seeds", "50000", "--epochs", "100000", "--no-progress"]
     returncode, out, err, after = interrupt(
-        argv, lambda process: time.monotonic() - started > delay,
-        env={"XORFAST_CACHE_DIR": str(tmp_path / "cache")})
+        argv,
+        lambda process: time.monotonic() - started > delay,
+        env={"XORFAST_CACHE_DIR": str(tmp_path / "cache")},
+    )
     assert_clean_interrupt(returncode, err)
     assert out == ""
     assert after < 30  # the interrupt was not lost: the sweep would run for minutes
@@ -267,8 +360,22 @@ def test_ctrl_c_during_compilation_stops_the_sweep(delay, tmp_path):
 def test_ctrl_c_during_a_sweep_on_workers(tmp_path):
     pytest.importorskip("distributed")
     store = tmp_path / "runs.sqlite"
-    argv = ["--hidden", "2", "4", "--seeds", "640", "--epochs", "100000", "--block-size", "64",
-            "--no-progress", "--store", str(store), "--workers", "2"]
+    argv = [
+        "--hidden",
+        "2",
+        "4",
+        "--seeds",
+        "640",
+        "--epochs",
+        "100000",
+        "--block-size",
+        "64",
+        "--no-progress",
+        "--store",
+        str(store),
+        "--workers",
+        "2",
+    ]
 
     def one_block_stored(process):
         try:
@@ -292,11 +399,17 @@ def test_an_interrupt_inside_llvmlite_is_raised_once_it_returns(monkeypatch):
     from xorfast.cli import _interrupts
 
     namespace = {"signal": signal}
-    exec(compile("def compare(a, b):\n    signal.raise_signal(signal.SIGINT)\n"
-                 "    return a[0] - b[0]\n", "/site-packages/llvmlite/binding/fake.py",
-                 "exec"), namespace)
-    comparator = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_int),
-                                  ctypes.POINTER(ctypes.c_int))(namespace["compare"])
+    exec(
+        compile(
+            "def compare(a, b):\n    signal.raise_signal(signal.SIGINT)\n    return a[0] - b[0]\n",
+            "/site-packages/llvmlite/binding/fake.py",
+            "exec",
+        ),
+        namespace,
+    )
+    comparator = ctypes.CFUNCTYPE(
+        ctypes.c_int, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int)
+    )(namespace["compare"])
     libc = ctypes.CDLL(ctypes.util.find_library("c"))
     values = (ctypes.c_int * 3)(3, 1, 2)
     returned = False

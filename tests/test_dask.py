@@ -35,9 +35,16 @@ LONG = dict(seeds=640, hidden=[2, 4], epochs=100_000, block_size=64, progress=Fa
 @pytest.fixture(scope="module")
 def client():
     # A plain cluster, as a user might start one: the sweep must set it up itself.
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address="127.0.0.1:0") as cluster, \
-            distributed.Client(cluster, set_as_default=False) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+        ) as cluster,
+        distributed.Client(cluster, set_as_default=False) as client,
+    ):
         client.wait_for_workers(2, timeout=60)
         yield client
 
@@ -51,11 +58,16 @@ def worker_pids(client):
     return client.run(os.getpid)
 
 
-@pytest.mark.parametrize("problem", [
-    {},
-    pytest.param(dict(dtype="float32", loss="mse", reduction="sum", init="uniform",
-                      bias_init="same"), marks=pytest.mark.slow),
-])
+@pytest.mark.parametrize(
+    "problem",
+    [
+        {},
+        pytest.param(
+            dict(dtype="float32", loss="mse", reduction="sum", init="uniform", bias_init="same"),
+            marks=pytest.mark.slow,
+        ),
+    ],
+)
 def test_dask_sweep_matches_local_kernel(client, problem):
     local = xorfast.sweep(**SMALL, **problem)
     remote = xorfast.sweep(executor=client.get_executor(), **SMALL, **problem)
@@ -75,8 +87,11 @@ def test_workers_load_kernels_from_the_disk_cache(client):
         # In case this worker had no block of one of the shapes.
         xorfast.sweep(seeds=8, hidden=[2, 3], epochs=1, progress=False)
         kernels = _specialise._loaded.values()
-        return (len(kernels), sum(sum(kernel.stats.cache_hits.values()) for kernel in kernels),
-                sum(sum(kernel.stats.cache_misses.values()) for kernel in kernels))
+        return (
+            len(kernels),
+            sum(sum(kernel.stats.cache_hits.values()) for kernel in kernels),
+            sum(sum(kernel.stats.cache_misses.values()) for kernel in kernels),
+        )
 
     stats = client.run(kernel_cache_stats)
     assert len(stats) == 2
@@ -99,11 +114,17 @@ def test_each_worker_block_gets_one_numba_thread(client):
 
 
 def test_run_block_honours_the_thread_budget(monkeypatch):
-    block = next(blocks.plan_blocks(xorfast.sweep(seeds=8, epochs=1, progress=False).spec,
-                                    np.ones((1, 8), bool), 8))
+    block = next(
+        blocks.plan_blocks(
+            xorfast.sweep(seeds=8, epochs=1, progress=False).spec, np.ones((1, 8), bool), 8
+        )
+    )
     seen = []
-    monkeypatch.setattr(blocks._specialise, "block_kernel",
-                        lambda *shape: lambda *args: seen.append(numba.get_num_threads()))
+    monkeypatch.setattr(
+        blocks._specialise,
+        "block_kernel",
+        lambda *shape: lambda *args: seen.append(numba.get_num_threads()),
+    )
     before = numba.get_num_threads()
     try:
         blocks.set_thread_budget(1)
@@ -154,16 +175,34 @@ def test_worker_killed_mid_sweep_loses_nothing(client, long_local, tmp_path):
 @pytest.mark.slow
 def test_driver_killed_then_resumed_on_cluster(client, long_local, tmp_path):
     store = tmp_path / "runs.sqlite"
-    argv = [sys.executable, "-m", "xorfast", "sweep", "--hidden", "2", "4", "--seeds", "640",
-            "--epochs", "100000", "--block-size", "64", "--no-progress", "--store", str(store),
-            "--scheduler", client.scheduler.address]
+    argv = [
+        sys.executable,
+        "-m",
+        "xorfast",
+        "sweep",
+        "--hidden",
+        "2",
+        "4",
+        "--seeds",
+        "640",
+        "--epochs",
+        "100000",
+        "--block-size",
+        "64",
+        "--no-progress",
+        "--store",
+        str(store),
+        "--scheduler",
+        client.scheduler.address,
+    ]
     with distributed.get_task_stream(client=client) as stream:
         process = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
         kill_once_stored(process, store, 64, timeout=60)
     done = stored_runs(store)
     assert 64 <= done < 1280 and done % 64 == 0
-    assert any(task["key"].startswith("run_block") for task in stream.data), \
+    assert any(task["key"].startswith("run_block") for task in stream.data), (
         "the command line did not run its blocks on the cluster"
+    )
 
     resumed = xorfast.sweep(executor=client.get_executor(), store=store, **LONG)
     assert_tables_identical(resumed.table, long_local)
@@ -179,8 +218,9 @@ def closed_port():
 def test_unreachable_scheduler_fails_fast():
     address = f"tcp://127.0.0.1:{closed_port()}"
     started = time.monotonic()
-    with pytest.raises(ConnectionError, match=f"no Dask scheduler answered at '{address}' "
-                                              "within 2 s"):
+    with pytest.raises(
+        ConnectionError, match=f"no Dask scheduler answered at '{address}' within 2 s"
+    ):
         with cluster_module.dask_executor(address, timeout=2):
             pass
     # Not a speed claim: a hang would stay here for good.
@@ -216,8 +256,9 @@ def http_server():
 def test_something_that_is_not_a_scheduler_times_out(listener):
     with listener() as address:
         started = time.monotonic()
-        with pytest.raises(ConnectionError, match=f"no Dask scheduler answered at '{address}' "
-                                                  "within 1 s"):
+        with pytest.raises(
+            ConnectionError, match=f"no Dask scheduler answered at '{address}' within 1 s"
+        ):
             with cluster_module.dask_executor(address, timeout=1):
                 pass
         assert time.monotonic() - started < 5  # it hung forever
@@ -230,14 +271,19 @@ def test_a_worker_address_is_not_a_scheduler(client):
             pass
 
 
-@pytest.mark.parametrize(("address", "reason"), [
-    ("bogus", "missing port number"),
-    ("http://127.0.0.1:8786", "unknown address scheme 'http'"),
-])
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        ("bogus", "missing port number"),
+        ("http://127.0.0.1:8786", "unknown address scheme 'http'"),
+    ],
+)
 def test_malformed_scheduler_address_is_refused_at_once(address, reason):
     started = time.monotonic()
-    with pytest.raises(ValueError, match=f"scheduler '{address}' is not a Dask address "
-                                         f"\\({reason}.*tcp://HOST:PORT"):
+    with pytest.raises(
+        ValueError,
+        match=f"scheduler '{address}' is not a Dask address \\({reason}.*tcp://HOST:PORT",
+    ):
         with cluster_module.dask_executor(address, timeout=5):
             pass
     assert time.monotonic() - started < 1
@@ -245,15 +291,21 @@ def test_malformed_scheduler_address_is_refused_at_once(address, reason):
 
 @pytest.mark.parametrize("kind", ["silent", "bogus"])
 def test_cli_bad_scheduler_exits_promptly_without_traceback(kind, tmp_path):
-    code = ("import sys; from xorfast import cluster; cluster.CONNECT_TIMEOUT = 1; "
-            "from xorfast.cli import main; sys.exit(main(sys.argv[1:]))")
+    code = (
+        "import sys; from xorfast import cluster; cluster.CONNECT_TIMEOUT = 1; "
+        "from xorfast.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
     with silent_listener() as address:
         address = address if kind == "silent" else "bogus"
         started = time.monotonic()
         completed = subprocess.run(
             [sys.executable, "-c", code, "sweep", "--seeds", "8", "--scheduler", address],
-            capture_output=True, text=True, timeout=60, cwd=tmp_path,
-            env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(__file__))))
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+            env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(__file__))),
+        )
         elapsed = time.monotonic() - started
     assert completed.returncode == 2
     assert completed.stderr.startswith("xorfast sweep: error: ")
@@ -295,10 +347,13 @@ def test_a_real_killed_worker_is_named_and_finished_blocks_kept(long_local, tmp_
 
     store = tmp_path / "runs.sqlite"
     # The scheduler gives up on a block at its first dead worker.
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
-            distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
-                                     dashboard_address="127.0.0.1:0") as cluster, \
-            distributed.Client(cluster, set_as_default=False) as own:
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address="127.0.0.1:0"
+        ) as cluster,
+        distributed.Client(cluster, set_as_default=False) as own,
+    ):
         own.wait_for_workers(2, timeout=60)
         pids = worker_pids(own)
 
@@ -329,11 +384,29 @@ def test_a_real_killed_worker_is_named_and_finished_blocks_kept(long_local, tmp_
 def test_cli_killed_worker_is_one_clear_line(tmp_path, capsys, monkeypatch):
     from .test_executors import FailingPool
 
-    monkeypatch.setattr(xorfast.cli.sweep, "_executor",
-                        lambda args: contextlib.nullcontext(FailingPool(killed_worker(), 1)))
+    monkeypatch.setattr(
+        xorfast.cli.sweep,
+        "_executor",
+        lambda args: contextlib.nullcontext(FailingPool(killed_worker(), 1)),
+    )
     store = tmp_path / "runs.sqlite"
-    assert main(["sweep", "--seeds", "64", "--epochs", "10", "--block-size", "16",
-                 "--no-progress", "--store", str(store)]) == 1
+    assert (
+        main(
+            [
+                "sweep",
+                "--seeds",
+                "64",
+                "--epochs",
+                "10",
+                "--block-size",
+                "16",
+                "--no-progress",
+                "--store",
+                str(store),
+            ]
+        )
+        == 1
+    )
     err = capsys.readouterr().err
     assert err.startswith("xorfast sweep: error: Dask workers died while running the block")
     assert f"saved in {store}; run the same command again to resume" in err
@@ -384,9 +457,26 @@ def test_cli_sweep_on_two_local_workers(capsys, tmp_path, monkeypatch):
 
     monkeypatch.setattr(cluster_module, "dask_executor", noting_workers)
     store = tmp_path / "runs.sqlite"
-    argv = ["sweep", "--hidden", "2", "3", "--lr", "0.5", "1", "--seeds", "64", "--epochs",
-            "400", "--block-size", "16", "--no-progress", "--store", str(store),
-            "--workers", "2"]
+    argv = [
+        "sweep",
+        "--hidden",
+        "2",
+        "3",
+        "--lr",
+        "0.5",
+        "1",
+        "--seeds",
+        "64",
+        "--epochs",
+        "400",
+        "--block-size",
+        "16",
+        "--no-progress",
+        "--store",
+        str(store),
+        "--workers",
+        "2",
+    ]
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "xor: 4 configs x 64 seeds" in out

@@ -4,9 +4,15 @@ import pytest
 from xorfast import datasets
 
 
-@pytest.mark.parametrize(("name", "targets"), [
-    ("xor", [0, 1, 1, 0]), ("and", [0, 0, 0, 1]), ("or", [0, 1, 1, 1]), ("nand", [1, 1, 1, 0]),
-])
+@pytest.mark.parametrize(
+    ("name", "targets"),
+    [
+        ("xor", [0, 1, 1, 0]),
+        ("and", [0, 0, 0, 1]),
+        ("or", [0, 1, 1, 1]),
+        ("nand", [1, 1, 1, 0]),
+    ],
+)
 def test_two_input_truth_tables(name, targets):
     X, y = datasets.load(name)
     np.testing.assert_array_equal(X, [[0, 0], [0, 1], [1, 0], [1, 1]])

@@ -26,11 +26,15 @@ RTOL = {"float64": 1e-14, "float32": 4e-6}
 # Each case: (function, keyword arguments); hidden=30 is above the sweep's unrolling
 # limit for XOR and 20 above the single-run kernel's SMALL_WIDTHS, so the generic
 # kernels run as well as the generated ones.
-TRAINS = [dict(hidden=2, epochs=20, seed=3, log_every=5),
-          dict(hidden=2, epochs=20, seed=3, lr=2.0, dtype="float32", log_every=5),
-          dict(hidden=20, epochs=20, seed=5, loss="mse", reduction="sum")]
-SWEEPS = [dict(seeds=3, hidden=[2, 30], epochs=20, lr=[0.5, 8.0], dtype=dtype)
-          for dtype in ("float64", "float32")]
+TRAINS = [
+    dict(hidden=2, epochs=20, seed=3, log_every=5),
+    dict(hidden=2, epochs=20, seed=3, lr=2.0, dtype="float32", log_every=5),
+    dict(hidden=20, epochs=20, seed=5, loss="mse", reduction="sum"),
+]
+SWEEPS = [
+    dict(seeds=3, hidden=[2, 30], epochs=20, lr=[0.5, 8.0], dtype=dtype)
+    for dtype in ("float64", "float32")
+]
 
 SCRIPT = """
 import json, sys
@@ -53,11 +57,20 @@ print(json.dumps(out))
 
 
 def python_results():
-    env = dict(os.environ, NUMBA_DISABLE_JIT="1",
-               PYTHONPATH=os.pathsep.join([str(Path(xorfast.__file__).parents[1]),
-                                           os.environ.get("PYTHONPATH", "")]))
-    done = subprocess.run([sys.executable, "-c", SCRIPT, json.dumps([TRAINS, SWEEPS])],
-                          env=env, capture_output=True, text=True, timeout=300)
+    env = dict(
+        os.environ,
+        NUMBA_DISABLE_JIT="1",
+        PYTHONPATH=os.pathsep.join(
+            [str(Path(xorfast.__file__).parents[1]), os.environ.get("PYTHONPATH", "")]
+        ),
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, json.dumps([TRAINS, SWEEPS])],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -77,8 +90,9 @@ def test_train_and_sweep_in_python_match_the_compiled_kernels():
         assert len(table) == len(python["seed"]) == 12
         for name in table.dtype.names:
             if table.dtype[name].kind == "f":
-                np.testing.assert_allclose(python[name], table[name], rtol=rtol, atol=0,
-                                           err_msg=f"{case}: {name}")
+                np.testing.assert_allclose(
+                    python[name], table[name], rtol=rtol, atol=0, err_msg=f"{case}: {name}"
+                )
             else:
                 assert python[name] == table[name].tolist(), (case, name)
         # The cases reach the 0.5 criterion in some runs and not in others.
@@ -90,28 +104,47 @@ def test_python_sigmoid_helpers_follow_the_compiled_ones():
     from xorfast import _sigmoid
 
     rng = np.random.default_rng(7)
-    special = [0.0, -0.0, 1e-300, -1e-300, 745.5, -745.5, 103.9, -103.9, 1e4, -1e4,
-               np.inf, -np.inf, np.nan]
+    special = [
+        0.0,
+        -0.0,
+        1e-300,
+        -1e-300,
+        745.5,
+        -745.5,
+        103.9,
+        -103.9,
+        1e4,
+        -1e4,
+        np.inf,
+        -np.inf,
+        np.nan,
+    ]
     for dtype in (np.float64, np.float32):
-        z = np.concatenate([rng.normal(0, 8, 2000), rng.uniform(-800, 800, 500),
-                            special]).astype(dtype)
+        z = np.concatenate([rng.normal(0, 8, 2000), rng.uniform(-800, 800, 500), special]).astype(
+            dtype
+        )
         compiled = z.copy()
         _sigmoid.sigmoid_inplace(compiled)
         python = np.array([_sigmoid.sigmoid(value) for value in z])
         assert python.dtype == dtype
         np.testing.assert_array_max_ulp(python, compiled, maxulp=2)  # measured: 2
         assert np.mean(python == compiled) > 0.97  # a fused multiply-add here and there
-        np.testing.assert_array_equal(python[-len(special):], compiled[-len(special):])
+        np.testing.assert_array_equal(python[-len(special) :], compiled[-len(special) :])
 
         first, second = z[:1000].copy(), z[1000:2000].copy()
         pairs = []
         for a, b in zip(first, second):
             e, e_other = _sigmoid.exp_neg_abs(a), _sigmoid.exp_neg_abs(b)
             inverse = _sigmoid.pair_inverse(e, e_other)
-            pairs.append([_sigmoid.paired_sigmoid(a, e, e_other, inverse),
-                          _sigmoid.paired_sigmoid(b, e_other, e, inverse)])
+            pairs.append(
+                [
+                    _sigmoid.paired_sigmoid(a, e, e_other, inverse),
+                    _sigmoid.paired_sigmoid(b, e_other, e, inverse),
+                ]
+            )
         _sigmoid.sigmoid_pairs_inplace(first, second)
-        np.testing.assert_array_max_ulp(np.array(pairs, dtype).T, np.array([first, second]),
-                                        maxulp=3)  # measured: 2
+        np.testing.assert_array_max_ulp(
+            np.array(pairs, dtype).T, np.array([first, second]), maxulp=3
+        )  # measured: 2
     with pytest.raises(TypeError, match="sigmoid takes float32 or float64"):
         _sigmoid.sigmoid(np.int64(3))

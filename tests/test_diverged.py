@@ -30,7 +30,7 @@ def test_pinned_outputs_stop_mse_but_not_bce():
     A1 = np.full((2, 2), 0.5)
     wrong = np.array([[1.0], [1.0]])
     y = np.array([[0.0], [1.0]])
-    assert reference.pinned(A1, wrong, y, "mse")      # no gradient at all, and a wrong answer
+    assert reference.pinned(A1, wrong, y, "mse")  # no gradient at all, and a wrong answer
     assert not reference.pinned(A1, wrong, y, "bce")  # A2 - y still moves W2 and b2
     assert not reference.pinned(A1, y.copy(), y, "mse")  # exact and final: solved, not destroyed
 
@@ -46,8 +46,9 @@ def test_pinned_in_float32_counts_float32_values():
 def test_train_flags_a_saturating_lr(backend, dtype, loss):
     # lr=1e300 used to end with finite weights, every sigmoid at exactly 0 or 1,
     # and diverged=False.
-    result = xorfast.train(lr=HUGE_LR[dtype], seed=0, epochs=50, loss=loss, dtype=dtype,
-                           backend=backend)
+    result = xorfast.train(
+        lr=HUGE_LR[dtype], seed=0, epochs=50, loss=loss, dtype=dtype, backend=backend
+    )
     assert result.params.all_finite()
     assert result.diverged
     assert not result.solved
@@ -57,8 +58,15 @@ def test_train_flags_a_saturating_lr(backend, dtype, loss):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("loss", ["bce", "mse"])
 def test_sweep_flags_a_saturating_lr(hidden, dtype, loss):
-    result = xorfast.sweep(lr=HUGE_LR[dtype], seeds=10, hidden=hidden, epochs=50, loss=loss,
-                           dtype=dtype, progress=False)
+    result = xorfast.sweep(
+        lr=HUGE_LR[dtype],
+        seeds=10,
+        hidden=hidden,
+        epochs=50,
+        loss=loss,
+        dtype=dtype,
+        progress=False,
+    )
     assert result.table["diverged"].all()
     assert result.summary()["diverged"].tolist() == [10]
 
@@ -80,25 +88,36 @@ def test_mse_outputs_pinned_wrong_from_the_start_are_flagged():
 def test_sweep_and_train_agree_per_seed(hidden, dtype, loss):
     # From normal learning rates through ones that destroy some runs and not others.
     grid = dict(lr=[0.5, 50.0, 1e4, HUGE_LR[dtype]], init_scale=[1.0, 1e4], epochs=200)
-    result = xorfast.sweep(seeds=6, hidden=hidden, loss=loss, dtype=dtype, progress=False,
-                           **grid)
+    result = xorfast.sweep(seeds=6, hidden=hidden, loss=loss, dtype=dtype, progress=False, **grid)
     flags = {}
     for row in result.table:
-        run = xorfast.train(seed=int(row["seed"]), hidden=hidden, lr=float(row["lr"]),
-                            init_scale=float(row["init_scale"]), epochs=int(row["epochs"]),
-                            loss=loss, dtype=dtype)
+        run = xorfast.train(
+            seed=int(row["seed"]),
+            hidden=hidden,
+            lr=float(row["lr"]),
+            init_scale=float(row["init_scale"]),
+            epochs=int(row["epochs"]),
+            loss=loss,
+            dtype=dtype,
+        )
         assert bool(row["diverged"]) == run.diverged, dict(zip(row.dtype.names, row.tolist()))
         flags.setdefault((float(row["lr"]), float(row["init_scale"])), []).append(run.diverged)
     assert not any(flags[0.5, 1.0])
     assert all(flags[HUGE_LR[dtype], 1.0])
 
 
-@pytest.mark.parametrize("dtype", ["float64",
-                                   pytest.param("float32", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("dtype", ["float64", pytest.param("float32", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("loss", ["bce", "mse"])
 def test_normal_sweep_is_never_flagged(dtype, loss):
-    result = xorfast.sweep(seeds=512, hidden=[2, 4, 8], lr=[0.1, 0.5], epochs=3000, loss=loss,
-                           dtype=dtype, progress=False)
+    result = xorfast.sweep(
+        seeds=512,
+        hidden=[2, 4, 8],
+        lr=[0.1, 0.5],
+        epochs=3000,
+        loss=loss,
+        dtype=dtype,
+        progress=False,
+    )
     assert not result.table["diverged"].any()
     assert result.solved.mean() > 0.5
 
@@ -107,8 +126,15 @@ def test_normal_sweep_is_never_flagged(dtype, loss):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("loss", ["bce", "mse"])
 def test_long_normal_sweeps_are_never_flagged(dtype, loss):
-    result = xorfast.sweep(seeds=4096, hidden=[2, 3, 4, 8], lr=[0.1, 0.5], epochs=10_000,
-                           loss=loss, dtype=dtype, progress=False)
+    result = xorfast.sweep(
+        seeds=4096,
+        hidden=[2, 3, 4, 8],
+        lr=[0.1, 0.5],
+        epochs=10_000,
+        loss=loss,
+        dtype=dtype,
+        progress=False,
+    )
     assert not result.table["diverged"].any()
 
 
@@ -117,8 +143,9 @@ def test_train_plot_of_a_run_with_no_finite_loss_says_so(capsys, tmp_path):
     from xorfast.cli import plot as cli_plot
 
     run = xorfast.train(seed=0, epochs=20, log_every=5, backend="numpy")
-    lost = dataclasses.replace(run, history=History(run.history.epoch,
-                                                    np.full(len(run.history), np.nan)))
+    lost = dataclasses.replace(
+        run, history=History(run.history.epoch, np.full(len(run.history), np.nan))
+    )
     cli_plot.save_training_figure(tmp_path / "out.png", lost, xorfast.datasets.xor()[0], "xor")
     assert "no figure: the run diverged" in capsys.readouterr().out
     assert not (tmp_path / "out.png").exists()

@@ -23,8 +23,14 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def run_python(code, **env):
     environment = dict(os.environ, PYTHONPATH=REPO, **env)
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, timeout=240, env=environment, cwd=REPO)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=environment,
+        cwd=REPO,
+    )
 
 
 @pytest.fixture
@@ -35,8 +41,9 @@ def omp_started():
 
 
 @pytest.mark.parametrize("context", ["fork", None])
-def test_forking_pool_after_a_local_sweep_is_refused_before_any_work(omp_started, tmp_path,
-                                                                     context):
+def test_forking_pool_after_a_local_sweep_is_refused_before_any_work(
+    omp_started, tmp_path, context
+):
     if context is None and multiprocessing.get_start_method() != "fork":
         pytest.skip("the default start method does not fork here")
     store = tmp_path / "runs.sqlite"
@@ -70,7 +77,8 @@ def test_spawned_pool_after_a_local_sweep_matches_it():
 
 def test_thread_pool_under_workqueue_layer_matches_local_sweep():
     # workqueue aborts the process (exit 134) on overlapping parallel launches.
-    completed = run_python("""
+    completed = run_python(
+        """
         import concurrent.futures, threading, numba, numpy as np, xorfast
         SMALL = dict(seeds=96, hidden=[2, 3], lr=0.5, epochs=3000, block_size=8,
                      progress=False)
@@ -90,7 +98,9 @@ def test_thread_pool_under_workqueue_layer_matches_local_sweep():
             thread.join()
         assert all(np.array_equal(t[n], local[n]) for t in tables for n in local.dtype.names)
         print("ok")
-    """, NUMBA_THREADING_LAYER="workqueue")
+    """,
+        NUMBA_THREADING_LAYER="workqueue",
+    )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.split() == ["ok"]
 
@@ -128,11 +138,17 @@ def test_thread_pool_blocks_keep_all_threads_when_launches_are_serialised(monkey
 
 
 def test_run_block_threads_argument_caps_one_call(monkeypatch):
-    block = next(blocks.plan_blocks(xorfast.sweep(seeds=8, epochs=1, progress=False).spec,
-                                    np.ones((1, 8), bool), 8))
+    block = next(
+        blocks.plan_blocks(
+            xorfast.sweep(seeds=8, epochs=1, progress=False).spec, np.ones((1, 8), bool), 8
+        )
+    )
     seen = []
-    monkeypatch.setattr(blocks._specialise, "block_kernel",
-                        lambda *shape: lambda *args: seen.append(numba.get_num_threads()))
+    monkeypatch.setattr(
+        blocks._specialise,
+        "block_kernel",
+        lambda *shape: lambda *args: seen.append(numba.get_num_threads()),
+    )
     before = numba.get_num_threads()
     blocks.run_block(block, 1)
     blocks.run_block(block)
@@ -141,11 +157,15 @@ def test_run_block_threads_argument_caps_one_call(monkeypatch):
         blocks.run_block(block, 0)
 
 
-@pytest.mark.parametrize("make", [
-    lambda: concurrent.futures.ThreadPoolExecutor(2),
-    lambda: concurrent.futures.ProcessPoolExecutor(
-        2, mp_context=multiprocessing.get_context("spawn")),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: concurrent.futures.ThreadPoolExecutor(2),
+        lambda: concurrent.futures.ProcessPoolExecutor(
+            2, mp_context=multiprocessing.get_context("spawn")
+        ),
+    ],
+)
 def test_shut_down_executor_is_refused_clearly(make, tmp_path):
     pool = make()
     pool.shutdown()

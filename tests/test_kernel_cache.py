@@ -31,11 +31,21 @@ print(trained.final_mse > 0 and len(swept) == 3)
 
 
 def run(env_updates, tmp_path):
-    env = dict(os.environ, TMPDIR=str(tmp_path / "tmp"), NUMBA_CACHE_DIR=str(tmp_path / "numba"),
-               **env_updates)
+    env = dict(
+        os.environ,
+        TMPDIR=str(tmp_path / "tmp"),
+        NUMBA_CACHE_DIR=str(tmp_path / "numba"),
+        **env_updates,
+    )
     (tmp_path / "tmp").mkdir(exist_ok=True)
-    done = subprocess.run([sys.executable, "-c", TRAIN_AND_SWEEP], env=env, check=True,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", TRAIN_AND_SWEEP],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     return done.stdout.split()
 
 
@@ -78,11 +88,16 @@ print(json.dumps({"warnings": [str(w.message) for w in caught], "results": resul
 
 def run_every_kernel(root):
     root.mkdir(exist_ok=True)
-    env = dict(os.environ, TMPDIR=str(root / "tmp"), NUMBA_CACHE_DIR=str(root / "numba"),
-               XORFAST_CACHE_DIR=str(root / "cache"))
+    env = dict(
+        os.environ,
+        TMPDIR=str(root / "tmp"),
+        NUMBA_CACHE_DIR=str(root / "numba"),
+        XORFAST_CACHE_DIR=str(root / "cache"),
+    )
     (root / "tmp").mkdir(exist_ok=True)
-    done = subprocess.run([sys.executable, "-c", EVERY_KERNEL], env=env, capture_output=True,
-                          text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", EVERY_KERNEL], env=env, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout)
 
@@ -105,7 +120,7 @@ def _one(root, pattern):
 
 
 def _cut_in_half(path):
-    path.write_bytes(path.read_bytes()[:len(path.read_bytes()) // 2])
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
 
 
 def _empty(path):
@@ -115,23 +130,43 @@ def _empty(path):
 DAMAGE = {
     # (files to damage, how, files to delete first, the folder the warning must name)
     "generated single-run module cut short": (
-        "cache/kernels/xorfast_train_2_4_1_*.py", _cut_in_half, (), "cache/kernels"),
+        "cache/kernels/xorfast_train_2_4_1_*.py",
+        _cut_in_half,
+        (),
+        "cache/kernels",
+    ),
     "generated sweep module emptied": (
-        "cache/kernels/xorfast_kernel_2_4_1_4_*.py", _empty, (), "cache/kernels"),
+        "cache/kernels/xorfast_kernel_2_4_1_4_*.py",
+        _empty,
+        (),
+        "cache/kernels",
+    ),
     "index of a generated kernel cut short": (
-        "cache/kernels/__pycache__/xorfast_train_2_4_1_*.train_run-*.nbi", _cut_in_half, (),
-        "cache/kernels/__pycache__"),
+        "cache/kernels/__pycache__/xorfast_train_2_4_1_*.train_run-*.nbi",
+        _cut_in_half,
+        (),
+        "cache/kernels/__pycache__",
+    ),
     "data of a generated sweep kernel cut short": (
-        "cache/kernels/__pycache__/xorfast_kernel_2_4_1_4_*.sweep_block-*.1.nbc", _cut_in_half,
-        (), "cache/kernels/__pycache__"),
+        "cache/kernels/__pycache__/xorfast_kernel_2_4_1_4_*.sweep_block-*.1.nbc",
+        _cut_in_half,
+        (),
+        "cache/kernels/__pycache__",
+    ),
     "data of the generic single-run kernel cut short": (
-        "cache/kernels/numba-*/_kernels._train-*.1.nbc", _cut_in_half, (),
-        "cache/kernels/numba-"),
+        "cache/kernels/numba-*/_kernels._train-*.1.nbc",
+        _cut_in_half,
+        (),
+        "cache/kernels/numba-",
+    ),
     # The generic sweep kernel is compiled again (its own cache is gone), so it loads the
     # hand-written _train_group it calls, whose index is empty.
     "index of a hand-written callee emptied": (
-        "cache/kernels/numba-*/_batched._train_group-*.nbi", _empty,
-        ("cache/kernels/__pycache__/xorfast_kernel_2_any_1_any_*",), "cache/kernels/numba-"),
+        "cache/kernels/numba-*/_batched._train_group-*.nbi",
+        _empty,
+        ("cache/kernels/__pycache__/xorfast_kernel_2_any_1_any_*",),
+        "cache/kernels/numba-",
+    ),
 }
 
 
@@ -229,8 +264,9 @@ def _shared_as_a_symlink(shared):
     shared.symlink_to(target)
 
 
-@pytest.mark.parametrize("spoil", [_shared_of_another_user, _shared_open_to_everyone,
-                                   _shared_as_a_symlink])
+@pytest.mark.parametrize(
+    "spoil", [_shared_of_another_user, _shared_open_to_everyone, _shared_as_a_symlink]
+)
 def test_a_shared_temporary_folder_not_safely_ours_is_never_used(isolated, monkeypatch, spoil):
     name = probe_name(isolated, monkeypatch)
     shared = isolated / "tmp" / f"xorfast-{_specialise._user()}"
@@ -285,8 +321,9 @@ def _full_disk_in(folders, monkeypatch):
     monkeypatch.setattr(os, "fsync", fsync)
 
 
-def test_a_full_disk_falls_back_to_a_private_folder_and_leaves_nothing_behind(isolated,
-                                                                              monkeypatch):
+def test_a_full_disk_falls_back_to_a_private_folder_and_leaves_nothing_behind(
+    isolated, monkeypatch
+):
     primary = isolated / "cache" / "kernels"
     _full_disk_in([primary], monkeypatch)
     with pytest.warns(RuntimeWarning, match="cannot write its compiled kernels to .*No space"):
@@ -302,8 +339,9 @@ def test_a_full_disk_falls_back_to_a_private_folder_and_leaves_nothing_behind(is
         assert Path(probe("xorfast_probe_two").__file__).parent == folder
 
 
-def test_when_no_folder_can_be_written_kernels_compile_without_the_disk_cache(isolated,
-                                                                             monkeypatch):
+def test_when_no_folder_can_be_written_kernels_compile_without_the_disk_cache(
+    isolated, monkeypatch
+):
     _full_disk_in(None, monkeypatch)
     with pytest.warns(RuntimeWarning, match="cannot save compiled kernels .the disk is full"):
         module = probe()

@@ -15,23 +15,30 @@ CONVENTIONS = [("bce", "mean"), ("mse", "sum"), ("bce", "sum"), ("mse", "mean")]
 
 
 def kernel_forward(X, params):
-    work = _kernels.workspace(X.shape[0], params.W1.shape[1], params.W2.shape[1],
-                              X.dtype.type)
+    work = _kernels.workspace(X.shape[0], params.W1.shape[1], params.W2.shape[1], X.dtype.type)
     _kernels._forward(X, params, work)
     return work.A1.copy(), work.A2.copy()
 
 
 def kernel_steps(X, y, params, epochs, lr, loss, reduction, log_every=0):
-    return xorfast.train(X, y, weights=params, epochs=epochs, lr=lr, loss=loss,
-                         reduction=reduction, dtype=X.dtype, log_every=log_every)
+    return xorfast.train(
+        X,
+        y,
+        weights=params,
+        epochs=epochs,
+        lr=lr,
+        loss=loss,
+        reduction=reduction,
+        dtype=X.dtype,
+        log_every=log_every,
+    )
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("hidden", [1, 2, 3, 4, 7, 8, 16, 32])
 @pytest.mark.parametrize("outputs", [1, 2, 3])
 def test_forward_matches_reference(dtype, hidden, outputs):
-    X, y, params = random_problem(6, 3, hidden, outputs, seed=hidden * 10 + outputs,
-                                  dtype=dtype)
+    X, y, params = random_problem(6, 3, hidden, outputs, seed=hidden * 10 + outputs, dtype=dtype)
     for fast, slow in zip(kernel_forward(X, params), reference.forward(X, params)):
         assert fast.dtype == slow.dtype == np.dtype(dtype)
         np.testing.assert_allclose(fast, slow, **TOLERANCE[dtype]["one_step"])
@@ -48,8 +55,13 @@ def test_one_epoch_gradient_matches_reference(dtype, loss, reduction, hidden, ou
     expected = reference.gradients(X, y, params, loss, reduction)
     tolerance = TOLERANCE[dtype]["one_step"]
     for name, start, end, grad in zip(("W1", "b1", "W2", "b2"), params, trained, expected):
-        np.testing.assert_allclose((start - end) / lr, grad, err_msg=name,
-                                   rtol=tolerance["rtol"] * 100, atol=tolerance["atol"] * 100)
+        np.testing.assert_allclose(
+            (start - end) / lr,
+            grad,
+            err_msg=name,
+            rtol=tolerance["rtol"] * 100,
+            atol=tolerance["atol"] * 100,
+        )
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -57,10 +69,29 @@ def test_one_epoch_gradient_matches_reference(dtype, loss, reduction, hidden, ou
 @pytest.mark.parametrize("hidden", [1, 2, 4, 8, 32])
 def test_final_weights_match_reference_on_xor(dtype, loss, reduction, hidden):
     X, y = (a.astype(dtype) for a in datasets.xor())
-    result = xorfast.train(X, y, hidden=hidden, seed=hidden, epochs=3000, loss=loss,
-                           reduction=reduction, dtype=dtype, log_every=100)
-    slow = xorfast.train(X, y, hidden=hidden, seed=hidden, epochs=3000, loss=loss,
-                         reduction=reduction, dtype=dtype, log_every=100, backend="numpy")
+    result = xorfast.train(
+        X,
+        y,
+        hidden=hidden,
+        seed=hidden,
+        epochs=3000,
+        loss=loss,
+        reduction=reduction,
+        dtype=dtype,
+        log_every=100,
+    )
+    slow = xorfast.train(
+        X,
+        y,
+        hidden=hidden,
+        seed=hidden,
+        epochs=3000,
+        loss=loss,
+        reduction=reduction,
+        dtype=dtype,
+        log_every=100,
+        backend="numpy",
+    )
     tolerance = TOLERANCE[dtype]["long"]
     for fast, ref in zip(result.params, slow.params):
         np.testing.assert_allclose(fast, ref, **tolerance)
@@ -82,20 +113,26 @@ def test_final_weights_match_reference_on_parity(bits):
 @pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(
-    rows=st.integers(1, 9), inputs=st.integers(1, 4), hidden=st.integers(1, 12),
-    outputs=st.integers(1, 3), seed=st.integers(0, 2**32 - 1),
-    convention=st.sampled_from(CONVENTIONS), lr=st.floats(0.01, 1.0),
+    rows=st.integers(1, 9),
+    inputs=st.integers(1, 4),
+    hidden=st.integers(1, 12),
+    outputs=st.integers(1, 3),
+    seed=st.integers(0, 2**32 - 1),
+    convention=st.sampled_from(CONVENTIONS),
+    lr=st.floats(0.01, 1.0),
     epochs=st.integers(0, 300),
 )
-def test_random_problems_match_reference(rows, inputs, hidden, outputs, seed, convention,
-                                         lr, epochs):
+def test_random_problems_match_reference(
+    rows, inputs, hidden, outputs, seed, convention, lr, epochs
+):
     X, y, params = random_problem(rows, inputs, hidden, outputs, seed)
     loss, reduction = convention
     if reduction == "sum":
         lr /= rows  # same step size per row as "mean", so both stay out of chaotic regimes
     fast = kernel_steps(X, y, params, epochs, lr, loss, reduction, log_every=7)
-    slow_params, slow_log = reference.train(X, y, params, epochs=epochs, lr=lr, loss=loss,
-                                            reduction=reduction, log_every=7)
+    slow_params, slow_log = reference.train(
+        X, y, params, epochs=epochs, lr=lr, loss=loss, reduction=reduction, log_every=7
+    )
     # Rounding differences of 1 ulp (summation order, FMA) grow over the epochs,
     # fastest with large steps; 1e-7 still catches any real difference in the arithmetic.
     for a, b in zip(fast.params, slow_params):
@@ -105,15 +142,21 @@ def test_random_problems_match_reference(rows, inputs, hidden, outputs, seed, co
 
 # Shapes at and near the limits of the generated single-run kernels.
 # The largest shape takes most of the compile time: the exhaustive tier.
-GENERATED_SHAPES = [(1, 1, 1, 1), (7, 5, 3, 2), pytest.param(33, 8, 16, 4, marks=pytest.mark.slow),
-                    (4, 2, 4, 1), (2, 8, 1, 4)]
+GENERATED_SHAPES = [
+    (1, 1, 1, 1),
+    (7, 5, 3, 2),
+    pytest.param(33, 8, 16, 4, marks=pytest.mark.slow),
+    (4, 2, 4, 1),
+    (2, 8, 1, 4),
+]
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("mse_output", [False, True])
 @pytest.mark.parametrize(("rows", "inputs", "hidden", "outputs"), GENERATED_SHAPES)
-def test_generated_kernel_matches_the_generic_one(dtype, mse_output, rows, inputs, hidden,
-                                                  outputs):
+def test_generated_kernel_matches_the_generic_one(
+    dtype, mse_output, rows, inputs, hidden, outputs
+):
     assert all(w <= limit for w, limit in zip((inputs, hidden, outputs), _kernels.SMALL_WIDTHS))
     X, y, start = random_problem(rows, inputs, hidden, outputs, seed=rows, dtype=dtype)
     results = []
@@ -122,8 +165,21 @@ def test_generated_kernel_matches_the_generic_one(dtype, mse_output, rows, input
         work = _kernels.workspace(rows, hidden, outputs, X.dtype.type)
         log = np.zeros(8, dtype)
         scalar = X.dtype.type
-        arguments = (X, y, params, 150, scalar(0.5), scalar(1 / rows), mse_output, 20, log, work,
-                     inputs, hidden, outputs)
+        arguments = (
+            X,
+            y,
+            params,
+            150,
+            scalar(0.5),
+            scalar(1 / rows),
+            mse_output,
+            20,
+            log,
+            work,
+            inputs,
+            hidden,
+            outputs,
+        )
         machine_code(kernel, arguments)(*arguments)
         results.append((*params, log, work.A1.copy(), work.A2.copy()))
     # The same sums in the same order; LLVM may fuse a different product of a

@@ -42,11 +42,12 @@ LAYOUTS = {
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
 @pytest.mark.parametrize("first", ["odd layout first", "c-contiguous first"])
-def test_any_layout_in_any_order_gives_the_c_contiguous_result(fresh_machine_code, layout,
-                                                                 first):
+def test_any_layout_in_any_order_gives_the_c_contiguous_result(fresh_machine_code, layout, first):
     convert = LAYOUTS[layout]
-    calls = {"plain": lambda: xorfast.train(seed=0),
-             "odd": lambda: xorfast.train(convert(X), convert(Y), seed=0)}
+    calls = {
+        "plain": lambda: xorfast.train(seed=0),
+        "odd": lambda: xorfast.train(convert(X), convert(Y), seed=0),
+    }
     order = ["odd", "plain"] if first == "odd layout first" else ["plain", "odd"]
     results = {name: calls[name]() for name in order}
     np.testing.assert_allclose(results["plain"].predictions.ravel(), XOR_SEED_0, atol=1e-3)
@@ -59,19 +60,18 @@ def test_fortran_order_in_a_larger_network_and_in_float32(fresh_machine_code):
     rng = np.random.default_rng(3)
     data = rng.normal(size=(12, 9)), rng.uniform(size=(12, 5))
     for dtype in ("float32", "float64"):
-        odd = xorfast.train(*map(np.asfortranarray, data), hidden=3, seed=1, epochs=50,
-                            dtype=dtype)
+        odd = xorfast.train(
+            *map(np.asfortranarray, data), hidden=3, seed=1, epochs=50, dtype=dtype
+        )
         plain = xorfast.train(*data, hidden=3, seed=1, epochs=50, dtype=dtype)
-        reference = xorfast.train(*data, hidden=3, seed=1, epochs=50, dtype=dtype,
-                                  backend="numpy")
+        reference = xorfast.train(*data, hidden=3, seed=1, epochs=50, dtype=dtype, backend="numpy")
         np.testing.assert_array_equal(odd.predictions, plain.predictions)
         np.testing.assert_allclose(plain.predictions, reference.predictions, rtol=1e-4)
 
 
 def test_weights_in_fortran_order_are_read_as_given(fresh_machine_code):
     start = xorfast.train(seed=0, epochs=0).params
-    odd = tuple(np.asfortranarray(a) if a.ndim == 2 else _strided(a[:, None])[:, 0]
-                for a in start)
+    odd = tuple(np.asfortranarray(a) if a.ndim == 2 else _strided(a[:, None])[:, 0] for a in start)
     assert not odd[0].flags.c_contiguous and not odd[1].flags.c_contiguous
     for backend in ("numba", "numpy"):
         from_odd = xorfast.train(weights=odd, epochs=100, backend=backend)
@@ -89,8 +89,9 @@ def test_the_numpy_backend_and_predict_accept_any_layout(layout):
 
 
 def test_a_sweep_on_fortran_ordered_data_matches_one_on_c_ordered_data():
-    odd = xorfast.sweep(np.asfortranarray(X), np.asfortranarray(Y), seeds=4, epochs=300,
-                        progress=False)
+    odd = xorfast.sweep(
+        np.asfortranarray(X), np.asfortranarray(Y), seeds=4, epochs=300, progress=False
+    )
     plain = xorfast.sweep(X, Y, seeds=4, epochs=300, progress=False)
     np.testing.assert_array_equal(odd.table, plain.table)
 
@@ -107,6 +108,12 @@ def test_machine_code_never_hands_one_layouts_code_to_another(monkeypatch):
     monkeypatch.setattr(_jit, "_MACHINE_CODE", {})
     c_order = np.arange(6.0).reshape(3, 2)
     expected = 0 * 1 + 2 * 2 + 4 * 3
-    for array in (c_order, np.asfortranarray(c_order), _strided(c_order), _read_only(c_order),
-                  np.asfortranarray(c_order), c_order):
+    for array in (
+        c_order,
+        np.asfortranarray(c_order),
+        _strided(c_order),
+        _read_only(c_order),
+        np.asfortranarray(c_order),
+        c_order,
+    ):
         assert _jit.machine_code(_weighted_first_column, (array,))(array) == expected

@@ -30,8 +30,7 @@ XOR_TARGETS = np.array([0, 1, 1, 0])
 @pytest.fixture(scope="module")
 def trained():
     """A 2-3-1 net that solves XOR (NumPy backend: no compilation)."""
-    result = xorfast.train(hidden=3, lr=1.0, seed=0, epochs=1500, log_every=50,
-                           backend="numpy")
+    result = xorfast.train(hidden=3, lr=1.0, seed=0, epochs=1500, log_every=50, backend="numpy")
     assert result.solved
     return result
 
@@ -45,7 +44,7 @@ def make_sweep(solved_counts, *, seeds=10, epochs=100, **grid):
     spec = make_spec(seeds=seeds, epochs=epochs, **grid)
     table = empty_table(spec)
     for config, count in zip(spec.configs, solved_counts):
-        rows = table[config.index * seeds:(config.index + 1) * seeds]
+        rows = table[config.index * seeds : (config.index + 1) * seeds]
         rows["max_error"] = 0.7
         rows["final_mse"] = 0.2
         rows["max_error"][:count] = 0.1
@@ -63,6 +62,7 @@ def render(figure):
 
 # loss_curve ----------------------------------------------------------------
 
+
 def test_loss_curve_plots_history_on_log_axis(trained):
     figure = render(plot.loss_curve(trained))
     assert isinstance(figure, Figure)
@@ -78,8 +78,9 @@ def test_loss_curve_plots_history_on_log_axis(trained):
 
 
 def test_loss_curve_of_several_runs_has_one_labelled_line_each():
-    runs = [xorfast.train(seed=seed, epochs=200, log_every=20, backend="numpy")
-            for seed in (4, 5, 6)]
+    runs = [
+        xorfast.train(seed=seed, epochs=200, log_every=20, backend="numpy") for seed in (4, 5, 6)
+    ]
     figure = render(plot.loss_curve(runs))
     [ax] = figure.axes
     assert len(ax.lines) == 3
@@ -90,11 +91,15 @@ def test_loss_curve_of_several_runs_has_one_labelled_line_each():
 
 
 def test_loss_curve_labels_what_differs_between_runs():
-    runs = [xorfast.train(seed=1, lr=lr, epochs=100, log_every=10, backend="numpy")
-            for lr in (0.1, 0.5)]
+    runs = [
+        xorfast.train(seed=1, lr=lr, epochs=100, log_every=10, backend="numpy")
+        for lr in (0.1, 0.5)
+    ]
     ax = plot.loss_curve(runs).axes[0]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["seed 1, lr 0.1",
-                                                                   "seed 1, lr 0.5"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "seed 1, lr 0.1",
+        "seed 1, lr 0.5",
+    ]
 
 
 def test_loss_curve_without_history_says_to_log(trained):
@@ -109,10 +114,13 @@ def test_loss_curve_without_history_says_to_log(trained):
         plot.loss_curve([trained, "run.json"])
 
 
-@pytest.mark.parametrize(("low", "high", "expected"), [
-    (0.13, 0.26, {"0.14", "0.2", "0.24"}),     # under a decade: plain numbers
-    (1e-3, 0.3, {"0.001", "0.01", "0.1", "0.02", "0.05", "0.2"}),
-])
+@pytest.mark.parametrize(
+    ("low", "high", "expected"),
+    [
+        (0.13, 0.26, {"0.14", "0.2", "0.24"}),  # under a decade: plain numbers
+        (1e-3, 0.3, {"0.001", "0.01", "0.1", "0.02", "0.05", "0.2"}),
+    ],
+)
 def test_log_axis_labels_are_plain_numbers_when_narrow(low, high, expected):
     figure = Figure()
     ax = figure.add_subplot()
@@ -127,6 +135,7 @@ def test_log_axis_labels_are_plain_numbers_when_narrow(low, high, expected):
 
 # decision_boundary -----------------------------------------------------------
 
+
 @pytest.mark.skipif(not NEW_CONTOURS, reason="a ContourSet is an Artist from matplotlib 3.8")
 def test_decision_boundary_contour_separates_xor_points(trained):
     figure = render(plot.decision_boundary(trained))
@@ -137,8 +146,11 @@ def test_decision_boundary_contour_separates_xor_points(trained):
     assert sum(len(path.vertices) for path in line.get_paths()) > 10
     # Each training point lies in a filled band on the side of 0.5 its target is on.
     for point, target in zip(XOR_INPUTS, XOR_TARGETS):
-        bands = [i for i, path in enumerate(filled.get_paths())
-                 if len(path.vertices) and path.contains_point(point)]
+        bands = [
+            i
+            for i, path in enumerate(filled.get_paths())
+            if len(path.vertices) and path.contains_point(point)
+        ]
         assert len(bands) == 1, point
         low, high = filled.levels[bands[0]], filled.levels[bands[0] + 1]
         assert (low >= 0.5) if target else (high <= 0.5), (point, low, high)
@@ -195,13 +207,15 @@ def test_decision_boundary_refuses_three_inputs_and_diverged_runs():
     result = xorfast.train(X, y, seed=0, epochs=10, backend="numpy")
     with pytest.raises(ValueError, match="2 inputs; this one has 3"):
         plot.decision_boundary(result)
-    diverged = dataclasses.replace(xorfast.train(seed=0, epochs=10, backend="numpy"),
-                                   diverged=True)
+    diverged = dataclasses.replace(
+        xorfast.train(seed=0, epochs=10, backend="numpy"), diverged=True
+    )
     with pytest.raises(ValueError, match="diverged"):
         plot.decision_boundary(diverged)
 
 
 # convergence_map -------------------------------------------------------------
+
 
 def test_convergence_map_shows_solved_fraction_per_cell():
     result = make_sweep([1, 5, 10, 0], hidden=[2, 4], lr=[0.1, 1.0])
@@ -240,8 +254,9 @@ def test_convergence_map_of_one_varying_axis_is_one_row():
 
 def test_convergence_map_pools_extra_varying_axes_and_says_so():
     # hidden x lr x init_scale = 2 x 2 x 2 configs, init_scale varying fastest.
-    result = make_sweep([0, 2, 4, 6, 8, 10, 1, 3], hidden=[2, 4], lr=[0.1, 1.0],
-                        init_scale=[0.5, 1.0])
+    result = make_sweep(
+        [0, 2, 4, 6, 8, 10, 1, 3], hidden=[2, 4], lr=[0.1, 1.0], init_scale=[0.5, 1.0]
+    )
     ax = plot.convergence_map(result).axes[0]
     np.testing.assert_allclose(ax.images[0].get_array(), [[0.1, 0.9], [0.5, 0.2]])
     assert "pooled over init_scale" in ax.get_title()
@@ -255,8 +270,12 @@ def test_convergence_map_of_a_partial_sweep_greys_missing_cells():
     ax = plot.convergence_map(SweepResult(full.spec, finished)).axes[0]
     data = ax.images[0].get_array()
     assert data.mask.tolist() == [[False, False], [False, True]]
-    assert [t.get_text() for t in ax.texts] == ["12%\nof 8", "100%\nof 10", "50%\nof 10",
-                                                "no runs"]
+    assert [t.get_text() for t in ax.texts] == [
+        "12%\nof 8",
+        "100%\nof 10",
+        "50%\nof 10",
+        "no runs",
+    ]
     assert "runs per cell vary" in ax.get_title()
 
 
@@ -277,6 +296,7 @@ def test_empty_sweep_is_a_clear_error(function):
 
 
 # epochs_to_solve -------------------------------------------------------------
+
 
 def test_epochs_to_solve_curves_end_at_the_solved_fraction():
     result = make_sweep([1, 5, 10, 0], hidden=[2, 4], lr=[0.1, 1.0], epochs=200)
@@ -314,12 +334,17 @@ def test_epochs_to_solve_ignores_diverged_runs_and_single_config_has_no_legend()
 
 # every figure ----------------------------------------------------------------
 
-@pytest.mark.parametrize("draw", [
-    lambda run, sweep: plot.loss_curve(run),
-    lambda run, sweep: plot.decision_boundary(run, hidden_lines=True),
-    lambda run, sweep: plot.convergence_map(sweep),
-    lambda run, sweep: plot.epochs_to_solve(sweep),
-], ids=["loss_curve", "decision_boundary", "convergence_map", "epochs_to_solve"])
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda run, sweep: plot.loss_curve(run),
+        lambda run, sweep: plot.decision_boundary(run, hidden_lines=True),
+        lambda run, sweep: plot.convergence_map(sweep),
+        lambda run, sweep: plot.epochs_to_solve(sweep),
+    ],
+    ids=["loss_curve", "decision_boundary", "convergence_map", "epochs_to_solve"],
+)
 def test_figures_save_as_png_without_overlapping_text(draw, trained, tmp_path):
     sweep = make_sweep([1, 5, 10, 0, 3, 7], hidden=[2, 3, 4], lr=[0.1, 1.0])
     figure = render(draw(trained, sweep))
@@ -338,7 +363,7 @@ def test_figures_save_as_png_without_overlapping_text(draw, trained, tmp_path):
                 if label.get_text() and low - 1 <= box.get_points()[:, along].mean() <= high + 1:
                     boxes.append(box)
         for i, first in enumerate(boxes):
-            for second in boxes[i + 1:]:
+            for second in boxes[i + 1 :]:
                 assert not first.overlaps(second), (first, second)
         inside = figure.bbox
         for box in boxes:
@@ -355,6 +380,7 @@ def test_drawing_into_given_axes_returns_their_figure(trained):
 
 # the optional extra ----------------------------------------------------------
 
+
 @pytest.fixture
 def without_matplotlib(monkeypatch):
     """Make ``import matplotlib`` fail, as it does when the extra is not installed."""
@@ -363,8 +389,9 @@ def without_matplotlib(monkeypatch):
         monkeypatch.setitem(sys.modules, name, None)
 
 
-def test_module_imports_without_matplotlib_and_names_the_extra(without_matplotlib,
-                                                               monkeypatch, trained):
+def test_module_imports_without_matplotlib_and_names_the_extra(
+    without_matplotlib, monkeypatch, trained
+):
     monkeypatch.delitem(sys.modules, "xorfast.plot")
     monkeypatch.setattr(xorfast, "plot", plot, raising=False)  # restored afterwards
     fresh = importlib.import_module("xorfast.plot")
@@ -375,8 +402,9 @@ def test_module_imports_without_matplotlib_and_names_the_extra(without_matplotli
         fresh.convergence_map(make_sweep([1], hidden=4))
 
 
-def test_command_line_without_matplotlib_exits_with_the_extra(without_matplotlib, capsys,
-                                                              tmp_path):
+def test_command_line_without_matplotlib_exits_with_the_extra(
+    without_matplotlib, capsys, tmp_path
+):
     with pytest.raises(SystemExit) as stop:
         main(["train", "--epochs", "10", "--plot", str(tmp_path / "out.png")])
     assert stop.value.code == 2
@@ -385,6 +413,7 @@ def test_command_line_without_matplotlib_exits_with_the_extra(without_matplotlib
 
 
 # command line ----------------------------------------------------------------
+
 
 def test_train_plot_writes_figure_and_keeps_the_printed_log(capsys, tmp_path):
     argv = ["train", "--seed", "3", "--epochs", "1000", "--lr", "0.5", "--backend", "numpy"]
@@ -402,17 +431,42 @@ def test_train_plot_writes_figure_and_keeps_the_printed_log(capsys, tmp_path):
 
 def test_train_plot_with_logging_off_and_three_inputs(capsys, tmp_path):
     path = tmp_path / "parity.png"
-    assert main(["train", "--data", "parity3", "--epochs", "200", "--log-every", "0",
-                 "--backend", "numpy", "--plot", str(path)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                "parity3",
+                "--epochs",
+                "200",
+                "--log-every",
+                "0",
+                "--backend",
+                "numpy",
+                "--plot",
+                str(path),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "Epoch" not in out
     assert "no decision boundary: parity3 has 3 inputs" in out
     assert path.exists()
 
 
-@pytest.mark.parametrize(("epochs", "log_every"), [
-    (10_000, 1000), (10_000, 0), (10_000, 997), (150, 15), (7, 1), (0, 0), (1000, 3000),
-])
+@pytest.mark.parametrize(
+    ("epochs", "log_every"),
+    [
+        (10_000, 1000),
+        (10_000, 0),
+        (10_000, 997),
+        (150, 15),
+        (7, 1),
+        (0, 0),
+        (1000, 3000),
+    ],
+)
 def test_plot_log_every_logs_every_printed_epoch(epochs, log_every):
     every = plot_log_every(epochs, log_every)
     if epochs == 0:
@@ -438,13 +492,18 @@ def test_plot_subcommand_draws_a_stored_sweep(capsys, tmp_path):
     assert f"40 of 40 runs (4 configs x 10 seeds) drawn to {out_path}" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["plot", "{tmp}/missing.sqlite", "--out", "{tmp}/maps.png"], "does not exist"),
-    (["plot", "{tmp}/empty.sqlite", "--out", "{tmp}/maps.png"], "no finished runs"),
-    (["plot", "{tmp}/empty.sqlite", "--out", "{tmp}/nowhere/maps.png"],
-     "folder {tmp}/nowhere does not exist"),
-    (["train", "--plot", "{tmp}/nowhere/out.png"], "folder {tmp}/nowhere does not exist"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["plot", "{tmp}/missing.sqlite", "--out", "{tmp}/maps.png"], "does not exist"),
+        (["plot", "{tmp}/empty.sqlite", "--out", "{tmp}/maps.png"], "no finished runs"),
+        (
+            ["plot", "{tmp}/empty.sqlite", "--out", "{tmp}/nowhere/maps.png"],
+            "folder {tmp}/nowhere does not exist",
+        ),
+        (["train", "--plot", "{tmp}/nowhere/out.png"], "folder {tmp}/nowhere does not exist"),
+    ],
+)
 def test_plot_errors_exit_2_with_message(capsys, tmp_path, argv, message):
     with open_store(tmp_path / "empty.sqlite", make_spec(seeds=4, hidden=[2, 4])):
         pass

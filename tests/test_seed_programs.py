@@ -7,18 +7,28 @@ import xorfast
 
 # Printed by the notebook (np.random.seed(42), squared-error gradient summed
 # over the batch, lr 0.1), four decimals as published.
-NOTEBOOK_LOSS_TABLE = [0.2832, 0.2452, 0.2124, 0.1503, 0.0572,
-                       0.0209, 0.0107, 0.0067, 0.0047, 0.0035]
+NOTEBOOK_LOSS_TABLE = [
+    0.2832,
+    0.2452,
+    0.2124,
+    0.1503,
+    0.0572,
+    0.0209,
+    0.0107,
+    0.0067,
+    0.0047,
+    0.0035,
+]
 NOTEBOOK_PREDICTIONS = [[0.037], [0.949], [0.945], [0.064]]
 
 
 @pytest.mark.parametrize("backend", ["numba", "numpy"])
 def test_notebook_loss_table_and_predictions(backend):
-    result = xorfast.train(seed=42, loss="mse", reduction="sum", log_every=1000,
-                           backend=backend)
+    result = xorfast.train(seed=42, loss="mse", reduction="sum", log_every=1000, backend=backend)
     np.testing.assert_array_equal(result.history.epoch, np.arange(0, 10_000, 1000))
     assert [f"{value:.4f}" for value in result.history.mse] == [
-        f"{value:.4f}" for value in NOTEBOOK_LOSS_TABLE]
+        f"{value:.4f}" for value in NOTEBOOK_LOSS_TABLE
+    ]
     np.testing.assert_array_equal(np.round(result.predictions, 3), NOTEBOOK_PREDICTIONS)
 
 

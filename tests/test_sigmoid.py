@@ -44,12 +44,16 @@ def sweep(dtype):
     magnitudes = np.geomspace(np.longdouble(tiny), np.longdouble(info.max), 200_000)
     dense = np.linspace(-60, 60, 100_001)
     # Below these the result is subnormal, then rounds to 0; above the last, to 1.
-    thresholds = {np.float64: [-708.4, -709.8, -744.4, -745.13, -745.2, -746, -750, 36.7, 37.5],
-                  np.float32: [-87.3, -88.8, -102.9, -103.28, -103.98, -104, -110, 16.6, 17.5]}
-    edges = np.concatenate([
-        [tiny, float(info.smallest_normal), float(info.eps), 0.5, 1, float(info.max)],
-        np.concatenate([np.linspace(t - 1, t + 1, 2001) for t in thresholds[dtype]]),
-    ])
+    thresholds = {
+        np.float64: [-708.4, -709.8, -744.4, -745.13, -745.2, -746, -750, 36.7, 37.5],
+        np.float32: [-87.3, -88.8, -102.9, -103.28, -103.98, -104, -110, 16.6, 17.5],
+    }
+    edges = np.concatenate(
+        [
+            [tiny, float(info.smallest_normal), float(info.eps), 0.5, 1, float(info.max)],
+            np.concatenate([np.linspace(t - 1, t + 1, 2001) for t in thresholds[dtype]]),
+        ]
+    )
     points = np.concatenate([magnitudes, -magnitudes, dense, edges, -edges])
     return points.astype(dtype)
 
@@ -76,8 +80,10 @@ def test_subnormal_results_are_kept(dtype):
 def test_exact_values_at_zero_saturation_and_infinities(dtype):
     info = np.finfo(dtype)
     saturated = 40.0 if dtype == np.float64 else 20.0
-    z = np.array([0.0, -0.0, saturated, 1e4, float(info.max), np.inf,
-                  -1e4, -float(info.max), -np.inf], dtype)
+    z = np.array(
+        [0.0, -0.0, saturated, 1e4, float(info.max), np.inf, -1e4, -float(info.max), -np.inf],
+        dtype,
+    )
     sigmoid_inplace(z)
     np.testing.assert_array_equal(z, [0.5, 0.5, 1, 1, 1, 1, 0, 0, 0])
     assert z.dtype == dtype
@@ -88,8 +94,9 @@ def test_nan_stays_nan_and_neighbours_are_untouched(dtype):
     z = np.array([1.0, np.nan, -1.0, np.nan], dtype)
     sigmoid_inplace(z)
     assert np.isnan(z[1]) and np.isnan(z[3])
-    np.testing.assert_allclose(z[[0, 2]], [0.7310585786300049, 0.2689414213699951],
-                               rtol=np.finfo(dtype).eps * 2)
+    np.testing.assert_allclose(
+        z[[0, 2]], [0.7310585786300049, 0.2689414213699951], rtol=np.finfo(dtype).eps * 2
+    )
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -99,7 +106,7 @@ def test_any_length_gives_the_elementwise_result(dtype, length):
     whole = z.copy()
     sigmoid_inplace(whole)
     for i in range(length):
-        one = z[i:i + 1].copy()
+        one = z[i : i + 1].copy()
         sigmoid_inplace(one)
         assert one[0] == whole[i]
 
@@ -134,16 +141,22 @@ def paired_ulp_errors(first, second, dtype):
 # the largest errors seen are 2.37 ulp (float64) and 2.24 ulp (float32). Its
 # reciprocal alone, without the correction step, is off by up to 4.4 ulp, at
 # these pairs among others.
-HARD_PAIRS = {np.float64: [(-4.150238667486271, 8.95541030081651)],
-              np.float32: [(-1.1303254, 0.5927862)]}
+HARD_PAIRS = {
+    np.float64: [(-4.150238667486271, 8.95541030081651)],
+    np.float32: [(-1.1303254, 0.5927862)],
+}
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_pairs_within_a_few_ulp_over_the_whole_range(dtype):
     points = sweep(dtype)
     rng = np.random.default_rng(0)
-    partners = [points[::-1], rng.permutation(points), points,
-                rng.uniform(-40, 40, points.size).astype(dtype)]
+    partners = [
+        points[::-1],
+        rng.permutation(points),
+        points,
+        rng.uniform(-40, 40, points.size).astype(dtype),
+    ]
     first, second = zip(*HARD_PAIRS[dtype])
     cases = [(points, other) for other in partners] + [(np.array(first), np.array(second))]
     for left, right in cases:

@@ -40,22 +40,29 @@ def test_sweep_independent_of_seed_order(baseline):
     table = xorfast.sweep(seeds=order.tolist(), progress=False, **GRID).table
     per_config = 40
     for config in range(4):
-        rows = table[config * per_config:(config + 1) * per_config]
-        expected = baseline[config * per_config:(config + 1) * per_config][order]
+        rows = table[config * per_config : (config + 1) * per_config]
+        expected = baseline[config * per_config : (config + 1) * per_config][order]
         assert_tables_identical(rows, expected)
 
 
-@pytest.mark.parametrize("pool", [
-    concurrent.futures.ThreadPoolExecutor,
-    # Each worker process compiles or loads its kernels anew: the exhaustive tier.
-    pytest.param(concurrent.futures.ProcessPoolExecutor, marks=pytest.mark.slow),
-])
+@pytest.mark.parametrize(
+    "pool",
+    [
+        concurrent.futures.ThreadPoolExecutor,
+        # Each worker process compiles or loads its kernels anew: the exhaustive tier.
+        pytest.param(concurrent.futures.ProcessPoolExecutor, marks=pytest.mark.slow),
+    ],
+)
 def test_sweep_independent_of_executor(baseline, pool):
-    kwargs = {"mp_context": __import__("multiprocessing").get_context("spawn")} \
-        if pool is concurrent.futures.ProcessPoolExecutor else {}
+    kwargs = (
+        {"mp_context": __import__("multiprocessing").get_context("spawn")}
+        if pool is concurrent.futures.ProcessPoolExecutor
+        else {}
+    )
     with pool(max_workers=2, **kwargs) as executor:
-        table = xorfast.sweep(seeds=40, progress=False, executor=executor, block_size=16,
-                              **GRID).table
+        table = xorfast.sweep(
+            seeds=40, progress=False, executor=executor, block_size=16, **GRID
+        ).table
     assert_tables_identical(table, baseline)
 
 
@@ -71,8 +78,9 @@ np.save(sys.argv[1], table)
 def test_sweep_independent_of_thread_count(baseline, tmp_path, threads):
     out = tmp_path / "table.npy"
     env = dict(os.environ, NUMBA_NUM_THREADS=str(threads))
-    subprocess.run([sys.executable, "-c", SWEEP_SCRIPT, str(out)], env=env, check=True,
-                   timeout=300)
+    subprocess.run(
+        [sys.executable, "-c", SWEEP_SCRIPT, str(out)], env=env, check=True, timeout=300
+    )
     assert_tables_identical(np.load(out), baseline)
 
 
@@ -103,6 +111,7 @@ def test_sweep_killed_then_resumed_equals_uninterrupted(tmp_path):
 def test_resume_skips_finished_runs(tmp_path, monkeypatch):
     store = tmp_path / "runs.sqlite"
     first = xorfast.sweep(seeds=20, epochs=100, store=store, progress=False)
+
     def fail(block):
         raise AssertionError("a finished run was trained again")
 

@@ -13,8 +13,8 @@ LANES = _batched.LANES
 
 def test_lane_finite_looks_at_every_row_of_its_own_lane_only():
     S = np.ones(3 * LANES)
-    S[2 * LANES + 5] = np.inf   # the last row of lane 5
-    S[0 * LANES + 7] = np.nan   # the first row of lane 7
+    S[2 * LANES + 5] = np.inf  # the last row of lane 5
+    S[0 * LANES + 7] = np.nan  # the first row of lane 7
     finite = [_batched._lane_finite(S, lane) for lane in range(LANES)]
     assert finite == [lane not in (5, 7) for lane in range(LANES)]
 

@@ -34,18 +34,29 @@ def load(case):
 
 
 def assert_run_equals_train(row, X, y, spec, dtype, rtol):
-    single = xorfast.train(X, y, hidden=int(row["hidden"]), epochs=int(row["epochs"]),
-                           lr=float(row["lr"]), init_scale=float(row["init_scale"]),
-                           loss=spec.loss, reduction=spec.reduction, init=spec.init,
-                           bias_init=spec.bias_init, seed=int(row["seed"]), dtype=dtype)
+    single = xorfast.train(
+        X,
+        y,
+        hidden=int(row["hidden"]),
+        epochs=int(row["epochs"]),
+        lr=float(row["lr"]),
+        init_scale=float(row["init_scale"]),
+        loss=spec.loss,
+        reduction=spec.reduction,
+        init=spec.init,
+        bias_init=spec.bias_init,
+        seed=int(row["seed"]),
+        dtype=dtype,
+    )
     assert row["diverged"] == single.diverged
     assert bool(row["max_error"] < 0.5) == single.solved
     np.testing.assert_allclose(row["max_error"], single.max_error, rtol=rtol)
     np.testing.assert_allclose(row["final_mse"], single.final_mse, rtol=rtol)
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items())
-                         or "defaults")
+@pytest.mark.parametrize(
+    "case", CASES, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()) or "defaults"
+)
 def test_sweep_runs_equal_train(case):
     X, y, kwargs = load(case)
     result = xorfast.sweep(X, y, seeds=[0, 3, 17, 1000, 2**32 - 1], progress=False, **kwargs)
@@ -56,8 +67,7 @@ def test_sweep_runs_equal_train(case):
 
 def test_float32_sweep_runs_equal_train():
     X, y = datasets.xor()
-    result = xorfast.sweep(seeds=12, hidden=[2, 4], epochs=2000, dtype="float32",
-                           progress=False)
+    result = xorfast.sweep(seeds=12, hidden=[2, 4], epochs=2000, dtype="float32", progress=False)
     for row in result.table:
         # float32 kernels round differently when vectorised (FMA placement), so
         # the two paths agree to float32 accuracy grown over the epochs.
@@ -108,36 +118,52 @@ def test_unrolled_kernels_take_sigmoids_in_pairs():
 CASES_ABOVE_LIMIT = [
     dict(hidden=30, epochs=1000),
     dict(hidden=30, init_scale=[0.5, 2.0], epochs=300),  # normal draws, scaled
-    dict(hidden=30, loss="mse", reduction="sum", init="uniform", bias_init="same",
-         lr=[0.05, 0.5], epochs=1000),
-    pytest.param(dict(data="parity4", hidden=5, lr=0.5, bias_init="same", epochs=800),
-                 marks=pytest.mark.slow),  # a shape of its own: the exhaustive tier
+    dict(
+        hidden=30,
+        loss="mse",
+        reduction="sum",
+        init="uniform",
+        bias_init="same",
+        lr=[0.05, 0.5],
+        epochs=1000,
+    ),
+    pytest.param(
+        dict(data="parity4", hidden=5, lr=0.5, bias_init="same", epochs=800),
+        marks=pytest.mark.slow,
+    ),  # a shape of its own: the exhaustive tier
     dict(data="multi", hidden=17, loss="mse", reduction="sum", epochs=600),
     dict(hidden=30, epochs=[0, 1, 7]),
 ]
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("case", CASES_ABOVE_LIMIT,
-                         ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()))
+@pytest.mark.parametrize(
+    "case", CASES_ABOVE_LIMIT, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items())
+)
 def test_generic_sweep_kernel_runs_equal_train(case, dtype):
     X, y, kwargs = load(case)
-    result = xorfast.sweep(X, y, seeds=[0, 3, 17, 1000, 2**32 - 1], progress=False,
-                           dtype=dtype, **kwargs)
+    result = xorfast.sweep(
+        X, y, seeds=[0, 3, 17, 1000, 2**32 - 1], progress=False, dtype=dtype, **kwargs
+    )
     for config in result.spec.configs:
         terms = _specialise.unrolled_terms(X.shape[1], config.hidden, y.shape[1], X.shape[0])
         assert terms > _specialise.MAX_UNROLLED_TERMS
     assert len(result) == len(result.spec.configs) * 5
     for row in result.table:
-        assert_run_equals_train(row, X, y, result.spec, dtype,
-                                rtol=1e-9 if dtype == "float64" else 2e-3)
+        assert_run_equals_train(
+            row, X, y, result.spec, dtype, rtol=1e-9 if dtype == "float64" else 2e-3
+        )
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("case", [
-    dict(hidden=[2, 3], lr=[0.5, 2.0], epochs=1500),
-    dict(loss="mse", reduction="sum", bias_init="same", init="uniform", hidden=3, epochs=1500),
-], ids=["bce,mean", "mse,sum,same"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        dict(hidden=[2, 3], lr=[0.5, 2.0], epochs=1500),
+        dict(loss="mse", reduction="sum", bias_init="same", init="uniform", hidden=3, epochs=1500),
+    ],
+    ids=["bce,mean", "mse,sum,same"],
+)
 def test_both_sweep_kernels_agree_on_a_small_shape(case, dtype, monkeypatch):
     """The same shape through the unrolled and the generic kernel, and through train."""
     X, y, kwargs = load(case)
@@ -155,7 +181,8 @@ def test_both_sweep_kernels_agree_on_a_small_shape(case, dtype, monkeypatch):
     for name in ["diverged", "epoch_solved", "epoch_tol", "hidden", "lr", "seed"]:
         np.testing.assert_array_equal(generic.table[name], unrolled.table[name], err_msg=name)
     for name in ["max_error", "final_mse"]:
-        np.testing.assert_allclose(generic.table[name], unrolled.table[name], rtol=rtol,
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            generic.table[name], unrolled.table[name], rtol=rtol, err_msg=name
+        )
     for row in generic.table:
         assert_run_equals_train(row, X, y, generic.spec, dtype, rtol=rtol)

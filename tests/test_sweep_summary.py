@@ -11,13 +11,16 @@ from xorfast.grid import make_spec
 from xorfast.sweep_result import RUN_DTYPE, SweepResult, wilson_interval
 
 
-@pytest.mark.parametrize(("successes", "trials", "low", "high"), [
-    # Wilson 95% intervals from the closed form (Newcombe 1998, method 3).
-    (8, 10, 0.4902, 0.9433),
-    (0, 10, 0.0, 0.2775),
-    (10, 10, 0.7225, 1.0),
-    (81, 263, 0.2553, 0.3662),
-])
+@pytest.mark.parametrize(
+    ("successes", "trials", "low", "high"),
+    [
+        # Wilson 95% intervals from the closed form (Newcombe 1998, method 3).
+        (8, 10, 0.4902, 0.9433),
+        (0, 10, 0.0, 0.2775),
+        (10, 10, 0.7225, 1.0),
+        (81, 263, 0.2553, 0.3662),
+    ],
+)
 def test_wilson_interval(successes, trials, low, high):
     got = wilson_interval(successes, trials)
     assert got == pytest.approx((low, high), abs=5e-5)
@@ -48,8 +51,7 @@ def test_summary_by_hand():
     first, second = summary
     assert first["runs"] == 10 and first["solved"] == 8
     assert first["solved_fraction"] == 0.8
-    assert (first["solved_low"], first["solved_high"]) == pytest.approx((0.4902, 0.9433),
-                                                                        abs=5e-5)
+    assert (first["solved_low"], first["solved_high"]) == pytest.approx((0.4902, 0.9433), abs=5e-5)
     assert first["precise_fraction"] == 0.2  # 0.05 and 0.08 are below 0.1
     assert first["epoch_solved_median"] == 450  # middle of 100 .. 800
     assert first["epoch_solved_p90"] == pytest.approx(730)  # 700 + 0.3 * 100

@@ -29,16 +29,20 @@ FIELDS = ("case", "contender", "seconds", "epochs", "runs", "speedup")
 
 def table(records):
     """The table of ``records`` (as in ``docs/bench.json``), as ``xorfast bench`` prints it."""
-    return format_table([Row(**{field: record[field] for field in FIELDS})
-                         for record in records])
+    return format_table([Row(**{field: record[field] for field in FIELDS}) for record in records])
 
 
 def rewrite(readme, records):
     """``readme`` with the text between the markers replaced by the table of ``records``."""
-    if readme.count(START) != 1 or readme.count(END) != 1 or \
-            readme.index(START) > readme.index(END):
-        raise ValueError(f"README needs exactly one {START} followed by one {END} around the "
-                         "performance table; add them around its ```text block")
+    if (
+        readme.count(START) != 1
+        or readme.count(END) != 1
+        or readme.index(START) > readme.index(END)
+    ):
+        raise ValueError(
+            f"README needs exactly one {START} followed by one {END} around the "
+            "performance table; add them around its ```text block"
+        )
     head, rest = readme.split(START)
     _, tail = rest.split(END)
     return f"{head}{START}\n```text\n{table(records)}\n```\n{END}{tail}"
@@ -47,12 +51,23 @@ def rewrite(readme, records):
 def main(argv=None):
     """Rewrite (or with ``--check``, verify) the README table; returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="change nothing; exit 1 if the README table is out of date")
-    parser.add_argument("--json", type=Path, default=ROOT / "docs" / "bench.json",
-                        help="numbers from `xorfast bench --json` (default: docs/bench.json)")
-    parser.add_argument("--readme", type=Path, default=ROOT / "README.md",
-                        help="the file holding the table (default: README.md)")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 1 if the README table is out of date",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=ROOT / "docs" / "bench.json",
+        help="numbers from `xorfast bench --json` (default: docs/bench.json)",
+    )
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        default=ROOT / "README.md",
+        help="the file holding the table (default: README.md)",
+    )
     args = parser.parse_args(argv)
     records = json.loads(args.json.read_text(encoding="utf-8"))
     old = args.readme.read_text(encoding="utf-8")
@@ -64,8 +79,11 @@ def main(argv=None):
     if new == old:
         return 0
     if args.check:
-        print(f"{args.readme}: the performance table differs from {args.json}; run "
-              f"`python tools/bench_table.py` and commit the result", file=sys.stderr)
+        print(
+            f"{args.readme}: the performance table differs from {args.json}; run "
+            f"`python tools/bench_table.py` and commit the result",
+            file=sys.stderr,
+        )
         return 1
     args.readme.write_text(new, encoding="utf-8")
     print(f"{args.readme}: performance table rewritten from {args.json}")

@@ -40,10 +40,28 @@ import time
 import tokenize
 from pathlib import Path
 
-SWAPS = {"+": "-", "-": "+", "*": "/", "/": "*", "//": "*", "<": "<=", "<=": "<", ">": ">=",
-         ">=": ">", "==": "!=", "!=": "==", "-=": "+=", "+=": "-=", "*=": "/=",
-         "and": "or", "or": "and", "min": "max", "max": "min", "True": "False",
-         "False": "True"}
+SWAPS = {
+    "+": "-",
+    "-": "+",
+    "*": "/",
+    "/": "*",
+    "//": "*",
+    "<": "<=",
+    "<=": "<",
+    ">": ">=",
+    ">=": ">",
+    "==": "!=",
+    "!=": "==",
+    "-=": "+=",
+    "+=": "-=",
+    "*=": "/=",
+    "and": "or",
+    "or": "and",
+    "min": "max",
+    "max": "min",
+    "True": "False",
+    "False": "True",
+}
 
 
 def _number_mutations(text):
@@ -70,8 +88,11 @@ def _token_mutations(source, line_offset=0):
         elif token.type == tokenize.NUMBER:
             for new in _number_mutations(token.string):
                 found.append((line + line_offset, column, token.string, new))
-        elif token.type == tokenize.STRING and token.string.startswith("'''") and \
-                "def " in token.string:
+        elif (
+            token.type == tokenize.STRING
+            and token.string.startswith("'''")
+            and "def " in token.string
+        ):
             # Python source held in a string (a kernel compiled elsewhere): mutate it too.
             body = token.string[3:-3]
             if body.startswith("\n"):
@@ -85,8 +106,11 @@ def _docstring_lines(tree):
     for node in ast.walk(tree):
         if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and node.body:
             first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and \
-                    isinstance(first.value.value, str):
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
                 lines.update(range(first.lineno, first.end_lineno + 1))
     return lines
 
@@ -124,8 +148,11 @@ def mutants(source, functions=None):
     keep = _function_lines(tree, functions) if functions else None
     if functions:  # code in strings belongs to the functions defined in it
         for node in ast.walk(tree):
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and \
-                    isinstance(node.value.value, str):
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
                 inner = ast.parse(node.value.value) if "def " in node.value.value else None
                 if inner is not None:
                     start = node.value.lineno
@@ -134,22 +161,28 @@ def mutants(source, functions=None):
     results = []
 
     def add(number, new_line):
-        changed = lines[:number - 1] + [new_line] + lines[number:]
+        changed = lines[: number - 1] + [new_line] + lines[number:]
         text = "".join(changed)
         try:
             compile(text, "mutant", "exec")
         except SyntaxError:
             return
-        results.append(dict(line=number, before=lines[number - 1].rstrip("\n"),
-                            after=new_line.rstrip("\n"), source=text))
+        results.append(
+            dict(
+                line=number,
+                before=lines[number - 1].rstrip("\n"),
+                after=new_line.rstrip("\n"),
+                source=text,
+            )
+        )
 
     for number, column, old, new in _token_mutations(source):
         if number in skip or (keep is not None and number not in keep):
             continue
         line = lines[number - 1]
-        if line[column:column + len(old)] != old:
+        if line[column : column + len(old)] != old:
             continue
-        add(number, line[:column] + new + line[column + len(old):])
+        add(number, line[:column] + new + line[column + len(old) :])
     for number, line in enumerate(lines, 1):
         if number in skip or (keep is not None and number not in keep):
             continue
@@ -158,7 +191,7 @@ def mutants(source, functions=None):
             if operator in code and code.count("=") == 1:
                 target, value = code.split(operator)
                 add(number, f"{target}{operator}2 * ({value.strip()})\n")
-                add(number, f"{target[:len(target) - len(target.lstrip())]}pass\n")
+                add(number, f"{target[: len(target) - len(target.lstrip())]}pass\n")
     return results
 
 
@@ -171,9 +204,14 @@ def _run(copy, relative, mutant, pytest_args, timeout, cache):
         env.update(XORFAST_CACHE_DIR=str(cache / "xorfast"), NUMBA_CACHE_DIR=str(cache / "numba"))
     began = time.monotonic()
     try:
-        done = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p",
-                               "no:cacheprovider", *pytest_args], cwd=copy, env=env,
-                              capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *pytest_args],
+            cwd=copy,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         status = {0: "survived", 1: "killed"}.get(done.returncode, f"error {done.returncode}")
         tail = done.stdout.strip().splitlines()[-1:] if done.stdout.strip() else []
     except subprocess.TimeoutExpired:
@@ -190,14 +228,17 @@ def main(argv=None):
     parser.add_argument("--budget", type=float, default=3600, help="seconds; no new mutant after")
     parser.add_argument("--timeout", type=float, default=300, help="seconds per mutant")
     parser.add_argument("--sample", type=int, help="run only this many mutants, chosen at random")
-    parser.add_argument("--cache", help="reuse this XORFAST_CACHE_DIR (its generated kernels "
-                        "are keyed by a digest of their sources, so reuse is safe)")
+    parser.add_argument(
+        "--cache",
+        help="reuse this XORFAST_CACHE_DIR (its generated kernels "
+        "are keyed by a digest of their sources, so reuse is safe)",
+    )
     parser.add_argument("--out", help="append JSON lines here")
     parser.add_argument("--list", action="store_true", help="print the mutants and stop")
     argv = sys.argv[1:] if argv is None else list(argv)
     split = argv.index("--") if "--" in argv else len(argv)
     args = parser.parse_args(argv[:split])
-    args.pytest_args = argv[split + 1:]  # what pytest runs, after --
+    args.pytest_args = argv[split + 1 :]  # what pytest runs, after --
 
     root = Path(__file__).resolve().parent.parent
     original = (root / args.module).read_text()
@@ -215,11 +256,15 @@ def main(argv=None):
 
     work = Path(tempfile.mkdtemp(prefix="xorfast-mutate-"))
     copy = work / "project"
-    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".git", "__pycache__", "*.pyc",
-                                                              ".pytest_cache", "mutants"))
+    shutil.copytree(
+        root,
+        copy,
+        ignore=shutil.ignore_patterns(".git", "__pycache__", "*.pyc", ".pytest_cache", "mutants"),
+    )
     pristine = dict(line=0, before="", after="(unmutated)", source=original)
-    status, seconds, tail = _run(copy, args.module, pristine, args.pytest_args, None,
-                                 args.cache or work)
+    status, seconds, tail = _run(
+        copy, args.module, pristine, args.pytest_args, None, args.cache or work
+    )
     print(f"baseline: {status} in {seconds:.0f}s {tail}", flush=True)
     if status != "survived":
         return 1
@@ -230,15 +275,27 @@ def main(argv=None):
         if time.monotonic() - began > args.budget:
             print(f"budget spent: {len(found) - index + 1} mutants not run", flush=True)
             break
-        status, seconds, tail = _run(copy, args.module, mutant, args.pytest_args, args.timeout,
-                                     args.cache or work)
+        status, seconds, tail = _run(
+            copy, args.module, mutant, args.pytest_args, args.timeout, args.cache or work
+        )
         tally[status.split()[0]] = tally.get(status.split()[0], 0) + 1
-        print(f"[{index}/{len(found)}] {status:16} {seconds:5.0f}s  line {mutant['line']}: "
-              f"{mutant['after'].strip()}", flush=True)
+        print(
+            f"[{index}/{len(found)}] {status:16} {seconds:5.0f}s  line {mutant['line']}: "
+            f"{mutant['after'].strip()}",
+            flush=True,
+        )
         if out:
-            out.write(json.dumps({"module": args.module, **{k: v for k, v in mutant.items()
-                                                           if k != "source"},
-                                  "status": status, "seconds": round(seconds, 1)}) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "module": args.module,
+                        **{k: v for k, v in mutant.items() if k != "source"},
+                        "status": status,
+                        "seconds": round(seconds, 1),
+                    }
+                )
+                + "\n"
+            )
             out.flush()
     (copy / args.module).write_text(original)
     print(f"tally: {tally}", flush=True)

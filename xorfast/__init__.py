@@ -14,6 +14,14 @@ from .sweep_result import SweepResult
 from .sweeper import sweep
 from .trainer import train
 
-__all__ = ["train", "sweep", "load_sweep", "TrainResult", "SweepResult", "History", "Params",
-           "datasets"]
+__all__ = [
+    "train",
+    "sweep",
+    "load_sweep",
+    "TrainResult",
+    "SweepResult",
+    "History",
+    "Params",
+    "datasets",
+]
 __version__ = "0.1.0"

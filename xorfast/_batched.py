@@ -38,28 +38,33 @@ class BlockConfig(NamedTuple):
     hidden: int
     epochs: int
     lr: float
-    scale: float        # 1/n for reduction="mean", 1 for "sum"
-    init_scale: float   # float64: weights are drawn in float64, then rounded
+    scale: float  # 1/n for reduction="mean", 1 for "sum"
+    init_scale: float  # float64: weights are drawn in float64, then rounded
     tol: float
-    mse_output: bool    # squared-error output error; else cross-entropy
-    normal_init: bool   # randn; else uniform(-init_scale, init_scale)
-    same_bias: bool     # biases drawn like the weights; else zeros
+    mse_output: bool  # squared-error output error; else cross-entropy
+    normal_init: bool  # randn; else uniform(-init_scale, init_scale)
+    same_bias: bool  # biases drawn like the weights; else zeros
 
 
 class RunOutputs(NamedTuple):
     """Per-seed results of a block, one entry per seed."""
 
-    max_error: np.ndarray     # float64
-    final_mse: np.ndarray     # float64
+    max_error: np.ndarray  # float64
+    final_mse: np.ndarray  # float64
     epoch_solved: np.ndarray  # int64, -1 if never
-    epoch_tol: np.ndarray     # int64, -1 if never
-    diverged: np.ndarray      # bool
+    epoch_tol: np.ndarray  # int64, -1 if never
+    diverged: np.ndarray  # bool
 
 
 def run_outputs(count):
     """Allocate outputs for ``count`` seeds."""
-    return RunOutputs(np.empty(count), np.empty(count), np.empty(count, np.int64),
-                      np.empty(count, np.int64), np.empty(count, np.bool_))
+    return RunOutputs(
+        np.empty(count),
+        np.empty(count),
+        np.empty(count, np.int64),
+        np.empty(count, np.int64),
+        np.empty(count, np.bool_),
+    )
 
 
 @kernel
@@ -96,11 +101,13 @@ def _initialise(seeds, first, count, config, inputs, outputs, S):
         for row in range(row_W2, row_b2):
             S[row * LANES + lane] = _draw(config.normal_init, config.init_scale)
         for row in range(row_b1, row_W2):
-            S[row * LANES + lane] = _draw(config.normal_init, config.init_scale) \
-                if config.same_bias else 0.0
+            S[row * LANES + lane] = (
+                _draw(config.normal_init, config.init_scale) if config.same_bias else 0.0
+            )
         for row in range(row_b2, rows):
-            S[row * LANES + lane] = _draw(config.normal_init, config.init_scale) \
-                if config.same_bias else 0.0
+            S[row * LANES + lane] = (
+                _draw(config.normal_init, config.init_scale) if config.same_bias else 0.0
+            )
 
 
 @kernel

@@ -54,8 +54,7 @@ def configured_folder():
     """The kernel cache folder as configured (see the module doc), whether or not it exists."""
     folder = os.environ.get("XORFAST_CACHE_DIR")
     if not folder:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"),
-                                                                 ".cache")
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         folder = os.path.join(base, "xorfast")
     return Path(folder) / "kernels"
 
@@ -110,10 +109,17 @@ def prune(folder, *, now=None):
         return 0
     compiled = folder / "__pycache__"
     for entry in entries:
-        if entry.name.startswith(_HANDWRITTEN) and entry.name != _HANDWRITTEN + current \
-                and entry.is_dir() and not entry.is_symlink():
-            files = [path for path in entry.iterdir() if not path.is_dir()] \
-                if os.access(entry, os.R_OK) else []
+        if (
+            entry.name.startswith(_HANDWRITTEN)
+            and entry.name != _HANDWRITTEN + current
+            and entry.is_dir()
+            and not entry.is_symlink()
+        ):
+            files = (
+                [path for path in entry.iterdir() if not path.is_dir()]
+                if os.access(entry, os.R_OK)
+                else []
+            )
             if old(entry) and all(old(path) for path in files):
                 for path in files:
                     remove(path)
@@ -146,8 +152,11 @@ def prune_once(folder):
 
 def _kinds(folder):
     """``{kind: [files]}`` of the cache folder."""
-    kinds = {"generated modules": [], "generated machine code": [],
-             "hand-written machine code": []}
+    kinds = {
+        "generated modules": [],
+        "generated machine code": [],
+        "hand-written machine code": [],
+    }
     if not folder.is_dir():
         return kinds
     for entry in folder.iterdir():
@@ -156,8 +165,7 @@ def _kinds(folder):
         elif entry.name == "__pycache__" and entry.is_dir():
             kinds["generated machine code"].extend(p for p in entry.iterdir() if p.is_file())
         elif entry.name.startswith(_HANDWRITTEN) and entry.is_dir():
-            kinds["hand-written machine code"].extend(p for p in entry.iterdir()
-                                                      if p.is_file())
+            kinds["hand-written machine code"].extend(p for p in entry.iterdir() if p.is_file())
     return kinds
 
 
@@ -165,18 +173,25 @@ def info(folder=None):
     """Lines describing the cache folder: files and bytes per kind, and the digests found."""
     folder = configured_folder() if folder is None else folder
     current = source_digest()
-    lines = [f"kernel cache: {folder}" + ("" if folder.is_dir() else " (not created yet)"),
-             f"current digest: {current} (xorfast kernel sources, Numba {numba.__version__})"]
+    lines = [
+        f"kernel cache: {folder}" + ("" if folder.is_dir() else " (not created yet)"),
+        f"current digest: {current} (xorfast kernel sources, Numba {numba.__version__})",
+    ]
     for kind, files in _kinds(folder).items():
         size = sum(path.stat().st_size for path in files)
         lines.append(f"{kind}: {len(files)} files, {_size(size)}")
     if folder.is_dir():
-        digests = sorted(entry.name[len(_HANDWRITTEN):] for entry in folder.iterdir()
-                         if entry.name.startswith(_HANDWRITTEN) and entry.is_dir())
+        digests = sorted(
+            entry.name[len(_HANDWRITTEN) :]
+            for entry in folder.iterdir()
+            if entry.name.startswith(_HANDWRITTEN) and entry.is_dir()
+        )
         others = [digest for digest in digests if digest != current]
         if others:
-            lines.append(f"other digests (pruned after {STALE_AFTER // 3600} h unused): "
-                         + ", ".join(others))
+            lines.append(
+                f"other digests (pruned after {STALE_AFTER // 3600} h unused): "
+                + ", ".join(others)
+            )
     return lines
 
 
@@ -221,6 +236,7 @@ except ImportError:  # pragma: no cover
 
 
 if _CacheLocator is not None:
+
     class _KernelLocator(_CacheLocator):
         """Numba's cache of xorfast's hand-written kernels: ``numba-<digest>`` of the folder."""
 

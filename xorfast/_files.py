@@ -26,8 +26,9 @@ def check_writable(name, path):
         raise ValueError(f"{name} {path} is a folder; give a file name in it")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise ValueError(f"cannot write {name} {path}: folder {folder} does not exist; "
-                         "create it first")
+        raise ValueError(
+            f"cannot write {name} {path}: folder {folder} does not exist; create it first"
+        )
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ValueError(f"cannot write {name} {path}: folder {folder} is not writable")
     if os.path.exists(path) and not os.access(path, os.W_OK):
@@ -40,8 +41,9 @@ def atomic_write(path, *, binary=False, newline=None):
     """Open a temporary file beside ``path``; on success it replaces ``path`` whole."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.",
-                                             suffix=".tmp")
+    descriptor, temporary = tempfile.mkstemp(
+        dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
+    )
     try:
         mode = "wb" if binary else "w"
         encoding = None if binary else "utf-8"

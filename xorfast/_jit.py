@@ -77,8 +77,9 @@ _cache_disabled = False
 
 
 def _njit(function, **options):
-    cache = _COMMON_OPTIONS["cache"] and not _cache_disabled and \
-        getattr(_disk_cache, "enabled", True)
+    cache = (
+        _COMMON_OPTIONS["cache"] and not _cache_disabled and getattr(_disk_cache, "enabled", True)
+    )
     dispatcher = numba.njit(**dict(_COMMON_OPTIONS, cache=cache, **options))(function)
     _DISPATCHERS.add(dispatcher)
     return dispatcher
@@ -190,9 +191,12 @@ def repairing_cache(action):
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
         folders = ", ".join(sorted({str(path.parent) for path in damaged}))
-        warnings.warn(f"xorfast found damaged compiled-kernel cache files in {folders}; "
-                      "they were deleted and the kernels compiled again", RuntimeWarning,
-                      stacklevel=3)
+        warnings.warn(
+            f"xorfast found damaged compiled-kernel cache files in {folders}; "
+            "they were deleted and the kernels compiled again",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     return action()
 
 
@@ -203,7 +207,7 @@ def _cache_files(dispatcher):
     if index is None:
         return None
     index = Path(index)
-    return index, sorted(index.parent.glob(f"{index.name[:-len('.nbi')]}.*.nbc"))
+    return index, sorted(index.parent.glob(f"{index.name[: -len('.nbi')]}.*.nbc"))
 
 
 def _readable_pickle(path, *, index):
@@ -234,8 +238,10 @@ def damaged_cache_files():
         if files is None:
             continue
         index, data = files
-        if not (_readable_pickle(index, index=True)
-                and all(_readable_pickle(path, index=False) for path in data)):
+        if not (
+            _readable_pickle(index, index=True)
+            and all(_readable_pickle(path, index=False) for path in data)
+        ):
             damaged.extend(path for path in (index, *data) if path.exists())
     return damaged
 
@@ -255,7 +261,10 @@ def disable_disk_cache(error):
             if hasattr(cache, "disable"):
                 cache.disable()
     reason = "the disk is full" if error.errno in (errno.ENOSPC, errno.EDQUOT) else str(error)
-    warnings.warn(f"xorfast cannot save compiled kernels ({reason}: {error.filename or ''}); "
-                  "compiling without the disk cache in this process", RuntimeWarning,
-                  stacklevel=4)
+    warnings.warn(
+        f"xorfast cannot save compiled kernels ({reason}: {error.filename or ''}); "
+        "compiling without the disk cache in this process",
+        RuntimeWarning,
+        stacklevel=4,
+    )
     return True

@@ -49,9 +49,14 @@ def workspace(rows, hidden, outputs, dtype):
     """Allocate the buffers :func:`_train` needs for one run."""
     Z1 = np.zeros(_padded(rows * hidden), dtype)
     Z2 = np.zeros(_padded(rows * outputs), dtype)
-    return Workspace(Z1, Z2, np.empty(rows * hidden, dtype), np.empty(rows * outputs, dtype),
-                     Z1[:rows * hidden].reshape(rows, hidden),
-                     Z2[:rows * outputs].reshape(rows, outputs))
+    return Workspace(
+        Z1,
+        Z2,
+        np.empty(rows * hidden, dtype),
+        np.empty(rows * outputs, dtype),
+        Z1[: rows * hidden].reshape(rows, hidden),
+        Z2[: rows * outputs].reshape(rows, outputs),
+    )
 
 
 @inlined_kernel
@@ -84,8 +89,9 @@ def _forward(X, params, work):
 
 
 @inlined_kernel
-def _epochs(X, y, params, epochs, lr, scale, mse_output, log_every, mse_log, work,
-            inputs, hidden, outputs):
+def _epochs(
+    X, y, params, epochs, lr, scale, mse_output, log_every, mse_log, work, inputs, hidden, outputs
+):
     """The epoch loop of :func:`_train` for the given layer widths.
 
     Every gradient is summed over the rows in row order, as the reference
@@ -165,8 +171,9 @@ def _epochs(X, y, params, epochs, lr, scale, mse_output, log_every, mse_log, wor
 
 
 @kernel
-def _train(X, y, params, epochs, lr, scale, mse_output, log_every, mse_log, work,
-           inputs, hidden, outputs):
+def _train(
+    X, y, params, epochs, lr, scale, mse_output, log_every, mse_log, work, inputs, hidden, outputs
+):
     """Run ``epochs`` full-batch gradient steps, updating ``params`` in place.
 
     Ends with a forward pass of the trained parameters, so ``work.A2`` holds
@@ -188,8 +195,21 @@ def _train(X, y, params, epochs, lr, scale, mse_output, log_every, mse_log, work
     inputs, hidden, outputs : int
         The layer widths ``d``, ``H``, ``O``.
     """
-    _epochs(X, y, params, epochs, lr, scale, mse_output, log_every, mse_log, work,
-            inputs, hidden, outputs)
+    _epochs(
+        X,
+        y,
+        params,
+        epochs,
+        lr,
+        scale,
+        mse_output,
+        log_every,
+        mse_log,
+        work,
+        inputs,
+        hidden,
+        outputs,
+    )
     _layers(X, params, work, inputs, hidden, outputs)
 
 

@@ -119,7 +119,7 @@ _LOG2E_64 = 1.4426950408889634
 # Adding 1.5 * 2**52 rounds |x| < 2**51 to an integer held in the low mantissa
 # bits; the rest of the constant puts the biased exponent of 2**(k + 64) there.
 _SHIFT_64 = 6755399441055744.0 + 1023 + 64
-_UNSCALE_64 = 2.0 ** -64
+_UNSCALE_64 = 2.0**-64
 # ln 2 = LN2_HI + LN2_LO; LN2_HI has 32 significant bits, so k * LN2_HI is exact.
 _LN2_HI_64 = 6.93147180369123816490e-01
 _LN2_LO_64 = 1.90821492927058770002e-10
@@ -149,8 +149,8 @@ def _exp_neg_abs_64(z):
     r2 = r * r
     r4 = r2 * r2
     q = ((_Q0_64 + _Q1_64 * r) + r2 * (_Q2_64 + _Q3_64 * r)) + r4 * (
-        ((_Q4_64 + _Q5_64 * r) + r2 * (_Q6_64 + _Q7_64 * r))
-        + r4 * (_Q8_64 + _Q9_64 * r))
+        ((_Q4_64 + _Q5_64 * r) + r2 * (_Q6_64 + _Q7_64 * r)) + r4 * (_Q8_64 + _Q9_64 * r)
+    )
     expm1_r = r + r2 * q
     scale = _shift_into_exponent(shifted) * _UNSCALE_64
     return expm1_r * scale + scale
@@ -162,7 +162,7 @@ _LOG2E_32 = np.float32(1.4426950408889634)
 # 1.5 * 2**23 and the biased exponent of 2**(k + 32), normal down to k = -150;
 # 2**k itself rounds to 0 only at k = -150.
 _SHIFT_32 = np.float32(12582912.0 + 127 + 32)
-_UNSCALE_32 = np.float32(2.0 ** -32)
+_UNSCALE_32 = np.float32(2.0**-32)
 _ONE_32 = np.float32(1)
 # LN2_HI has 9 significant bits, so k * LN2_HI is exact for |k| <= 2**15.
 _LN2_HI_32 = np.float32(0.693359375)
@@ -209,8 +209,10 @@ def _exp_neg_abs_variants(z):
     return None
 
 
-_exp_neg_abs_python = {types.float64: _in_python(_exp_neg_abs_64),
-                       types.float32: _in_python(_exp_neg_abs_32)}
+_exp_neg_abs_python = {
+    types.float64: _in_python(_exp_neg_abs_64),
+    types.float32: _in_python(_exp_neg_abs_32),
+}
 
 
 def _in_python_variant(variants, *arguments):
@@ -220,8 +222,10 @@ def _in_python_variant(variants, *arguments):
     if body is None:
         body = variants(*map(numba.typeof, arguments))
         if body is None:
-            raise TypeError(f"{variants.__name__[1:-len('_variants')]} takes float32 or "
-                            f"float64 scalars, not {', '.join(map(str, key[1:]))}")
+            raise TypeError(
+                f"{variants.__name__[1 : -len('_variants')]} takes float32 or "
+                f"float64 scalars, not {', '.join(map(str, key[1:]))}"
+            )
         _python_variants[key] = body
     return body(*arguments)
 

@@ -114,10 +114,10 @@ def _load(inputs, hidden, outputs, rows):
     else:
         body = "from xorfast._batched import _train_group as train_group\n"
         shape, hidden, rows = f"{inputs}-any-{outputs} networks", "any", "any"
-    source = "\n".join([_HEADER.format(shape=shape), body,
-                        _batched.DRIVER_SOURCE])
-    return _module(f"xorfast_kernel_{inputs}_{hidden}_{outputs}_{rows}", source,
-                   (_batched, _jit, _sigmoid))
+    source = "\n".join([_HEADER.format(shape=shape), body, _batched.DRIVER_SOURCE])
+    return _module(
+        f"xorfast_kernel_{inputs}_{hidden}_{outputs}_{rows}", source, (_batched, _jit, _sigmoid)
+    )
 
 
 def train_kernel(inputs, hidden, outputs):
@@ -125,10 +125,12 @@ def train_kernel(inputs, hidden, outputs):
     key = ("train", inputs, hidden, outputs)
     with _lock:
         if key not in _loaded:
-            source = _TRAIN_HEADER.format(shape=f"{inputs}-{hidden}-{outputs}") + \
-                train_source(inputs, hidden, outputs)
-            _loaded[key] = _module(f"xorfast_train_{inputs}_{hidden}_{outputs}", source,
-                                   (_jit, _sigmoid)).train_run
+            source = _TRAIN_HEADER.format(shape=f"{inputs}-{hidden}-{outputs}") + train_source(
+                inputs, hidden, outputs
+            )
+            _loaded[key] = _module(
+                f"xorfast_train_{inputs}_{hidden}_{outputs}", source, (_jit, _sigmoid)
+            ).train_run
         return _loaded[key]
 
 
@@ -136,9 +138,15 @@ def _module(stem, source, dependencies):
     """Import ``source`` as a module saved in the cache folder, named after ``stem``."""
     # The name carries a digest of everything the compiled code depends on, so
     # a changed xorfast or Numba never picks up stale machine code.
-    digest = hashlib.sha256("\n".join([
-        source, *(Path(module.__file__).read_text() for module in dependencies),
-        numba.__version__]).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(
+        "\n".join(
+            [
+                source,
+                *(Path(module.__file__).read_text() for module in dependencies),
+                numba.__version__,
+            ]
+        ).encode()
+    ).hexdigest()[:16]
     name = f"{stem}_{_cache.source_digest()}_{digest}"
     path = _saved(f"{name}.py", source.encode())
     if path is None:
@@ -183,12 +191,20 @@ def _saved(filename, data):
         for key, value in list(_folders.items()):
             if value == folder:
                 _folders[key] = fresh
-        warnings.warn(f"xorfast cannot write its compiled kernels to {folder} ({error}); "
-                      f"using {fresh} in this process", RuntimeWarning, stacklevel=4)
+        warnings.warn(
+            f"xorfast cannot write its compiled kernels to {folder} ({error}); "
+            f"using {fresh} in this process",
+            RuntimeWarning,
+            stacklevel=4,
+        )
         return fresh / filename
     if found is not None:
-        warnings.warn(f"xorfast found a damaged generated kernel {filename} in {folder}; "
-                      "it was replaced and is compiled again", RuntimeWarning, stacklevel=4)
+        warnings.warn(
+            f"xorfast found a damaged generated kernel {filename} in {folder}; "
+            "it was replaced and is compiled again",
+            RuntimeWarning,
+            stacklevel=4,
+        )
     return path
 
 
@@ -207,8 +223,9 @@ def _content(path):
 
 def _write(path, data):
     """Write ``data`` to ``path`` atomically: whole and on disk, or not at all."""
-    handle = tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=f".{path.stem}.",
-                                         suffix=".tmp", delete=False)
+    handle = tempfile.NamedTemporaryFile(
+        "wb", dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp", delete=False
+    )
     try:
         with handle:
             handle.write(data)
@@ -240,9 +257,12 @@ def _writable_folder(path):
     except OSError:
         pass
     fallback = _temporary_folder()
-    warnings.warn(f"xorfast cannot write its compiled kernels to {path}; using {fallback} "
-                  "(set XORFAST_CACHE_DIR to choose another folder)", RuntimeWarning,
-                  stacklevel=2)
+    warnings.warn(
+        f"xorfast cannot write its compiled kernels to {path}; using {fallback} "
+        "(set XORFAST_CACHE_DIR to choose another folder)",
+        RuntimeWarning,
+        stacklevel=2,
+    )
     return fallback
 
 
@@ -278,9 +298,12 @@ def _private(path):
     except OSError:
         return False
     uid = os.getuid() if hasattr(os, "getuid") else None
-    return (stat.S_ISDIR(info.st_mode) and uid in (None, info.st_uid)
-            and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-            and os.access(path, os.W_OK | os.X_OK))
+    return (
+        stat.S_ISDIR(info.st_mode)
+        and uid in (None, info.st_uid)
+        and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        and os.access(path, os.W_OK | os.X_OK)
+    )
 
 
 def _fresh_folder():
@@ -332,14 +355,30 @@ def unrolled_source(inputs, hidden, outputs, rows):
             emit(f"{indent}{name} = sigmoid({z})")
 
     def forward_and_progress(indent):
-        sigmoids(indent, [(f"a1_{i}_{h}",
-                           f"c1_{h}" + "".join(f" + x{i}_{k} * w1_{k}_{h}" for k in range(d)),
-                           f"1_{i}_{h}")
-                          for i in range(n) for h in range(H)])
-        sigmoids(indent, [(f"a2_{i}_{o}",
-                           f"c2_{o}" + "".join(f" + a1_{i}_{h} * w2_{h}_{o}" for h in range(H)),
-                           f"2_{i}_{o}")
-                          for i in range(n) for o in range(O)])
+        sigmoids(
+            indent,
+            [
+                (
+                    f"a1_{i}_{h}",
+                    f"c1_{h}" + "".join(f" + x{i}_{k} * w1_{k}_{h}" for k in range(d)),
+                    f"1_{i}_{h}",
+                )
+                for i in range(n)
+                for h in range(H)
+            ],
+        )
+        sigmoids(
+            indent,
+            [
+                (
+                    f"a2_{i}_{o}",
+                    f"c2_{o}" + "".join(f" + a1_{i}_{h} * w2_{h}_{o}" for h in range(H)),
+                    f"2_{i}_{o}",
+                )
+                for i in range(n)
+                for o in range(O)
+            ],
+        )
         emit(f"{indent}squared = zero")
         emit(f"{indent}largest = zero")
         for i in range(n):
@@ -352,8 +391,7 @@ def unrolled_source(inputs, hidden, outputs, rows):
         emit(f"{indent}solved = P[lane]")
         emit(f"{indent}P[lane] = mark if solved < 0 and largest < half else solved")
         emit(f"{indent}below = P[LANES + lane]")
-        emit(f"{indent}P[LANES + lane] = mark if below < 0 and squared / count < tol "
-             "else below")
+        emit(f"{indent}P[LANES + lane] = mark if below < 0 and squared / count < tol else below")
 
     emit("@kernel")
     emit("def train_group(X, y, S, P, R, hidden, epochs, step, mse_output, tol):")
@@ -375,8 +413,10 @@ def unrolled_source(inputs, hidden, outputs, rows):
     forward_and_progress(indent)
     for i in range(n):
         for o in range(O):
-            emit(f"{indent}d2_{i}_{o} = err{i}_{o} * (a2_{i}_{o} * (one - a2_{i}_{o})) "
-                 f"if mse_output else err{i}_{o}")
+            emit(
+                f"{indent}d2_{i}_{o} = err{i}_{o} * (a2_{i}_{o} * (one - a2_{i}_{o})) "
+                f"if mse_output else err{i}_{o}"
+            )
     emit(f"{indent}# The hidden error uses W2 from before this epoch's update.")
     for i in range(n):
         for h in range(H):
@@ -406,10 +446,12 @@ def unrolled_source(inputs, hidden, outputs, rows):
     emit(f"{indent}R[LANES + lane] = largest")
     # Pinned units (xorfast.reference.pinned): a sum of terms a (1 - a) >= 0 is
     # zero only when every term is.
-    hidden_live = " + ".join(f"a1_{i}_{h} * (one - a1_{i}_{h})"
-                             for i in range(n) for h in range(H))
-    output_live = " + ".join(f"a2_{i}_{o} * (one - a2_{i}_{o})"
-                             for i in range(n) for o in range(O))
+    hidden_live = " + ".join(
+        f"a1_{i}_{h} * (one - a1_{i}_{h})" for i in range(n) for h in range(H)
+    )
+    output_live = " + ".join(
+        f"a2_{i}_{o} * (one - a2_{i}_{o})" for i in range(n) for o in range(O)
+    )
     emit(f"{indent}hidden_live = {hidden_live}")
     emit(f"{indent}output_live = {output_live}")
     emit(f"{indent}stuck = mse_output and output_live == zero and largest > zero")
@@ -431,11 +473,12 @@ def train_source(inputs, hidden, outputs):
     emit = lines.append
     W1 = [(k, h) for k in range(d) for h in range(H)]
     # Every parameter: its scalar, its array entry, and its gradient sum.
-    parameters = ([(f"w1_{k}_{h}", f"W1[{k}, {h}]", f"g1_{k}_{h}") for k, h in W1]
-                  + [(f"c1_{h}", f"b1[{h}]", f"gc1_{h}") for h in range(H)]
-                  + [(f"w2_{h}_{o}", f"W2[{h}, {o}]", f"g2_{h}_{o}")
-                     for h in range(H) for o in range(O)]
-                  + [(f"c2_{o}", f"b2[{o}]", f"gc2_{o}") for o in range(O)])
+    parameters = (
+        [(f"w1_{k}_{h}", f"W1[{k}, {h}]", f"g1_{k}_{h}") for k, h in W1]
+        + [(f"c1_{h}", f"b1[{h}]", f"gc1_{h}") for h in range(H)]
+        + [(f"w2_{h}_{o}", f"W2[{h}, {o}]", f"g2_{h}_{o}") for h in range(H) for o in range(O)]
+        + [(f"c2_{o}", f"b2[{o}]", f"gc2_{o}") for o in range(O)]
+    )
 
     def forward(indent):
         emit(f"{indent}for i in range(rows):")

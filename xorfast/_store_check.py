@@ -20,9 +20,17 @@ STORED = ("max_error", "final_mse", "epoch_solved", "epoch_tol", "diverged")
 _INTEGER_COLUMNS = ("config", "seed", "epoch_solved", "epoch_tol", "diverged")
 
 #: The bytes a block's digest is taken over: its rows in seed order, NULL as NaN.
-CANONICAL = np.dtype([("config", "<i8"), ("seed", "<i8"), ("max_error", "<f8"),
-                       ("final_mse", "<f8"), ("epoch_solved", "<i8"), ("epoch_tol", "<i8"),
-                       ("diverged", "<i8")])
+CANONICAL = np.dtype(
+    [
+        ("config", "<i8"),
+        ("seed", "<i8"),
+        ("max_error", "<f8"),
+        ("final_mse", "<f8"),
+        ("epoch_solved", "<i8"),
+        ("epoch_tol", "<i8"),
+        ("diverged", "<i8"),
+    ]
+)
 
 
 def canonical_rows(columns):
@@ -62,26 +70,29 @@ class Scan:
         span = max(float(spec.y.max()), 1.0 - float(spec.y.min()), 1.0)
         self._max_error = span * (1 + 1e-6)
         self._max_mse = span * span * (1 + 1e-6)
-        self.damaged = {}   # block id (None: rows without a valid block) -> {config: seeds}
+        self.damaged = {}  # block id (None: rows without a valid block) -> {config: seeds}
         self.bad_rows = 0
         self._table, self._sink = table, sink
-        self.blocks = {}    # id -> (config, runs, sha256)
+        self.blocks = {}  # id -> (config, runs, sha256)
         self._hashers, self._counts = {}, {}
         #: The SQLite error that stopped the reading, if any (the rest counts as missing).
         self.read_error = None
         try:
             if version >= 2:
                 for block, config, runs, sha in connection.execute(
-                        "SELECT id, config, runs, sha256 FROM blocks"):
+                    "SELECT id, config, runs, sha256 FROM blocks"
+                ):
                     self.blocks[block] = (config, runs, sha)
             block_column = "block" if version >= 2 else "-1"
-            types = " AND ".join(f"typeof({name})='integer'"
-                                 for name in (*_INTEGER_COLUMNS, block_column))
+            types = " AND ".join(
+                f"typeof({name})='integer'" for name in (*_INTEGER_COLUMNS, block_column)
+            )
             cursor = connection.execute(
                 f"SELECT config, seed, {', '.join(STORED)}, {block_column}, {types} "
                 "AND typeof(max_error) IN ('real', 'null') "
                 "AND typeof(final_mse) IN ('real', 'null') "
-                "FROM runs ORDER BY config, seed")
+                "FROM runs ORDER BY config, seed"
+            )
             while chunk := cursor.fetchmany(FETCH_ROWS):
                 self._chunk(chunk)
         except sqlite3.DatabaseError as error:
@@ -133,8 +144,9 @@ class Scan:
         if self.version >= 2:
             ids, inverse = np.unique(block, return_inverse=True)
             owners = [self.blocks.get(b, (None,))[0] for b in ids.tolist()]
-            block_config = np.array([c if isinstance(c, int) else -1 for c in owners],
-                                    dtype=np.int64)[inverse]
+            block_config = np.array(
+                [c if isinstance(c, int) else -1 for c in owners], dtype=np.int64
+            )[inverse]
             bad |= (block_config < 0) | (block_config != config)
         for i in np.flatnonzero(bad):
             self.bad_rows += 1
@@ -149,8 +161,7 @@ class Scan:
                 owner = int(block[part[0]])
                 if owner not in self.blocks:
                     continue
-                self._hashers.setdefault(owner, hashlib.sha256()).update(
-                    canonical[part].tobytes())
+                self._hashers.setdefault(owner, hashlib.sha256()).update(canonical[part].tobytes())
                 self._counts[owner] = self._counts.get(owner, 0) + len(part)
         table = self._table
         if table is not None:
@@ -175,7 +186,8 @@ class Scan:
         marks = ", ".join("?" * len(failed))
         try:
             for block, config, seed in connection.execute(
-                    f"SELECT block, config, seed FROM runs WHERE block IN ({marks})", failed):
+                f"SELECT block, config, seed FROM runs WHERE block IN ({marks})", failed
+            ):
                 if isinstance(config, int) and isinstance(seed, int):
                     self._mark(block, config, [seed])
         except sqlite3.DatabaseError:
@@ -198,8 +210,10 @@ class Scan:
             seeds, missing = per_config[config]
             if 0 <= config < len(configs):
                 c = configs[config]
-                name = (f"config {config} (hidden {c.hidden}, lr {c.lr}, init_scale "
-                        f"{c.init_scale}, epochs {c.epochs})")
+                name = (
+                    f"config {config} (hidden {c.hidden}, lr {c.lr}, init_scale "
+                    f"{c.init_scale}, epochs {c.epochs})"
+                )
             else:
                 name = "rows of no valid config"
             words = [f"seeds {_ranges(sorted(seeds))}"] if seeds else []
@@ -217,11 +231,13 @@ class Scan:
     def describe_damage(self):
         """The error message for a damaged store: which runs, how to rerun only them."""
         checks = "checksum or range checks" if self.version >= 2 else "range checks"
-        return (f"store {self.path!r} is damaged; these fail their {checks}: "
-                f"{self.affected()}. No run was read from it. To rerun only these: "
-                f"xorfast.store.repair_store({self.path!r}) (command line: xorfast store "
-                f"repair {self.path}) drops them and keeps a copy of the damaged file; then "
-                "run the same sweep with the same store")
+        return (
+            f"store {self.path!r} is damaged; these fail their {checks}: "
+            f"{self.affected()}. No run was read from it. To rerun only these: "
+            f"xorfast.store.repair_store({self.path!r}) (command line: xorfast store "
+            f"repair {self.path}) drops them and keeps a copy of the damaged file; then "
+            "run the same sweep with the same store"
+        )
 
 
 def _ranges(values):

@@ -41,22 +41,31 @@ class UnverifiedStoreWarning(UserWarning):
 def checked_path(store):
     """``store`` as a file-name string, refusing what would not keep the runs on disk."""
     if not isinstance(store, (str, bytes, os.PathLike)):
-        raise TypeError(f"store must be a file path (str or os.PathLike); got "
-                        f"{type(store).__name__} {store!r}")
+        raise TypeError(
+            f"store must be a file path (str or os.PathLike); got {type(store).__name__} {store!r}"
+        )
     path = os.fsdecode(os.fspath(store))
     if path == "":
-        raise StoreError("store='' is not a file name (SQLite would keep the runs in a "
-                         "temporary file deleted at the end); pass a file name such as "
-                         "'runs.sqlite', or store=None for no store")
+        raise StoreError(
+            "store='' is not a file name (SQLite would keep the runs in a "
+            "temporary file deleted at the end); pass a file name such as "
+            "'runs.sqlite', or store=None for no store"
+        )
     if path == ":memory:":
-        raise StoreError("store=':memory:' would keep the runs in memory only, lost when the "
-                         "sweep ends; pass a file name such as 'runs.sqlite', or store=None")
+        raise StoreError(
+            "store=':memory:' would keep the runs in memory only, lost when the "
+            "sweep ends; pass a file name such as 'runs.sqlite', or store=None"
+        )
     if os.path.isdir(path):
-        raise StoreError(f"store {path!r} is a folder; pass a file name inside it, e.g. "
-                         f"{os.path.join(path, 'runs.sqlite')!r}")
+        raise StoreError(
+            f"store {path!r} is a folder; pass a file name inside it, e.g. "
+            f"{os.path.join(path, 'runs.sqlite')!r}"
+        )
     if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
-        raise StoreError(f"store {path!r} is not a regular file (a device, pipe or socket); "
-                         "pass the name of a file")
+        raise StoreError(
+            f"store {path!r} is not a regular file (a device, pipe or socket); "
+            "pass the name of a file"
+        )
     return path
 
 
@@ -94,8 +103,9 @@ def connect_write(path):
         tables = tables_of(connection)
     except sqlite3.DatabaseError as error:
         connection.close()
-        raise StoreError(f"store {path!r} is not a usable SQLite database ({error}); "
-                         "pass a new file name") from None
+        raise StoreError(
+            f"store {path!r} is not a usable SQLite database ({error}); pass a new file name"
+        ) from None
     return connection, tables
 
 
@@ -117,10 +127,12 @@ def connect_read(path):
         # every committed block and may be read as an immutable file.
         wal = path + "-wal"
         if os.path.exists(wal) and os.path.getsize(wal) > 0:
-            raise StoreError(f"store {path!r} cannot be read here ({error}): its journal "
-                             f"{wal!r} holds blocks not yet in the main file and SQLite cannot "
-                             "open it read-only; copy the store with its -wal file to a "
-                             "writable folder and load it there") from None
+            raise StoreError(
+                f"store {path!r} cannot be read here ({error}): its journal "
+                f"{wal!r} holds blocks not yet in the main file and SQLite cannot "
+                "open it read-only; copy the store with its -wal file to a "
+                "writable folder and load it there"
+            ) from None
         first = error
     except sqlite3.DatabaseError as error:
         connection.close()
@@ -130,20 +142,23 @@ def connect_read(path):
         return connection, tables_of(connection)
     except sqlite3.DatabaseError as error:
         connection.close()
-        raise StoreError(f"store {path!r} cannot be read ({first}; read as an immutable file: "
-                         f"{error})") from None
+        raise StoreError(
+            f"store {path!r} cannot be read ({first}; read as an immutable file: {error})"
+        ) from None
 
 
 def not_sqlite(path, error):
     """The error for a file SQLite cannot open as a database."""
-    return StoreError(f"store {path!r} is not a usable SQLite database ({error}); "
-                      "pass a new file name")
+    return StoreError(
+        f"store {path!r} is not a usable SQLite database ({error}); pass a new file name"
+    )
 
 
 def tables_of(connection):
     """The names of the tables in the file."""
-    return {row[0] for row in connection.execute(
-        "SELECT name FROM sqlite_master WHERE type='table'")}
+    return {
+        row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+    }
 
 
 def read_meta(connection, path, tables):
@@ -158,8 +173,10 @@ def read_meta(connection, path, tables):
         raise StoreError(f"store {path!r} is not an xorfast sweep store")
     version = meta.get("format_version")
     if version not in [str(v) for v in READABLE_VERSIONS]:
-        raise StoreError(f"store {path!r} has format version {version}; this xorfast reads "
-                         f"versions {', '.join(map(str, READABLE_VERSIONS))}")
+        raise StoreError(
+            f"store {path!r} has format version {version}; this xorfast reads "
+            f"versions {', '.join(map(str, READABLE_VERSIONS))}"
+        )
     version = int(version)
     if (version >= 2) != ("blocks" in tables) or "runs" not in tables:
         raise damaged_meta(path, "its tables do not match its format version")
@@ -177,27 +194,37 @@ def read_meta(connection, path, tables):
 
 def damaged_meta(path, what):
     """The error for damaged metadata: nothing in the file can be trusted."""
-    return StoreError(f"store {path!r} is damaged: {what}; none of its runs can be trusted. "
-                      "Restore it from a copy, or run the sweep again with a new file")
+    return StoreError(
+        f"store {path!r} is damaged: {what}; none of its runs can be trusted. "
+        "Restore it from a copy, or run the sweep again with a new file"
+    )
 
 
 def damaged_file(path, error):
     """The error for a file SQLite cannot read through; repair keeps what verifies."""
-    return StoreError(f"store {path!r} is damaged: SQLite cannot read it ({error}). "
-                      f"xorfast.store.repair_store({path!r}) (command line: xorfast store "
-                      f"repair {path}) keeps the blocks that can still be read and verified; "
-                      "the same sweep with the same store then reruns the others")
+    return StoreError(
+        f"store {path!r} is damaged: SQLite cannot read it ({error}). "
+        f"xorfast.store.repair_store({path!r}) (command line: xorfast store "
+        f"repair {path}) keeps the blocks that can still be read and verified; "
+        "the same sweep with the same store then reruns the others"
+    )
 
 
 def warn_unverified(path):
     """Say that a version 1 store cannot be verified (Python's filter shows it once)."""
-    warnings.warn(f"store {path!r} was written by an older xorfast (format version 1, without "
-                  "checksums): values are range-checked, but damage that keeps them in range "
-                  "cannot be detected. xorfast.store.repair_store(path) converts it to the "
-                  "current format", UnverifiedStoreWarning, stacklevel=3)
+    warnings.warn(
+        f"store {path!r} was written by an older xorfast (format version 1, without "
+        "checksums): values are range-checked, but damage that keeps them in range "
+        "cannot be detected. xorfast.store.repair_store(path) converts it to the "
+        "current format",
+        UnverifiedStoreWarning,
+        stacklevel=3,
+    )
 
 
 def lock_failed(path, error):
     """The error for a lock file that cannot be opened."""
-    return StoreError(f"store {path!r}: cannot open its lock file {path + '.lock'!r} "
-                      f"({error.strerror}); the folder must be writable to write the store")
+    return StoreError(
+        f"store {path!r}: cannot open its lock file {path + '.lock'!r} "
+        f"({error.strerror}); the folder must be writable to write the store"
+    )

@@ -44,8 +44,9 @@ class StoreLock:
             os.close(fd)
             raise
         self._fd = fd
-        record = json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                             "since": time.time()})
+        record = json.dumps(
+            {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}
+        )
         try:
             os.ftruncate(fd, 0)
             os.pwrite(fd, record.encode(), 0)
@@ -66,8 +67,11 @@ def _holder(lock_path):
             record = json.loads(file.read())
         since = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(float(record["since"])))
         same = record["pid"] == os.getpid() and record["host"] == socket.gethostname()
-        who = (f"this process (pid {record['pid']})" if same
-               else f"pid {record['pid']} on host {record['host']}")
+        who = (
+            f"this process (pid {record['pid']})"
+            if same
+            else f"pid {record['pid']} on host {record['host']}"
+        )
         return f"{who}, since {since}"
     except (OSError, ValueError, KeyError, TypeError):
         return "another process, which has not said who it is yet"

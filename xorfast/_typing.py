@@ -15,8 +15,13 @@ Init: TypeAlias = Literal["normal", "uniform"]
 BiasInit: TypeAlias = Literal["zeros", "same"]
 Backend: TypeAlias = Literal["numba", "numpy"]
 #: ``"float64"`` or ``"float32"``, or the matching NumPy scalar type or dtype.
-DType: TypeAlias = (Literal["float64", "float32"] | type[np.float64] | type[np.float32]
-                    | np.dtype[np.float64] | np.dtype[np.float32])
+DType: TypeAlias = (
+    Literal["float64", "float32"]
+    | type[np.float64]
+    | type[np.float32]
+    | np.dtype[np.float64]
+    | np.dtype[np.float32]
+)
 FloatArray: TypeAlias = npt.NDArray[np.floating[Any]]
 #: A file path: a string or an ``os.PathLike``.
 StrPath: TypeAlias = os.PathLike[str] | str

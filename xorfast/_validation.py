@@ -71,23 +71,29 @@ def real(name, value, *, positive=True, dtype=np.float64, maximum=None):
     info = np.finfo(dtype)
     name_of_dtype = np.dtype(dtype).name
     if value > float(info.max):
-        raise ValueError(f"{name}={value:g} does not fit in {name_of_dtype}; "
-                         "use a smaller value or dtype='float64'")
+        raise ValueError(
+            f"{name}={value:g} does not fit in {name_of_dtype}; "
+            "use a smaller value or dtype='float64'"
+        )
     if maximum is not None and value > maximum:
         raise ValueError(f"{name} must be at most {maximum:g} in {name_of_dtype}; got {value:g}")
     if 0 < value < float(info.tiny):
-        raise ValueError(f"{name}={value:g} rounds to 0 or a subnormal number in {name_of_dtype} "
-                         f"(smallest normal value {float(info.tiny):g}); use a larger value"
-                         + (" or dtype='float64'" if name_of_dtype != "float64" else ""))
+        raise ValueError(
+            f"{name}={value:g} rounds to 0 or a subnormal number in {name_of_dtype} "
+            f"(smallest normal value {float(info.tiny):g}); use a larger value"
+            + (" or dtype='float64'" if name_of_dtype != "float64" else "")
+        )
     return value
 
 
 def step(lr, rows, reduction, dtype):
     """Refuse an ``lr`` whose step, ``lr / rows`` with ``reduction="mean"``, rounds to 0."""
     if reduction == "mean" and lr / rows < float(np.finfo(dtype).tiny):
-        raise ValueError(f"lr={lr:g} divided by the {rows} rows (reduction='mean') rounds to 0 "
-                         f"or a subnormal number in {np.dtype(dtype).name}; use a larger lr, "
-                         "reduction='sum' or dtype='float64'")
+        raise ValueError(
+            f"lr={lr:g} divided by the {rows} rows (reduction='mean') rounds to 0 "
+            f"or a subnormal number in {np.dtype(dtype).name}; use a larger lr, "
+            "reduction='sum' or dtype='float64'"
+        )
 
 
 def init_scale(value, dtype):
@@ -96,15 +102,18 @@ def init_scale(value, dtype):
     Draws from ``randn`` stay below 64 in size, and ``uniform(-s, s)`` needs
     ``2 s`` finite, so ``init_scale`` may be at most the largest value / 64.
     """
-    return real("init_scale", value, positive=False, dtype=dtype,
-                maximum=float(np.finfo(dtype).max) / 64)
+    return real(
+        "init_scale", value, positive=False, dtype=dtype, maximum=float(np.finfo(dtype).max) / 64
+    )
 
 
 def memory(what, nbytes, fix):
     """Refuse ``what`` when it needs more than :data:`MAX_BYTES` of arrays; ``fix`` says how."""
     if nbytes > MAX_BYTES:
-        raise ValueError(f"{what} needs about {_size(nbytes)} of memory, more than the limit of "
-                         f"{_size(MAX_BYTES)}; {fix}")
+        raise ValueError(
+            f"{what} needs about {_size(nbytes)} of memory, more than the limit of "
+            f"{_size(MAX_BYTES)}; {fix}"
+        )
 
 
 def _size(nbytes):
@@ -121,14 +130,18 @@ def seed(value):
 
 def _numeric_array(name, value):
     if isinstance(value, np.ma.MaskedArray):
-        raise TypeError(f"{name} must be a plain array, not a masked array (its mask would be "
-                        f"ignored); pass {name}.filled(...) or drop the masked rows")
+        raise TypeError(
+            f"{name} must be a plain array, not a masked array (its mask would be "
+            f"ignored); pass {name}.filled(...) or drop the masked rows"
+        )
     try:
         array = np.asarray(value)
     except ValueError as error:  # ragged nested lists
         raise ValueError(f"{name} must be a rectangular array of numbers: {error}") from None
-    if array.dtype == object or array.dtype.kind in "mM" or not (
-        np.issubdtype(array.dtype, np.number) or array.dtype == bool
+    if (
+        array.dtype == object
+        or array.dtype.kind in "mM"
+        or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool)
     ):
         raise TypeError(f"{name} must hold real numbers; got an array of dtype {array.dtype}")
     if np.iscomplexobj(array):
@@ -152,9 +165,11 @@ def fits(name, array, dtype) -> np.ndarray:
     largest = float(np.max(np.abs(array))) if array.size else 0.0
     limit = float(np.finfo(dtype).max)
     if largest > limit:
-        raise ValueError(f"{name} holds values up to {largest:g}, which do not fit in "
-                         f"{np.dtype(dtype).name} (largest {limit:g}); rescale {name} or use "
-                         "dtype='float64'")
+        raise ValueError(
+            f"{name} holds values up to {largest:g}, which do not fit in "
+            f"{np.dtype(dtype).name} (largest {limit:g}); rescale {name} or use "
+            "dtype='float64'"
+        )
     return array
 
 
@@ -171,8 +186,10 @@ def data(X, y, *, loss) -> tuple[np.ndarray, np.ndarray]:
     X = _numeric_array("X", X)
     y = _numeric_array("y", y)
     if X.ndim != 2:
-        raise ValueError(f"X must be 2-D with shape (n, d); got shape {X.shape}"
-                         + ("; use X.reshape(-1, 1) for a single input" if X.ndim == 1 else ""))
+        raise ValueError(
+            f"X must be 2-D with shape (n, d); got shape {X.shape}"
+            + ("; use X.reshape(-1, 1) for a single input" if X.ndim == 1 else "")
+        )
     if y.ndim == 1:
         y = y[:, None]
     if y.ndim != 2:
@@ -182,11 +199,14 @@ def data(X, y, *, loss) -> tuple[np.ndarray, np.ndarray]:
     if y.shape[1] == 0:
         raise ValueError(f"y must have at least one output column; got shape {y.shape}")
     if X.shape[0] != y.shape[0]:
-        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}; "
-                         "pass one target row per input row")
+        raise ValueError(
+            f"X has {X.shape[0]} rows but y has {y.shape[0]}; pass one target row per input row"
+        )
     if loss == "bce" and ((y < 0) | (y > 1)).any():
-        raise ValueError("y must lie in [0, 1] with loss='bce' (targets are probabilities); "
-                         "rescale y or use loss='mse'")
+        raise ValueError(
+            "y must lie in [0, 1] with loss='bce' (targets are probabilities); "
+            "rescale y or use loss='mse'"
+        )
     return X, y
 
 
@@ -200,8 +220,9 @@ def weights(value, *, inputs, hidden, outputs):
     W1, b1, W2, b2 = (_numeric_array(name, a) for name, a in zip(Params._fields, value))
     width = W1.shape[1] if (W1.ndim == 2 and hidden is None) else hidden
     if width is not None and not 1 <= width <= MAX_HIDDEN:
-        raise ValueError(f"weights W1 must have from 1 to {MAX_HIDDEN} columns (hidden units); "
-                         f"got {width}")
+        raise ValueError(
+            f"weights W1 must have from 1 to {MAX_HIDDEN} columns (hidden units); got {width}"
+        )
     expected = {"W1": (inputs, width), "b1": (width,), "W2": (width, outputs), "b2": (outputs,)}
     checked = []
     for name, array in zip(Params._fields, (W1, b1, W2, b2)):
@@ -209,7 +230,9 @@ def weights(value, *, inputs, hidden, outputs):
         if name.startswith("b") and array.shape == (1, *shape):
             array = array[0]
         if array.shape != shape:
-            raise ValueError(f"weights {name} must have shape {shape} for {inputs} inputs, "
-                             f"{width} hidden units and {outputs} outputs; got {array.shape}")
+            raise ValueError(
+                f"weights {name} must have shape {shape} for {inputs} inputs, "
+                f"{width} hidden units and {outputs} outputs; got {array.shape}"
+            )
         checked.append(array)
     return Params(*checked).astype(np.float64)

@@ -85,34 +85,69 @@ def cases(*, epochs=None, sweep_seeds=None, loop_seeds=None, peer_epochs=None):
     found = []
     # (case, data set, hidden width, dtypes, target speed-up of float64)
     for name, data, hidden, dtypes, target in [
-            ("single 2-4-1 xor", "xor", 4, ("float64", "float32"), 800),
-            ("single 2-16-1 xor", "xor", 16, ("float64",), None),
-            ("single 3-8-1 parity3", "parity3", 8, ("float64",), None)]:
-        reference = Entry("NumPy reference", _single(data, hidden, epochs, backend="numpy"),
-                          epochs, repeats=2, rounds=5)
+        ("single 2-4-1 xor", "xor", 4, ("float64", "float32"), 800),
+        ("single 2-16-1 xor", "xor", 16, ("float64",), None),
+        ("single 3-8-1 parity3", "parity3", 8, ("float64",), None),
+    ]:
+        reference = Entry(
+            "NumPy reference",
+            _single(data, hidden, epochs, backend="numpy"),
+            epochs,
+            repeats=2,
+            rounds=5,
+        )
         contenders = tuple(
-            Entry(f"xorfast {dtype}", _single(data, hidden, epochs, dtype=dtype), epochs,
-                  repeats=7, rounds=20, target=target if dtype == "float64" else None)
-            for dtype in dtypes)
+            Entry(
+                f"xorfast {dtype}",
+                _single(data, hidden, epochs, dtype=dtype),
+                epochs,
+                repeats=7,
+                rounds=20,
+                target=target if dtype == "float64" else None,
+            )
+            for dtype in dtypes
+        )
         peers = (lambda: _jax_single(epochs),) if name == "single 2-4-1 xor" else ()
         found.append(Case(name, "single", reference, contenders, peers))
     xor_reference = found[0].baseline
     for seeds in sweep_seeds:
-        loop = Entry("loop of xorfast.train",
-                     lambda: [train(seed=s, epochs=epochs) for s in range(loop_seeds)],
-                     epochs, loop_seeds, repeats=3, rounds=1)
+        loop = Entry(
+            "loop of xorfast.train",
+            lambda: [train(seed=s, epochs=epochs) for s in range(loop_seeds)],
+            epochs,
+            loop_seeds,
+            repeats=3,
+            rounds=1,
+        )
         # Targets: 10 and 5 ns per seed-epoch against the reference's ~24 us per
         # epoch on the project's machine, written as ratios.
         batched = tuple(
-            Entry(f"xorfast.sweep {dtype}",
-                  lambda seeds=seeds, dtype=dtype: sweep(seeds=seeds, epochs=epochs,
-                                                         dtype=dtype, progress=False),
-                  epochs, seeds, repeats=3, rounds=3, target=target)
-            for dtype, target in (("float64", 2_400), ("float32", 4_800)))
-        peers = (lambda seeds=seeds: _jax_sweep(seeds, peer_epochs),
-                 lambda seeds=seeds: _torch_sweep(seeds, peer_epochs))
-        found.append(Case(f"sweep 2-4-1 xor, {seeds:,} seeds", "sweep", xor_reference,
-                          (loop, *batched), peers))
+            Entry(
+                f"xorfast.sweep {dtype}",
+                lambda seeds=seeds, dtype=dtype: sweep(
+                    seeds=seeds, epochs=epochs, dtype=dtype, progress=False
+                ),
+                epochs,
+                seeds,
+                repeats=3,
+                rounds=3,
+                target=target,
+            )
+            for dtype, target in (("float64", 2_400), ("float32", 4_800))
+        )
+        peers = (
+            lambda seeds=seeds: _jax_sweep(seeds, peer_epochs),
+            lambda seeds=seeds: _torch_sweep(seeds, peer_epochs),
+        )
+        found.append(
+            Case(
+                f"sweep 2-4-1 xor, {seeds:,} seeds",
+                "sweep",
+                xor_reference,
+                (loop, *batched),
+                peers,
+            )
+        )
     return found
 
 
@@ -123,9 +158,9 @@ class Row:
     case: str
     contender: str
     seconds: float
-    epochs: int        # epochs per run
-    runs: int          # runs (seeds) per call
-    speedup: float     # over the NumPy reference, per (seed-)epoch
+    epochs: int  # epochs per run
+    runs: int  # runs (seeds) per call
+    speedup: float  # over the NumPy reference, per (seed-)epoch
 
     @property
     def ns_per_epoch(self):
@@ -166,8 +201,7 @@ def run_all(*, peers=True, progress=print):
     for case in chosen:
         if case.baseline not in timed:
             progress(f"measuring {case.name} with the {case.baseline.name} ...")
-            timed[case.baseline] = best_time(case.baseline.function,
-                                             repeats=case.baseline.repeats)
+            timed[case.baseline] = best_time(case.baseline.function, repeats=case.baseline.repeats)
     joined = {}  # case name -> peer entries found
     if peers:
         for case in chosen:
@@ -180,8 +214,16 @@ def run_all(*, peers=True, progress=print):
         entries = [] if case.baseline in shown else [case.baseline]
         shown.add(case.baseline)
         for entry in entries + list(case.contenders) + joined.get(case.name, []):
-            rows.append(Row(case.name, entry.name, timed[entry], entry.epochs, entry.runs,
-                            speedup(timed[case.baseline], case.baseline, timed[entry], entry)))
+            rows.append(
+                Row(
+                    case.name,
+                    entry.name,
+                    timed[entry],
+                    entry.epochs,
+                    entry.runs,
+                    speedup(timed[case.baseline], case.baseline, timed[entry], entry),
+                )
+            )
     return rows
 
 
@@ -197,14 +239,20 @@ def _xor_start(seeds):
 
 def _jax_epoch(jax, X, y):
     """One epoch of the 2-4-1 XOR update (cross-entropy error, mean, lr 0.1) in JAX."""
+
     def step(_, params):
         W1, b1, W2, b2 = params
         A1 = jax.nn.sigmoid(X @ W1 + b1)
         A2 = jax.nn.sigmoid(A1 @ W2 + b2)
         D2 = (A2 - y) / X.shape[0]
         D1 = (D2 @ W2.T) * A1 * (1 - A1)
-        return (W1 - 0.1 * X.T @ D1, b1 - 0.1 * D1.sum(0), W2 - 0.1 * A1.T @ D2,
-                b2 - 0.1 * D2.sum(0))
+        return (
+            W1 - 0.1 * X.T @ D1,
+            b1 - 0.1 * D1.sum(0),
+            W2 - 0.1 * A1.T @ D2,
+            b2 - 0.1 * D2.sum(0),
+        )
+
     return step
 
 
@@ -229,8 +277,9 @@ def _jax_single(epochs):
     params = (W1, jnp.zeros(4), W2, jnp.zeros(1))
     step = _jax_epoch(jax, X, y)
     run = jax.jit(lambda p: jax.lax.fori_loop(0, epochs, step, p))
-    return Entry("peer: JAX jit + fori_loop float64",
-                 lambda: jax.block_until_ready(run(params)), epochs)
+    return Entry(
+        "peer: JAX jit + fori_loop float64", lambda: jax.block_until_ready(run(params)), epochs
+    )
 
 
 def _jax_sweep(seeds, epochs):
@@ -249,8 +298,14 @@ def _jax_sweep(seeds, epochs):
         return jax.lax.fori_loop(0, epochs, step, (W1, b1, W2, b2))
 
     run = jax.jit(jax.vmap(train_one))
-    return Entry("peer: JAX jit(vmap) float64", lambda: jax.block_until_ready(run(*params)),
-                 epochs, seeds, repeats=2, rounds=3)
+    return Entry(
+        "peer: JAX jit(vmap) float64",
+        lambda: jax.block_until_ready(run(*params)),
+        epochs,
+        seeds,
+        repeats=2,
+        rounds=3,
+    )
 
 
 def _torch_sweep(seeds, epochs):
@@ -285,8 +340,10 @@ def _torch_sweep(seeds, epochs):
 def format_table(rows):
     """An aligned text table of ``rows``."""
     header = ("case", "contender", "time", "ns/epoch", "speed-up")
-    cells = [(r.case, r.contender, _seconds(r.seconds), f"{r.ns_per_epoch:,.1f}",
-              f"{r.speedup:,.0f}x") for r in rows]
+    cells = [
+        (r.case, r.contender, _seconds(r.seconds), f"{r.ns_per_epoch:,.1f}", f"{r.speedup:,.0f}x")
+        for r in rows
+    ]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(header)]
     align = (str.ljust, str.ljust, str.rjust, str.rjust, str.rjust)
     lines = ["  ".join(a(h, w) for a, h, w in zip(align, header, widths))]

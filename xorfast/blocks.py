@@ -43,8 +43,16 @@ class Problem:
     @classmethod
     def from_spec(cls, spec):
         """The shared part of ``spec``."""
-        return cls(spec.X, spec.y, spec.loss, spec.reduction, spec.init, spec.bias_init,
-                   spec.dtype, spec.tol)
+        return cls(
+            spec.X,
+            spec.y,
+            spec.loss,
+            spec.reduction,
+            spec.init,
+            spec.bias_init,
+            spec.dtype,
+            spec.tol,
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,8 +78,9 @@ def set_thread_budget(threads):
     speed only, never results: the kernel's numbers do not depend on threads.
     """
     global _thread_budget
-    _thread_budget = None if threads is None else _validation.integer("threads", threads,
-                                                                      minimum=1)
+    _thread_budget = (
+        None if threads is None else _validation.integer("threads", threads, minimum=1)
+    )
 
 
 @contextlib.contextmanager
@@ -102,15 +111,25 @@ def run_block(block, threads=None):
     y = np.ascontiguousarray(problem.y, dtype=dtype)
     scale = 1 / X.shape[0] if problem.reduction == "mean" else 1.0
     kernel_config = _batched.BlockConfig(
-        hidden=config.hidden, epochs=config.epochs, lr=config.lr, scale=scale,
-        init_scale=config.init_scale, tol=problem.tol, mse_output=problem.loss == "mse",
-        normal_init=problem.init == "normal", same_bias=problem.bias_init == "same")
+        hidden=config.hidden,
+        epochs=config.epochs,
+        lr=config.lr,
+        scale=scale,
+        init_scale=config.init_scale,
+        tol=problem.tol,
+        mse_output=problem.loss == "mse",
+        normal_init=problem.init == "normal",
+        same_bias=problem.bias_init == "same",
+    )
     seeds = np.ascontiguousarray(block.seeds, dtype=np.int64)
     outputs = _batched.run_outputs(len(seeds))
     if len(seeds):
         sweep_block = _specialise.block_kernel(X.shape[1], config.hidden, y.shape[1], X.shape[0])
-        budget = _thread_budget if threads is None else _validation.integer(
-            "threads", threads, minimum=1)
+        budget = (
+            _thread_budget
+            if threads is None
+            else _validation.integer("threads", threads, minimum=1)
+        )
         # Until the first parallel launch has chosen the layer, it may be workqueue.
         serialise = executors.serialised_launches() or _layer_unknown()
         with _launch_lock if serialise else contextlib.nullcontext(), _numba_threads(budget):
@@ -147,5 +166,5 @@ def plan_blocks(spec, pending, block_size):
     for config in spec.configs:
         todo = np.flatnonzero(pending[config.index])
         for start in range(0, len(todo), block_size):
-            chosen = todo[start:start + block_size]
+            chosen = todo[start : start + block_size]
             yield Block(problem, config, spec.seeds[chosen], config.index * per_config + chosen)

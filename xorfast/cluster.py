@@ -37,9 +37,10 @@ from collections.abc import Iterator
 try:
     import distributed
 except ImportError as error:
-    raise ImportError("running sweeps on Dask needs the optional dependency "
-                      "dask[distributed]; install it with: pip install 'xorfast[dask]'"
-                      ) from error
+    raise ImportError(
+        "running sweeps on Dask needs the optional dependency "
+        "dask[distributed]; install it with: pip install 'xorfast[dask]'"
+    ) from error
 
 from . import _validation, blocks
 
@@ -114,10 +115,14 @@ def local_cluster(workers: int) -> distributed.LocalCluster:
     threads = max(1, (os.cpu_count() or 1) // workers)
     # Any free loopback port for the scheduler's web server: with no address it
     # takes 8787, or warns and moves when another cluster already has that.
-    return distributed.LocalCluster(n_workers=workers, threads_per_worker=threads,
-                                    processes=True, host="127.0.0.1",
-                                    dashboard_address="127.0.0.1:0",
-                                    plugins=(ThreadBudget(), _DriverHandlesInterrupts()))
+    return distributed.LocalCluster(
+        n_workers=workers,
+        threads_per_worker=threads,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+        plugins=(ThreadBudget(), _DriverHandlesInterrupts()),
+    )
 
 
 @contextlib.contextmanager
@@ -155,8 +160,9 @@ def _workers_ignore_ctrl_c():
 
 
 @contextlib.contextmanager
-def dask_executor(scheduler: str | None = None, *, workers: int | None = None,
-                  timeout: float | None = None) -> Iterator[concurrent.futures.Executor]:
+def dask_executor(
+    scheduler: str | None = None, *, workers: int | None = None, timeout: float | None = None
+) -> Iterator[concurrent.futures.Executor]:
     """Yield an executor that runs sweep blocks on Dask; close everything on exit.
 
     Parameters
@@ -188,8 +194,10 @@ def dask_executor(scheduler: str | None = None, *, workers: int | None = None,
     ...     result = xorfast.sweep(seeds=10_000, hidden=[2, 4], executor=executor)
     """
     if (scheduler is None) == (workers is None):
-        raise ValueError("pass either scheduler (the address of a running Dask scheduler) "
-                         "or workers (how many local worker processes to start), not both")
+        raise ValueError(
+            "pass either scheduler (the address of a running Dask scheduler) "
+            "or workers (how many local worker processes to start), not both"
+        )
     timeout = CONNECT_TIMEOUT if timeout is None else timeout
     with contextlib.ExitStack() as stack:
         if workers is not None:
@@ -199,7 +207,8 @@ def dask_executor(scheduler: str | None = None, *, workers: int | None = None,
             address = scheduler
         if workers is not None:
             client = stack.enter_context(
-                distributed.Client(address, timeout=timeout, set_as_default=False))
+                distributed.Client(address, timeout=timeout, set_as_default=False)
+            )
         else:
             client = stack.enter_context(_connect(scheduler, timeout))
         try:
@@ -237,26 +246,31 @@ def _connect(scheduler, timeout):
             problem = str(error) or type(error).__name__
     raise ConnectionError(
         f"no Dask scheduler answered at {scheduler!r} within {timeout:g} s ({problem}); "
-        "check the address and that 'dask scheduler' is running there")
+        "check the address and that 'dask scheduler' is running there"
+    )
 
 
 def _check_address(address):
     """Raise ValueError for an address no Dask scheduler can have (no port, unknown scheme)."""
     if not isinstance(address, str) or not address:
-        raise TypeError(f"scheduler must be an address such as 'tcp://10.0.0.5:8786'; "
-                        f"got {address!r}")
+        raise TypeError(
+            f"scheduler must be an address such as 'tcp://10.0.0.5:8786'; got {address!r}"
+        )
     try:
         scheme, location = distributed.comm.parse_address(address)
         distributed.comm.registry.get_backend(scheme)
         if scheme in ("tcp", "tls", "ws", "wss"):
             distributed.comm.parse_host_port(location)
     except ValueError as error:
-        raise ValueError(f"scheduler {address!r} is not a Dask address ({error}); give it as "
-                         "tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786") from None
+        raise ValueError(
+            f"scheduler {address!r} is not a Dask address ({error}); give it as "
+            "tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786"
+        ) from None
 
 
 def _probe(address, timeout):
     """None if a Dask scheduler answers at ``address`` within ``timeout`` s, else why not."""
+
     async def ask():
         comm = await distributed.comm.connect(address, timeout=timeout)
         try:
@@ -273,8 +287,9 @@ def _probe(address, timeout):
         except TimeoutError:
             answer["problem"] = f"nothing answered as a scheduler in {timeout:g} s"
         except Exception as error:  # noqa: BLE001 - any failure means: no scheduler there
-            answer["problem"] = f"{type(error).__name__}: {error}" if str(error) else \
-                type(error).__name__
+            answer["problem"] = (
+                f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+            )
 
     # In a thread of its own, with its own event loop: the caller may be
     # running one (a notebook), and the deadline holds whatever happens there.
@@ -288,6 +303,9 @@ def _probe(address, timeout):
     identity = answer["identity"]
     if not isinstance(identity, dict) or identity.get("type") != "Scheduler":
         kind = identity.get("type") if isinstance(identity, dict) else None
-        return f"that is a Dask {kind}, not a scheduler" if kind else \
-            "what answered is not a Dask scheduler"
+        return (
+            f"that is a Dask {kind}, not a scheduler"
+            if kind
+            else "what answered is not a Dask scheduler"
+        )
     return None

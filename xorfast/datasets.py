@@ -105,6 +105,6 @@ def load(name: str) -> Dataset:
     key = str(name).lower()
     if key in _NAMED:
         return _NAMED[key]()
-    if key.startswith("parity") and key[len("parity"):].isdigit():
-        return parity(int(key[len("parity"):]))
+    if key.startswith("parity") and key[len("parity") :].isdigit():
+        return parity(int(key[len("parity") :]))
     raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(NAMES)}")

@@ -30,8 +30,9 @@ from dataclasses import dataclass
 import numba
 
 #: What to use instead of a pool that cannot run blocks.
-SPAWN_HINT = ("ProcessPoolExecutor(mp_context=multiprocessing.get_context('spawn')) "
-              "(or 'forkserver')")
+SPAWN_HINT = (
+    "ProcessPoolExecutor(mp_context=multiprocessing.get_context('spawn')) (or 'forkserver')"
+)
 
 
 class ExecutorError(RuntimeError):
@@ -67,11 +68,15 @@ def plan(executor):
     if dask is not None and isinstance(executor, dask.ClientExecutor):
         return _plan_dask(executor)
     if _is_shut_down(executor):
-        raise ValueError("executor has been shut down; pass a new one (or none, to run the "
-                         "sweep in this process)")
+        raise ValueError(
+            "executor has been shut down; pass a new one (or none, to run the "
+            "sweep in this process)"
+        )
     if getattr(executor, "_broken", False):
-        raise ValueError(f"executor is broken ({executor._broken}); a worker process died "
-                         "earlier. Pass a new one")
+        raise ValueError(
+            f"executor is broken ({executor._broken}); a worker process died "
+            "earlier. Pass a new one"
+        )
     if isinstance(executor, concurrent.futures.ProcessPoolExecutor):
         _refuse_unsafe_fork(executor)
     workers = getattr(executor, "_max_workers", None)
@@ -87,8 +92,9 @@ def plan(executor):
 def _plan_dask(executor):
     client = executor._client  # ClientExecutor keeps its client only as a private attribute
     if executor._shutdown or client.status in ("closing", "closed"):
-        raise ValueError("executor's Dask client is closed; pass client.get_executor() of an "
-                         "open client")
+        raise ValueError(
+            "executor's Dask client is closed; pass client.get_executor() of an open client"
+        )
     from .cluster import prepare
 
     return Plan(workers=prepare(executor) or numba.config.NUMBA_NUM_THREADS, threads=None)
@@ -113,7 +119,8 @@ def _refuse_unsafe_fork(executor):
             "executor is a ProcessPoolExecutor that forks its workers, and this process "
             "already runs GNU OpenMP threads (a parallel kernel has run here, e.g. a sweep "
             "without executor), which a forked worker cannot use: it would die at its first "
-            f"block. Use {SPAWN_HINT} instead")
+            f"block. Use {SPAWN_HINT} instead"
+        )
 
 
 def fork_unsafe():
@@ -147,16 +154,22 @@ def failure(error, block, resume):
     if not killed and not isinstance(error, concurrent.futures.process.BrokenProcessPool):
         return None
     config = block.config
-    what = (f"the block of seeds {int(block.seeds[0])}..{int(block.seeds[-1])} of config "
-            f"{config.index} (hidden={config.hidden}, lr={config.lr:g}, "
-            f"init_scale={config.init_scale:g}, epochs={config.epochs})")
+    what = (
+        f"the block of seeds {int(block.seeds[0])}..{int(block.seeds[-1])} of config "
+        f"{config.index} (hidden={config.hidden}, lr={config.lr:g}, "
+        f"init_scale={config.init_scale:g}, epochs={config.epochs})"
+    )
     if killed:
         tries = getattr(error, "allowed_failures", None)
         times = f", {tries + 1} times" if isinstance(tries, int) else ""
-        cause = (f"Dask workers died while running {what}{times} (distributed.KilledWorker); "
-                 "the workers' logs say why (often a memory limit; see "
-                 "https://distributed.dask.org/en/stable/killed.html)")
+        cause = (
+            f"Dask workers died while running {what}{times} (distributed.KilledWorker); "
+            "the workers' logs say why (often a memory limit; see "
+            "https://distributed.dask.org/en/stable/killed.html)"
+        )
     else:
-        cause = (f"a worker process of the executor died while running {what} "
-                 f"({type(error).__name__}); the pool is unusable now")
+        cause = (
+            f"a worker process of the executor died while running {what} "
+            f"({type(error).__name__}); the pool is unusable now"
+        )
     return ExecutorError(cause, resume)

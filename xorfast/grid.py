@@ -76,10 +76,16 @@ class SweepSpec:
         """A JSON-ready description; :func:`spec_from_dict` reverses it exactly."""
         return {
             "version": SPEC_VERSION,
-            "X": self.X.tolist(), "y": self.y.tolist(), "seeds": self.seeds.tolist(),
+            "X": self.X.tolist(),
+            "y": self.y.tolist(),
+            "seeds": self.seeds.tolist(),
             **{axis: list(getattr(self, axis)) for axis in GRID_AXES},
-            "loss": self.loss, "reduction": self.reduction, "init": self.init,
-            "bias_init": self.bias_init, "dtype": self.dtype, "tol": self.tol,
+            "loss": self.loss,
+            "reduction": self.reduction,
+            "init": self.init,
+            "bias_init": self.bias_init,
+            "dtype": self.dtype,
+            "tol": self.tol,
         }
 
     def to_json(self):
@@ -94,16 +100,21 @@ class SweepSpec:
 def spec_from_dict(description):
     """Rebuild a :class:`SweepSpec` from :meth:`SweepSpec.to_dict` output."""
     if description.get("version") != SPEC_VERSION:
-        raise ValueError(f"sweep specification version {description.get('version')!r} is not "
-                         f"supported (this xorfast writes version {SPEC_VERSION})")
+        raise ValueError(
+            f"sweep specification version {description.get('version')!r} is not "
+            f"supported (this xorfast writes version {SPEC_VERSION})"
+        )
     return SweepSpec(
         X=np.array(description["X"], dtype=np.float64),
         y=np.array(description["y"], dtype=np.float64),
         seeds=np.array(description["seeds"], dtype=np.int64),
         **{axis: tuple(description[axis]) for axis in GRID_AXES},
-        loss=description["loss"], reduction=description["reduction"],
-        init=description["init"], bias_init=description["bias_init"],
-        dtype=description["dtype"], tol=float(description["tol"]),
+        loss=description["loss"],
+        reduction=description["reduction"],
+        init=description["init"],
+        bias_init=description["bias_init"],
+        dtype=description["dtype"],
+        tol=float(description["tol"]),
     )
 
 
@@ -132,16 +143,21 @@ def _seeds(seeds):
     array = np.array(values, dtype=np.int64)
     unique, counts = np.unique(array, return_counts=True)
     if (counts > 1).any():
-        raise ValueError(f"seeds lists {unique[counts > 1][:5].tolist()} more than once; "
-                         "each seed must appear once")
+        raise ValueError(
+            f"seeds lists {unique[counts > 1][:5].tolist()} more than once; "
+            "each seed must appear once"
+        )
     return array
 
 
 def _check_runs(runs):
     """Refuse more runs than the per-run table can hold within the memory limit."""
-    _validation.memory(f"a table of {runs:,} runs", runs * RUN_DTYPE.itemsize,
-                       f"run at most {_validation.MAX_BYTES // RUN_DTYPE.itemsize:,} runs "
-                       "(configs x seeds) per sweep, e.g. several sweeps of fewer seeds")
+    _validation.memory(
+        f"a table of {runs:,} runs",
+        runs * RUN_DTYPE.itemsize,
+        f"run at most {_validation.MAX_BYTES // RUN_DTYPE.itemsize:,} runs "
+        "(configs x seeds) per sweep, e.g. several sweeps of fewer seeds",
+    )
 
 
 def _group_bytes(inputs, hidden, outputs, rows, itemsize):
@@ -156,16 +172,33 @@ def _check_memory(spec):
     rows, inputs = spec.X.shape
     threads = numba.config.NUMBA_NUM_THREADS
     widest = max(spec.hidden)
-    buffers = threads * _group_bytes(inputs, widest, spec.y.shape[1], rows,
-                                     np.dtype(spec.dtype).itemsize)
-    _validation.memory(f"a sweep of {inputs}-{widest}-{spec.y.shape[1]} networks on {rows} rows "
-                       f"({threads} threads)", buffers + spec.runs * RUN_DTYPE.itemsize,
-                       "use fewer hidden units, rows or seeds")
+    buffers = threads * _group_bytes(
+        inputs, widest, spec.y.shape[1], rows, np.dtype(spec.dtype).itemsize
+    )
+    _validation.memory(
+        f"a sweep of {inputs}-{widest}-{spec.y.shape[1]} networks on {rows} rows "
+        f"({threads} threads)",
+        buffers + spec.runs * RUN_DTYPE.itemsize,
+        "use fewer hidden units, rows or seeds",
+    )
 
 
-def make_spec(X=None, y=None, *, seeds=1000, hidden=4, lr=0.1, epochs=10_000, loss="bce",
-              reduction="mean", init="normal", init_scale=1.0, bias_init="zeros",
-              dtype="float64", tol=1e-2):
+def make_spec(
+    X=None,
+    y=None,
+    *,
+    seeds=1000,
+    hidden=4,
+    lr=0.1,
+    epochs=10_000,
+    loss="bce",
+    reduction="mean",
+    init="normal",
+    init_scale=1.0,
+    bias_init="zeros",
+    dtype="float64",
+    tol=1e-2,
+):
     """Check every argument of :func:`xorfast.sweep` and build its :class:`SweepSpec`."""
     loss = _validation.choice("loss", loss, reference.LOSSES)
     reduction = _validation.choice("reduction", reduction, reference.REDUCTIONS)
@@ -176,17 +209,27 @@ def make_spec(X=None, y=None, *, seeds=1000, hidden=4, lr=0.1, epochs=10_000, lo
     X, y = _validation.data(X, y, loss=loss)
     X, y = _validation.fits("X", X, scalar_type), _validation.fits("y", y, scalar_type)
     spec = SweepSpec(
-        X=X, y=y, seeds=_seeds(seeds),
-        hidden=_axis("hidden", hidden,
-                     lambda n, v: _validation.integer(n, v, minimum=1,
-                                                      maximum=_validation.MAX_HIDDEN)),
+        X=X,
+        y=y,
+        seeds=_seeds(seeds),
+        hidden=_axis(
+            "hidden",
+            hidden,
+            lambda n, v: _validation.integer(n, v, minimum=1, maximum=_validation.MAX_HIDDEN),
+        ),
         lr=_axis("lr", lr, lambda n, v: _validation.real(n, v, dtype=scalar_type)),
-        init_scale=_axis("init_scale", init_scale,
-                         lambda n, v: _validation.init_scale(v, scalar_type)),
-        epochs=_axis("epochs", epochs,
-                     lambda n, v: _validation.integer(n, v, minimum=0, maximum=MAX_EPOCHS)),
-        loss=loss, reduction=reduction, init=init, bias_init=bias_init,
-        dtype=np.dtype(scalar_type).name, tol=tol,
+        init_scale=_axis(
+            "init_scale", init_scale, lambda n, v: _validation.init_scale(v, scalar_type)
+        ),
+        epochs=_axis(
+            "epochs", epochs, lambda n, v: _validation.integer(n, v, minimum=0, maximum=MAX_EPOCHS)
+        ),
+        loss=loss,
+        reduction=reduction,
+        init=init,
+        bias_init=bias_init,
+        dtype=np.dtype(scalar_type).name,
+        tol=tol,
     )
     for value in spec.lr:
         _validation.step(value, X.shape[0], reduction, scalar_type)

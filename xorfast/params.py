@@ -64,16 +64,25 @@ def _legacy_generator(seed: int) -> np.random.RandomState:
     return generator
 
 
-def _draw(rng: np.random.RandomState, init: str, init_scale: float,
-          shape: tuple[int, ...]) -> np.ndarray:
+def _draw(
+    rng: np.random.RandomState, init: str, init_scale: float, shape: tuple[int, ...]
+) -> np.ndarray:
     if init == "normal":
         return rng.randn(*shape) * init_scale
     return rng.uniform(-init_scale, init_scale, size=shape)
 
 
-def initial_params(inputs: int, hidden: int, outputs: int, *, seed: int,
-                   init: str = "normal", init_scale: float = 1.0, bias_init: str = "zeros",
-                   dtype: npt.DTypeLike = np.float64) -> Params:
+def initial_params(
+    inputs: int,
+    hidden: int,
+    outputs: int,
+    *,
+    seed: int,
+    init: str = "normal",
+    init_scale: float = 1.0,
+    bias_init: str = "zeros",
+    dtype: npt.DTypeLike = np.float64,
+) -> Params:
     """Draw the starting parameters for one run.
 
     Parameters

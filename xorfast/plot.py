@@ -56,8 +56,9 @@ def require_matplotlib() -> type[Figure]:
     try:
         from matplotlib.figure import Figure
     except ImportError:
-        raise ImportError("xorfast.plot needs matplotlib, which is not installed; "
-                          "pip install 'xorfast[plot]'") from None
+        raise ImportError(
+            "xorfast.plot needs matplotlib, which is not installed; pip install 'xorfast[plot]'"
+        ) from None
     return Figure
 
 
@@ -72,14 +73,17 @@ def _check_ax(ax):
     from matplotlib.axes import Axes
 
     if not isinstance(ax, Axes):
-        raise TypeError(f"ax must be a matplotlib Axes (e.g. figure.add_subplot()) or None; "
-                        f"got a {type(ax).__name__}")
+        raise TypeError(
+            f"ax must be a matplotlib Axes (e.g. figure.add_subplot()) or None; "
+            f"got a {type(ax).__name__}"
+        )
 
 
 def _check_train_result(result, function):
     if not isinstance(result, TrainResult):
-        raise TypeError(f"{function} takes the TrainResult of xorfast.train; "
-                        f"got a {type(result).__name__}")
+        raise TypeError(
+            f"{function} takes the TrainResult of xorfast.train; got a {type(result).__name__}"
+        )
 
 
 def _axes(ax, figsize):
@@ -96,8 +100,12 @@ def _colors(count):
     return matplotlib.colormaps[COLORMAP](np.linspace(0.0, 0.85, count) if count > 1 else [0.0])
 
 
-def loss_curve(result_or_results: TrainResult | Iterable[TrainResult], *,
-               labels: Sequence[str] | None = None, ax: Axes | None = None) -> Figure:
+def loss_curve(
+    result_or_results: TrainResult | Iterable[TrainResult],
+    *,
+    labels: Sequence[str] | None = None,
+    ax: Axes | None = None,
+) -> Figure:
     """Mean squared error against epoch, on a log scale, for one run or several.
 
     Parameters
@@ -129,37 +137,52 @@ def loss_curve(result_or_results: TrainResult | Iterable[TrainResult], *,
     if isinstance(result_or_results, TrainResult):
         results = [result_or_results]
     elif isinstance(result_or_results, (str, bytes)) or not np.iterable(result_or_results):
-        raise TypeError(f"loss_curve takes a TrainResult or a list of them; "
-                        f"got a {type(result_or_results).__name__}")
+        raise TypeError(
+            f"loss_curve takes a TrainResult or a list of them; "
+            f"got a {type(result_or_results).__name__}"
+        )
     else:
         results = list(result_or_results)
     if not results:
         raise ValueError("loss_curve got no results; pass a TrainResult or a list of them")
     for number, result in enumerate(results):
         if not isinstance(result, TrainResult):
-            raise TypeError(f"loss_curve takes TrainResult objects from xorfast.train; "
-                            f"item {number} is a {type(result).__name__}")
+            raise TypeError(
+                f"loss_curve takes TrainResult objects from xorfast.train; "
+                f"item {number} is a {type(result).__name__}"
+            )
         if len(result.history) == 0:
             which = "the result" if len(results) == 1 else f"result {number}"
-            raise ValueError(f"{which} has no loss history; train with log_every > 0, "
-                             "e.g. xorfast.train(..., log_every=100)")
+            raise ValueError(
+                f"{which} has no loss history; train with log_every > 0, "
+                "e.g. xorfast.train(..., log_every=100)"
+            )
         if not (np.isfinite(result.history.mse) & (result.history.mse > 0)).any():
             which = "the result" if len(results) == 1 else f"result {number}"
-            raise ValueError(f"{which} has no finite positive loss to draw on a log scale "
-                             "(its run diverged); train with a smaller lr")
+            raise ValueError(
+                f"{which} has no finite positive loss to draw on a log scale "
+                "(its run diverged); train with a smaller lr"
+            )
     if labels is None:
         labels = _run_labels(results)
     elif isinstance(labels, (str, bytes)) or not np.iterable(labels):
         raise TypeError(f"labels must be a sequence of strings, one per result; got {labels!r}")
     elif len(labels := list(labels)) != len(results):
-        raise ValueError(f"got {len(labels)} labels for {len(results)} results; "
-                         "give one label per result")
+        raise ValueError(
+            f"got {len(labels)} labels for {len(results)} results; give one label per result"
+        )
 
     figure, ax = _axes(ax, (6.4, 4.5))
     many = len(results) > MAX_LEGEND_ENTRIES
     for result, label, color in zip(results, labels, _colors(len(results))):
-        ax.plot(result.history.epoch, result.history.mse, color=color, label=label,
-                linewidth=1.0 if many else 1.8, alpha=0.6 if many else 1.0)
+        ax.plot(
+            result.history.epoch,
+            result.history.mse,
+            color=color,
+            label=label,
+            linewidth=1.0 if many else 1.8,
+            alpha=0.6 if many else 1.0,
+        )
     ax.set_yscale("log")
     _readable_log_labels(ax.yaxis)
     ax.set_xlabel("epoch (full-batch gradient steps)")
@@ -208,22 +231,29 @@ def _network(result):
 
 
 def _run_labels(results):
-    keys = [key for key in results[0].config
-            if len({repr(result.config.get(key)) for result in results}) > 1]
+    keys = [
+        key
+        for key in results[0].config
+        if len({repr(result.config.get(key)) for result in results}) > 1
+    ]
     labels = []
     for number, result in enumerate(results):
         parts = [f"seed {result.seed}" if result.seed is not None else f"run {number}"]
-        parts += [f"{key} {result.config[key]:g}" if isinstance(result.config[key], float)
-                  else f"{key} {result.config[key]}" for key in keys]
+        parts += [
+            f"{key} {result.config[key]:g}"
+            if isinstance(result.config[key], float)
+            else f"{key} {result.config[key]}"
+            for key in keys
+        ]
         if result.diverged:
             parts.append("diverged")
         labels.append(", ".join(parts))
     return labels
 
 
-def output_grid(result: TrainResult, *, output: int = 0, resolution: int = 201
-                ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64],
-                           npt.NDArray[np.float64]]:
+def output_grid(
+    result: TrainResult, *, output: int = 0, resolution: int = 201
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """The network's output over the input square that :func:`decision_boundary` draws.
 
     Parameters
@@ -243,19 +273,22 @@ def output_grid(result: TrainResult, *, output: int = 0, resolution: int = 201
         ``values[i, j]`` is the output at ``(x1[j], x2[i])``.
     """
     _check_train_result(result, "output_grid")
-    resolution = _validation.integer("resolution", resolution, minimum=2,
-                                     maximum=MAX_RESOLUTION)
+    resolution = _validation.integer("resolution", resolution, minimum=2, maximum=MAX_RESOLUTION)
     output = _validation.integer("output", output, minimum=0)
     inputs, outputs = result.W1.shape[0], result.W2.shape[1]
     if inputs != 2:
-        raise ValueError(f"decision_boundary draws networks with 2 inputs; this one has "
-                         f"{inputs} (a {_network(result)}), so its boundary is not a "
-                         "curve in the plane")
+        raise ValueError(
+            f"decision_boundary draws networks with 2 inputs; this one has "
+            f"{inputs} (a {_network(result)}), so its boundary is not a "
+            "curve in the plane"
+        )
     if not 0 <= output < outputs:
         raise ValueError(f"output must be from 0 to {outputs - 1}; got {output}")
     if result.diverged:
-        raise ValueError("this run diverged (its weights are not finite or its units are "
-                         "pinned at 0 or 1), so there is no boundary to draw; try a smaller lr")
+        raise ValueError(
+            "this run diverged (its weights are not finite or its units are "
+            "pinned at 0 or 1), so there is no boundary to draw; try a smaller lr"
+        )
     x1 = np.linspace(*INPUT_RANGE, resolution)
     x2 = np.linspace(*INPUT_RANGE, resolution)
     grid1, grid2 = np.meshgrid(x1, x2)
@@ -264,9 +297,15 @@ def output_grid(result: TrainResult, *, output: int = 0, resolution: int = 201
     return x1, x2, values.astype(np.float64)
 
 
-def decision_boundary(result: TrainResult, *, X: npt.ArrayLike | None = None,
-                      hidden_lines: bool = False, output: int = 0, resolution: int = 201,
-                      ax: Axes | None = None) -> Figure:
+def decision_boundary(
+    result: TrainResult,
+    *,
+    X: npt.ArrayLike | None = None,
+    hidden_lines: bool = False,
+    output: int = 0,
+    resolution: int = 201,
+    ax: Axes | None = None,
+) -> Figure:
     """The network's output over the input square, its 0.5 level and the training points.
 
     Parameters
@@ -329,10 +368,28 @@ def decision_boundary(result: TrainResult, *, X: npt.ArrayLike | None = None,
     if hidden_lines:
         _draw_hidden_lines(ax, result, halo)
 
-    ax.scatter(X[~positive, 0], X[~positive, 1], marker="s", s=90, color="white",
-               edgecolors="black", linewidths=1.5, zorder=3, label="target 0")
-    ax.scatter(X[positive, 0], X[positive, 1], marker="o", s=100, color="black",
-               edgecolors="white", linewidths=1.5, zorder=3, label="target 1")
+    ax.scatter(
+        X[~positive, 0],
+        X[~positive, 1],
+        marker="s",
+        s=90,
+        color="white",
+        edgecolors="black",
+        linewidths=1.5,
+        zorder=3,
+        label="target 0",
+    )
+    ax.scatter(
+        X[positive, 0],
+        X[positive, 1],
+        marker="o",
+        s=100,
+        color="black",
+        edgecolors="white",
+        linewidths=1.5,
+        zorder=3,
+        label="target 1",
+    )
     ax.set_xlim(*INPUT_RANGE)
     ax.set_ylim(*INPUT_RANGE)
     ax.set_xticks(np.arange(INPUT_RANGE[0], INPUT_RANGE[1] + 0.25, 0.5))
@@ -342,21 +399,31 @@ def decision_boundary(result: TrainResult, *, X: npt.ArrayLike | None = None,
     ax.set_ylabel("input x2")
     seed = f", seed {result.seed}" if result.seed is not None else ""
     ax.set_title(f"Output of the {_network(result)}{seed}")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=4, fontsize="small",
-              frameon=False, handlelength=1.5, columnspacing=1.0)
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.14),
+        ncol=4,
+        fontsize="small",
+        frameon=False,
+        handlelength=1.5,
+        columnspacing=1.0,
+    )
     return figure
 
 
 def _training_inputs(X, targets) -> np.ndarray:
     if X is None:
         if len(targets) != 4:
-            raise ValueError(f"the result has {len(targets)} target rows, so the inputs are not "
-                             "the 2-input truth table; pass the training inputs as X=")
+            raise ValueError(
+                f"the result has {len(targets)} target rows, so the inputs are not "
+                "the 2-input truth table; pass the training inputs as X="
+            )
         X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
     X = _validation.numeric_array("X", X)
     if X.ndim != 2 or X.shape[1] != 2 or len(X) != len(targets):
-        raise ValueError(f"X must have shape ({len(targets)}, 2), one row per target row; "
-                         f"got {X.shape}")
+        raise ValueError(
+            f"X must have shape ({len(targets)}, 2), one row per target row; got {X.shape}"
+        )
     return X
 
 
@@ -380,12 +447,27 @@ def _draw_hidden_lines(ax, result, halo):
         ax.plot(*line, color="white", linestyle="--", linewidth=1.5, path_effects=dark_halo)
         label = _label_point(w1, w2, bias)
         if label is not None:
-            ax.annotate(f"h{unit + 1}", label, color="black", fontsize="small",
-                        fontweight="bold", ha="center", va="center", path_effects=halo)
+            ax.annotate(
+                f"h{unit + 1}",
+                label,
+                color="black",
+                fontsize="small",
+                fontweight="bold",
+                ha="center",
+                va="center",
+                path_effects=halo,
+            )
         drawn += 1
     if drawn:
-        ax.plot([], [], color="white", linestyle="--", linewidth=1.5, path_effects=dark_halo,
-                label="hidden unit = 0.5")
+        ax.plot(
+            [],
+            [],
+            color="white",
+            linestyle="--",
+            linewidth=1.5,
+            path_effects=dark_halo,
+            label="hidden unit = 0.5",
+        )
 
 
 def _label_point(w1, w2, bias):
@@ -406,11 +488,15 @@ def _label_point(w1, w2, bias):
 
 def _sweep_table(sweep_result, function):
     if not isinstance(sweep_result, SweepResult):
-        raise TypeError(f"{function} takes the SweepResult of xorfast.sweep or "
-                        f"xorfast.load_sweep; got a {type(sweep_result).__name__}")
+        raise TypeError(
+            f"{function} takes the SweepResult of xorfast.sweep or "
+            f"xorfast.load_sweep; got a {type(sweep_result).__name__}"
+        )
     if len(sweep_result.table) == 0:
-        raise ValueError("the sweep has no finished runs, so there is nothing to draw; "
-                         "run (or resume) the sweep first")
+        raise ValueError(
+            "the sweep has no finished runs, so there is nothing to draw; "
+            "run (or resume) the sweep first"
+        )
     return sweep_result.table
 
 
@@ -433,8 +519,13 @@ def _map_axes(table, x, y):
     return x, y, varying
 
 
-def convergence_map(sweep_result: SweepResult, x: GridAxis | None = None,
-                    y: GridAxis | None = None, *, ax: Axes | None = None) -> Figure:
+def convergence_map(
+    sweep_result: SweepResult,
+    x: GridAxis | None = None,
+    y: GridAxis | None = None,
+    *,
+    ax: Axes | None = None,
+) -> Figure:
     """The fraction of runs that solve the task, as an annotated heat map over two grid axes.
 
     Parameters
@@ -497,8 +588,15 @@ def convergence_map(sweep_result: SweepResult, x: GridAxis | None = None,
 
     figure, ax = _axes(ax, (min(3.4 + 1.0 * len(columns), 12), min(2.2 + 0.6 * len(rows), 9)))
     colormap = matplotlib.colormaps[COLORMAP].with_extremes(bad="0.85")
-    image = ax.imshow(np.ma.masked_invalid(fraction), cmap=colormap, vmin=0.0, vmax=1.0,
-                      origin="lower", aspect="auto", interpolation="nearest")
+    image = ax.imshow(
+        np.ma.masked_invalid(fraction),
+        cmap=colormap,
+        vmin=0.0,
+        vmax=1.0,
+        origin="lower",
+        aspect="auto",
+        interpolation="nearest",
+    )
     colorbar = figure.colorbar(image, ax=ax)
     colorbar.set_label("fraction of runs solved")
     same_count = len(set(runs[runs > 0].tolist())) == 1
@@ -509,8 +607,15 @@ def convergence_map(sweep_result: SweepResult, x: GridAxis | None = None,
             if not same_count and runs[i, j]:
                 text += f"\nof {runs[i, j]}"
             shade = colormap(fraction[i, j]) if runs[i, j] else (0.85, 0.85, 0.85, 1)
-            ax.text(j, i, text, ha="center", va="center", fontsize=fontsize,
-                    color="black" if _luminance(shade) > 0.45 else "white")
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=fontsize,
+                color="black" if _luminance(shade) > 0.45 else "white",
+            )
     ax.set_xticks(range(len(columns)), [_tick(value) for value in columns])
     ax.set_xlabel(AXIS_LABELS[x])
     if y is not None:
@@ -598,11 +703,14 @@ def epochs_to_solve(sweep_result: SweepResult, *, ax: Axes | None = None) -> Fig
         mine = table["config"] == config.index
         epochs = np.sort(table["epoch_solved"][mine & solved & (table["epoch_solved"] >= 0)])
         steps = np.arange(len(epochs) + 1) / mine.sum()
-        ax.step(np.concatenate([[0], epochs, [config.epochs]]),
-                np.concatenate([steps, steps[-1:]]), where="post",
-                color=colours[colour_values.index(colour_key(config))],
-                linestyle=_LINESTYLES[style_values.index(style_key(config)) % len(_LINESTYLES)],
-                label=_config_label(config, varying) or f"{mine.sum()} runs")
+        ax.step(
+            np.concatenate([[0], epochs, [config.epochs]]),
+            np.concatenate([steps, steps[-1:]]),
+            where="post",
+            color=colours[colour_values.index(colour_key(config))],
+            linestyle=_LINESTYLES[style_values.index(style_key(config)) % len(_LINESTYLES)],
+            label=_config_label(config, varying) or f"{mine.sum()} runs",
+        )
     ax.set_xlim(0, max(config.epochs for config in configs) or 1)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("epoch (full-batch gradient steps)")
@@ -610,16 +718,31 @@ def epochs_to_solve(sweep_result: SweepResult, *, ax: Axes | None = None) -> Fig
     ax.set_title("Epochs to solve (share of all runs, solved or not)")
     ax.grid(True, alpha=0.3)
     if len(varying) >= 2:
-        handles = [_legend_line(colour, "-", _config_label(value, varying[:1]))
-                   for value, colour in zip(colour_values, colours)]
-        handles += [_legend_line("0.3", _LINESTYLES[i % len(_LINESTYLES)],
-                                 _config_label(value, varying[1:]))
-                    for i, value in enumerate(style_values)]
-        ax.legend(handles=handles, fontsize="small", loc="center left",
-                  bbox_to_anchor=(1.01, 0.5), frameon=False)
+        handles = [
+            _legend_line(colour, "-", _config_label(value, varying[:1]))
+            for value, colour in zip(colour_values, colours)
+        ]
+        handles += [
+            _legend_line(
+                "0.3", _LINESTYLES[i % len(_LINESTYLES)], _config_label(value, varying[1:])
+            )
+            for i, value in enumerate(style_values)
+        ]
+        ax.legend(
+            handles=handles,
+            fontsize="small",
+            loc="center left",
+            bbox_to_anchor=(1.01, 0.5),
+            frameon=False,
+        )
     elif len(configs) > 1:
-        ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5),
-                  frameon=False, ncol=1 + (len(configs) - 1) // 16)
+        ax.legend(
+            fontsize="small",
+            loc="center left",
+            bbox_to_anchor=(1.01, 0.5),
+            frameon=False,
+            ncol=1 + (len(configs) - 1) // 16,
+        )
     return figure
 
 

@@ -30,8 +30,16 @@ if TYPE_CHECKING:
 
 _Array = npt.NDArray[np.floating[Any]]
 
-__all__ = ["sigmoid", "sigmoid_derivative", "forward", "output_error", "gradients",
-           "mean_squared_error", "pinned", "train"]
+__all__ = [
+    "sigmoid",
+    "sigmoid_derivative",
+    "forward",
+    "output_error",
+    "gradients",
+    "mean_squared_error",
+    "pinned",
+    "train",
+]
 
 LOSSES = ("bce", "mse")
 REDUCTIONS = ("mean", "sum")
@@ -84,8 +92,13 @@ def output_error(A2: _Array, y: _Array, loss: Loss) -> _Array:
     return (A2 - y) * sigmoid_derivative(A2)
 
 
-def gradients(X: _Array, y: _Array, params: Sequence[_Array], loss: Loss = "bce",
-              reduction: Reduction = "mean") -> Params:
+def gradients(
+    X: _Array,
+    y: _Array,
+    params: Sequence[_Array],
+    loss: Loss = "bce",
+    reduction: Reduction = "mean",
+) -> Params:
     """Gradients ``(dW1, db1, dW2, db2)`` of one full-batch step, shaped like ``params``."""
     W1, b1, W2, b2 = params
     A1, A2 = forward(X, params)
@@ -99,9 +112,17 @@ def gradients(X: _Array, y: _Array, params: Sequence[_Array], loss: Loss = "bce"
     return Params(dW1, db1, dW2, db2)
 
 
-def train(X: _Array, y: _Array, params: Sequence[_Array], *, epochs: int, lr: float,
-          loss: Loss = "bce", reduction: Reduction = "mean",
-          log_every: int = 0) -> tuple[Params, _Array]:
+def train(
+    X: _Array,
+    y: _Array,
+    params: Sequence[_Array],
+    *,
+    epochs: int,
+    lr: float,
+    loss: Loss = "bce",
+    reduction: Reduction = "mean",
+    log_every: int = 0,
+) -> tuple[Params, _Array]:
     """Full-batch gradient descent, one NumPy expression per step.
 
     Parameters

@@ -75,8 +75,17 @@ if TYPE_CHECKING:
     from ._typing import StrPath
     from .grid import SweepSpec
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "READABLE_VERSIONS", "RunStore", "StoreError",
-           "UnverifiedStoreWarning", "load_sweep", "open_store", "repair_store"]
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "READABLE_VERSIONS",
+    "RunStore",
+    "StoreError",
+    "UnverifiedStoreWarning",
+    "load_sweep",
+    "open_store",
+    "repair_store",
+]
 
 #: Runs per block when :func:`repair_store` regroups a version 1 store.
 _REPAIR_BLOCK = 1024
@@ -101,6 +110,8 @@ CREATE TABLE blocks (
     sha256 TEXT NOT NULL
 );
 """
+
+
 class RunStore:
     """An open store for one sweep specification. Use :func:`open_store`."""
 
@@ -126,8 +137,11 @@ class RunStore:
         """
         self._check_file("before")
         rows = np.sort(rows, order=["config", "seed"])
-        columns = [rows["config"].tolist(), rows["seed"].tolist(),
-                   *(_nan_to_none(rows[name]) for name in STORED)]
+        columns = [
+            rows["config"].tolist(),
+            rows["seed"].tolist(),
+            *(_nan_to_none(rows[name]) for name in STORED),
+        ]
         connection = self._connection
         try:
             connection.execute("BEGIN IMMEDIATE")
@@ -139,13 +153,16 @@ class RunStore:
                         part = [column[start:end] for column in columns]
                         block = connection.execute(
                             "INSERT INTO blocks (config, runs, sha256) VALUES (?, ?, ?)",
-                            (part[0][0], end - start, digest(canonical_rows(part)))).lastrowid
+                            (part[0][0], end - start, digest(canonical_rows(part))),
+                        ).lastrowid
                         connection.executemany(
                             "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            zip(*part, [block] * (end - start)))
+                            zip(*part, [block] * (end - start)),
+                        )
                 else:
-                    connection.executemany("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                           zip(*columns))
+                    connection.executemany(
+                        "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)", zip(*columns)
+                    )
                 connection.execute("COMMIT")
             except BaseException:
                 _rollback(connection)
@@ -155,7 +172,8 @@ class RunStore:
                 f"store {self.path!r}: writing a block failed ({error}). The "
                 f"{self.stored_runs} runs committed before are kept in the file; fix the cause "
                 "(free disk space, raise the file size limit) and run the same sweep with the "
-                "same store again to resume") from None
+                "same store again to resume"
+            ) from None
         self._check_file("while")
         self.stored_runs += len(rows)
 
@@ -164,13 +182,21 @@ class RunStore:
         now = identity(self.path)
         if now == self._identity:
             return
-        what = ("is no longer there (deleted or moved)" if now is None
-                else "was replaced by another file")
-        lost = ("the block just finished" if when == "before"
-                else "the block just written (it went to the old file)")
-        raise StoreError(f"store {self.path!r} {what} while the sweep ran, so {lost} and the "
-                         "ones after it would not be kept; the sweep stops. Run it again "
-                         "with a store to keep the runs")
+        what = (
+            "is no longer there (deleted or moved)"
+            if now is None
+            else "was replaced by another file"
+        )
+        lost = (
+            "the block just finished"
+            if when == "before"
+            else "the block just written (it went to the old file)"
+        )
+        raise StoreError(
+            f"store {self.path!r} {what} while the sweep ran, so {lost} and the "
+            "ones after it would not be kept; the sweep stops. Run it again "
+            "with a store to keep the runs"
+        )
 
     def fill(self, table: np.ndarray) -> npt.NDArray[np.bool_]:
         """Copy every stored run into its row of ``table`` (ordered as the sweep's table).
@@ -251,9 +277,11 @@ def open_store(path: StrPath, spec: SweepSpec) -> RunStore:
     try:
         lock = StoreLock(path)
     except StoreLocked as holder:
-        raise StoreError(f"store {path!r} is being written by another sweep ({holder}); wait "
-                         "for it to finish or stop it, then run this one again (a sweep that "
-                         "was killed holds no lock)") from None
+        raise StoreError(
+            f"store {path!r} is being written by another sweep ({holder}); wait "
+            "for it to finish or stop it, then run this one again (a sweep that "
+            "was killed holds no lock)"
+        ) from None
     except OSError as error:
         raise lock_failed(path, error) from None
     try:
@@ -269,23 +297,32 @@ def open_store(path: StrPath, spec: SweepSpec) -> RunStore:
                 for statement in _SCHEMA.strip().split(";"):
                     if statement.strip():
                         connection.execute(statement)
-                connection.executemany("INSERT INTO xorfast_meta VALUES (?, ?)", [
-                    ("format", FORMAT), ("format_version", str(FORMAT_VERSION)),
-                    ("spec", spec.to_json()), ("fingerprint", spec.fingerprint()),
-                ])
+                connection.executemany(
+                    "INSERT INTO xorfast_meta VALUES (?, ?)",
+                    [
+                        ("format", FORMAT),
+                        ("format_version", str(FORMAT_VERSION)),
+                        ("spec", spec.to_json()),
+                        ("fingerprint", spec.fingerprint()),
+                    ],
+                )
                 connection.execute("COMMIT")
             except sqlite3.Error as error:
                 _rollback(connection)
                 raise StoreError(f"store {path!r} cannot be created ({error})") from None
         elif "xorfast_meta" not in tables:
-            raise StoreError(f"store {path!r} is an SQLite database of something "
-                             "else (no xorfast tables); pass a new file name")
+            raise StoreError(
+                f"store {path!r} is an SQLite database of something "
+                "else (no xorfast tables); pass a new file name"
+            )
         else:
             version, stored = read_meta(connection, path, tables)
             if stored.fingerprint() != spec.fingerprint():
-                raise StoreError(f"store {path!r} holds a different sweep "
-                                 f"({_difference(stored, spec)}); use a new file to run "
-                                 "this one, or the same arguments to resume that one")
+                raise StoreError(
+                    f"store {path!r} holds a different sweep "
+                    f"({_difference(stored, spec)}); use a new file to run "
+                    "this one, or the same arguments to resume that one"
+                )
             if version < 2:
                 warn_unverified(path)
     except BaseException:
@@ -366,8 +403,10 @@ def repair_store(path: StrPath) -> str:
     try:
         lock = StoreLock(path)
     except StoreLocked as holder:
-        raise StoreError(f"store {path!r} is being written by a sweep ({holder}); repair it "
-                         "after that sweep has ended") from None
+        raise StoreError(
+            f"store {path!r} is being written by a sweep ({holder}); repair it "
+            "after that sweep has ended"
+        ) from None
     except OSError as error:
         raise lock_failed(path, error) from None
     try:
@@ -437,8 +476,10 @@ def _repair(path):
     _fsync(os.path.dirname(os.path.abspath(path)))
     os.remove(target + ".lock")
     dropped = f"; dropped {scan.affected()}" if scan.damaged else ""
-    return (f"store {path!r}: kept {kept} verified runs{dropped}. The damaged file is kept "
-            f"as {backup!r}. Run the same sweep with the same store to rerun the dropped runs")
+    return (
+        f"store {path!r}: kept {kept} verified runs{dropped}. The damaged file is kept "
+        f"as {backup!r}. Run the same sweep with the same store to rerun the dropped runs"
+    )
 
 
 def _fsync(path):

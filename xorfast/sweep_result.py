@@ -19,29 +19,39 @@ if TYPE_CHECKING:
 
 #: One row per (config, seed) run.
 RUN_FIELDS = [
-    ("config", np.int64),        # index into SweepSpec.configs
+    ("config", np.int64),  # index into SweepSpec.configs
     ("hidden", np.int64),
     ("lr", np.float64),
     ("init_scale", np.float64),
     ("epochs", np.int64),
     ("seed", np.int64),
-    ("max_error", np.float64),   # largest |output - target| after training
-    ("final_mse", np.float64),   # mean squared error after training
+    ("max_error", np.float64),  # largest |output - target| after training
+    ("final_mse", np.float64),  # mean squared error after training
     ("epoch_solved", np.int64),  # first epoch with every output within 0.5 of target, or -1
-    ("epoch_tol", np.int64),     # first epoch with MSE < tol, or -1
-    ("diverged", np.bool_),      # NaN/inf, or units pinned (xorfast.reference.pinned)
+    ("epoch_tol", np.int64),  # first epoch with MSE < tol, or -1
+    ("diverged", np.bool_),  # NaN/inf, or units pinned (xorfast.reference.pinned)
 ]
 RUN_DTYPE = np.dtype(RUN_FIELDS)
 _RUN_NAMES: tuple[str, ...] = RUN_DTYPE.names or ()
 
 #: One row per config in :meth:`SweepResult.summary`.
-SUMMARY_DTYPE = np.dtype([
-    ("hidden", np.int64), ("lr", np.float64), ("init_scale", np.float64),
-    ("epochs", np.int64), ("runs", np.int64), ("solved", np.int64),
-    ("solved_fraction", np.float64), ("solved_low", np.float64), ("solved_high", np.float64),
-    ("precise_fraction", np.float64), ("epoch_solved_median", np.float64),
-    ("epoch_solved_p90", np.float64), ("diverged", np.int64),
-])
+SUMMARY_DTYPE = np.dtype(
+    [
+        ("hidden", np.int64),
+        ("lr", np.float64),
+        ("init_scale", np.float64),
+        ("epochs", np.int64),
+        ("runs", np.int64),
+        ("solved", np.int64),
+        ("solved_fraction", np.float64),
+        ("solved_low", np.float64),
+        ("solved_high", np.float64),
+        ("precise_fraction", np.float64),
+        ("epoch_solved_median", np.float64),
+        ("epoch_solved_p90", np.float64),
+        ("diverged", np.int64),
+    ]
+)
 
 #: z for a two-sided 95% interval.
 Z95 = 1.959963984540054
@@ -60,7 +70,7 @@ def empty_table(spec: SweepSpec) -> np.ndarray:
     per_config = len(spec.seeds)
     table = np.zeros(len(configs) * per_config, dtype=RUN_DTYPE)
     for config in configs:
-        rows = table[config.index * per_config:(config.index + 1) * per_config]
+        rows = table[config.index * per_config : (config.index + 1) * per_config]
         rows["config"] = config.index
         for axis in ("hidden", "lr", "init_scale", "epochs"):
             rows[axis] = getattr(config, axis)
@@ -107,8 +117,10 @@ class SweepResult:
         return len(self.table)
 
     def __repr__(self) -> str:
-        return (f"SweepResult({len(self.spec.configs)} configs x {len(self.spec.seeds)} seeds, "
-                f"{len(self)} runs)")
+        return (
+            f"SweepResult({len(self.spec.configs)} configs x {len(self.spec.seeds)} seeds, "
+            f"{len(self)} runs)"
+        )
 
     @property
     def solved(self) -> npt.NDArray[np.bool_]:
@@ -130,37 +142,59 @@ class SweepResult:
         bounds = np.searchsorted(table["config"], np.arange(len(configs) + 1))
         rows = []
         for config in configs:
-            mine = table[bounds[config.index]:bounds[config.index + 1]]
+            mine = table[bounds[config.index] : bounds[config.index + 1]]
             solved = solved_mask(mine)
             runs = len(mine)
             wins = int(solved.sum())
             epochs = mine["epoch_solved"][solved & (mine["epoch_solved"] >= 0)]
             low, high = wilson_interval(wins, runs)
-            rows.append((
-                config.hidden, config.lr, config.init_scale, config.epochs, runs, wins,
-                wins / runs if runs else math.nan, low, high,
-                float((mine["max_error"][solved] < PRECISE_ERROR).sum()) / runs
-                if runs else math.nan,
-                float(np.median(epochs)) if len(epochs) else math.nan,
-                float(np.percentile(epochs, 90)) if len(epochs) else math.nan,
-                int(mine["diverged"].sum()),
-            ))
+            rows.append(
+                (
+                    config.hidden,
+                    config.lr,
+                    config.init_scale,
+                    config.epochs,
+                    runs,
+                    wins,
+                    wins / runs if runs else math.nan,
+                    low,
+                    high,
+                    float((mine["max_error"][solved] < PRECISE_ERROR).sum()) / runs
+                    if runs
+                    else math.nan,
+                    float(np.median(epochs)) if len(epochs) else math.nan,
+                    float(np.percentile(epochs, 90)) if len(epochs) else math.nan,
+                    int(mine["diverged"].sum()),
+                )
+            )
         return np.array(rows, dtype=SUMMARY_DTYPE)
 
     def format_summary(self) -> str:
         """The summary as an aligned text table (grid axes that vary, then statistics)."""
         summary = self.summary()
         axes = self.spec.varying_axes or ("hidden",)
-        header = [*axes, "runs", "solved", "95% interval", "err<0.1", "median ep", "p90 ep",
-                  "diverged"]
+        header = [
+            *axes,
+            "runs",
+            "solved",
+            "95% interval",
+            "err<0.1",
+            "median ep",
+            "p90 ep",
+            "diverged",
+        ]
         lines = []
         for row in summary:
             cells = [f"{row[axis]:g}" for axis in axes]
-            cells += [str(row["runs"]), f"{row['solved_fraction']:.1%}",
-                      f"{row['solved_low']:.1%}-{row['solved_high']:.1%}",
-                      f"{row['precise_fraction']:.1%}",
-                      _epochs(row["epoch_solved_median"]), _epochs(row["epoch_solved_p90"]),
-                      str(row["diverged"])]
+            cells += [
+                str(row["runs"]),
+                f"{row['solved_fraction']:.1%}",
+                f"{row['solved_low']:.1%}-{row['solved_high']:.1%}",
+                f"{row['precise_fraction']:.1%}",
+                _epochs(row["epoch_solved_median"]),
+                _epochs(row["epoch_solved_p90"]),
+                str(row["diverged"]),
+            ]
             lines.append(cells)
         widths = [max(len(h), *(len(c[i]) for c in lines)) for i, h in enumerate(header)]
         text = ["  ".join(h.rjust(w) for h, w in zip(header, widths))]
@@ -195,8 +229,10 @@ class SweepResult:
         """
         document = {
             "spec": self.spec.to_dict(),
-            "runs": {name: [_json_number(value) for value in self.table[name].tolist()]
-                     for name in _RUN_NAMES},
+            "runs": {
+                name: [_json_number(value) for value in self.table[name].tolist()]
+                for name in _RUN_NAMES
+            },
         }
         with _files.atomic_write(_files.check_writable("path", path)) as handle:
             json.dump(document, handle, allow_nan=False)
@@ -216,4 +252,3 @@ def _csv_cell(value: object) -> str:
     if isinstance(value, float):
         return repr(value)
     return str(value)
-

@@ -28,13 +28,26 @@ DEFAULT_BLOCK_SIZE = 1024
 PROGRESS_DELAY = 1.0
 
 
-def sweep(X: npt.ArrayLike | None = None, y: npt.ArrayLike | None = None, *,
-          seeds: int | Iterable[int] = 1000, hidden: IntAxis = 4, lr: FloatAxis = 0.1,
-          epochs: IntAxis = 10_000, loss: Loss = "bce", reduction: Reduction = "mean",
-          init: Init = "normal", init_scale: FloatAxis = 1.0, bias_init: BiasInit = "zeros",
-          dtype: DType = "float64", tol: float = 1e-2, store: StrPath | None = None,
-          executor: concurrent.futures.Executor | None = None, progress: bool | None = None,
-          block_size: int = DEFAULT_BLOCK_SIZE) -> SweepResult:
+def sweep(
+    X: npt.ArrayLike | None = None,
+    y: npt.ArrayLike | None = None,
+    *,
+    seeds: int | Iterable[int] = 1000,
+    hidden: IntAxis = 4,
+    lr: FloatAxis = 0.1,
+    epochs: IntAxis = 10_000,
+    loss: Loss = "bce",
+    reduction: Reduction = "mean",
+    init: Init = "normal",
+    init_scale: FloatAxis = 1.0,
+    bias_init: BiasInit = "zeros",
+    dtype: DType = "float64",
+    tol: float = 1e-2,
+    store: StrPath | None = None,
+    executor: concurrent.futures.Executor | None = None,
+    progress: bool | None = None,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+) -> SweepResult:
     """Train every (config, seed) pair of a grid and report which converge, and how fast.
 
     Each run means exactly what :func:`xorfast.train` means with that seed and
@@ -112,9 +125,21 @@ def sweep(X: npt.ArrayLike | None = None, y: npt.ArrayLike | None = None, *,
     >>> result.summary()["runs"].tolist()
     [64, 64]
     """
-    spec = make_spec(X, y, seeds=seeds, hidden=hidden, lr=lr, epochs=epochs, loss=loss,
-                     reduction=reduction, init=init, init_scale=init_scale,
-                     bias_init=bias_init, dtype=dtype, tol=tol)
+    spec = make_spec(
+        X,
+        y,
+        seeds=seeds,
+        hidden=hidden,
+        lr=lr,
+        epochs=epochs,
+        loss=loss,
+        reduction=reduction,
+        init=init,
+        init_scale=init_scale,
+        bias_init=bias_init,
+        dtype=dtype,
+        tol=tol,
+    )
     block_size = _validation.integer("block_size", block_size, minimum=1)
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"progress must be True, False or None; got {progress!r}")
@@ -132,9 +157,12 @@ def sweep(X: npt.ArrayLike | None = None, y: npt.ArrayLike | None = None, *,
         finished = ~pending.ravel()
         blocks = plan_blocks(spec, pending, block_size)
         with _progress_bar(spec.runs, spec.runs - int(pending.sum()), progress) as bar:
-            resume = (f"The blocks finished before are saved in {store}; run the same sweep "
-                      "again to resume" if run_store is not None else
-                      "Nothing was saved; pass store=FILE to keep finished blocks")
+            resume = (
+                f"The blocks finished before are saved in {store}; run the same sweep "
+                "again to resume"
+                if run_store is not None
+                else "Nothing was saved; pass store=FILE to keep finished blocks"
+            )
             for block, rows in _finished_blocks(blocks, executor, plan, resume):
                 table[block.positions] = rows
                 finished[block.positions] = True
@@ -150,8 +178,10 @@ def sweep(X: npt.ArrayLike | None = None, y: npt.ArrayLike | None = None, *,
 def _with_result(error, result):
     """``error`` carrying the runs finished so far, and saying so."""
     error.result = result
-    error.args = (f"{error} ({len(result)} of {result.spec.runs} runs finished; "
-                  "in Python they are returned in this error's .result)",)
+    error.args = (
+        f"{error} ({len(result)} of {result.spec.runs} runs finished; "
+        "in Python they are returned in this error's .result)",
+    )
     return error
 
 
@@ -196,6 +226,14 @@ def _finished_blocks(blocks, executor, plan, resume):
 
 
 def _progress_bar(total, initial, progress):
-    return tqdm(total=total, initial=initial, unit="run", unit_scale=True, file=sys.stderr,
-                disable=progress is False, delay=0 if progress else PROGRESS_DELAY,
-                desc="sweep", dynamic_ncols=True)
+    return tqdm(
+        total=total,
+        initial=initial,
+        unit="run",
+        unit_scale=True,
+        file=sys.stderr,
+        disable=progress is False,
+        delay=0 if progress else PROGRESS_DELAY,
+        desc="sweep",
+        dynamic_ncols=True,
+    )

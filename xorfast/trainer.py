@@ -23,12 +23,24 @@ DEFAULT_HIDDEN = 4
 _Run = tuple[Params, np.ndarray, np.ndarray, np.ndarray, float]
 
 
-def train(X: npt.ArrayLike | None = None, y: npt.ArrayLike | None = None, *,
-          hidden: int | None = None, epochs: int = 10_000, lr: float = 0.1,
-          loss: Loss = "bce", reduction: Reduction = "mean", seed: int | None = None,
-          init: Init = "normal", init_scale: float = 1.0, bias_init: BiasInit = "zeros",
-          weights: Sequence[npt.ArrayLike] | None = None, dtype: DType = "float64",
-          log_every: int = 0, backend: Backend = "numba") -> TrainResult:
+def train(
+    X: npt.ArrayLike | None = None,
+    y: npt.ArrayLike | None = None,
+    *,
+    hidden: int | None = None,
+    epochs: int = 10_000,
+    lr: float = 0.1,
+    loss: Loss = "bce",
+    reduction: Reduction = "mean",
+    seed: int | None = None,
+    init: Init = "normal",
+    init_scale: float = 1.0,
+    bias_init: BiasInit = "zeros",
+    weights: Sequence[npt.ArrayLike] | None = None,
+    dtype: DType = "float64",
+    log_every: int = 0,
+    backend: Backend = "numba",
+) -> TrainResult:
     """Train one two-layer sigmoid network by full-batch gradient descent.
 
     Parameters
@@ -97,8 +109,9 @@ def train(X: npt.ArrayLike | None = None, y: npt.ArrayLike | None = None, *,
     backend = _validation.choice("backend", backend, BACKENDS)
     dtype = _validation.dtype(dtype)
     epochs = _validation.integer("epochs", epochs, minimum=0, maximum=_validation.MAX_EPOCHS)
-    log_every = _validation.integer("log_every", log_every, minimum=0,
-                                    maximum=_validation.MAX_EPOCHS)
+    log_every = _validation.integer(
+        "log_every", log_every, minimum=0, maximum=_validation.MAX_EPOCHS
+    )
     lr = _validation.real("lr", lr, dtype=dtype)
     init_scale = _validation.init_scale(init_scale, dtype)
     if hidden is not None:
@@ -111,8 +124,10 @@ def train(X: npt.ArrayLike | None = None, y: npt.ArrayLike | None = None, *,
 
     if weights is not None:
         if seed is not None:
-            raise ValueError("seed and weights cannot both be given: weights fix the starting "
-                             "point, so the seed would be ignored; pass one of them")
+            raise ValueError(
+                "seed and weights cannot both be given: weights fix the starting "
+                "point, so the seed would be ignored; pass one of them"
+            )
         start = _validation.weights(weights, inputs=inputs, hidden=hidden, outputs=outputs)
         for name, array in zip(start._fields, start):
             _validation.fits(f"weights {name}", array, dtype)
@@ -122,24 +137,49 @@ def train(X: npt.ArrayLike | None = None, y: npt.ArrayLike | None = None, *,
         hidden = hidden or DEFAULT_HIDDEN
         _check_memory(X.shape[0], inputs, hidden, outputs, logged)
         seed = _random_seed() if seed is None else _validation.seed(seed)
-        start = initial_params(inputs, hidden, outputs, seed=seed, init=init,
-                               init_scale=init_scale, bias_init=bias_init)
+        start = initial_params(
+            inputs,
+            hidden,
+            outputs,
+            seed=seed,
+            init=init,
+            init_scale=init_scale,
+            bias_init=bias_init,
+        )
     params = start.astype(dtype)
     X, y = np.ascontiguousarray(X, dtype), np.ascontiguousarray(y, dtype)
 
     run = _run_numpy if backend == "numpy" else _run_numba
     params, mse_log, hidden_activations, predictions, seconds = run(
-        X, y, params, epochs=epochs, lr=lr, loss=loss, reduction=reduction, log_every=log_every)
+        X, y, params, epochs=epochs, lr=lr, loss=loss, reduction=reduction, log_every=log_every
+    )
 
-    config = dict(hidden=params.W1.shape[1], epochs=epochs, lr=lr, loss=loss,
-                  reduction=reduction, init=init, init_scale=init_scale, bias_init=bias_init,
-                  dtype=np.dtype(dtype).name, backend=backend)
+    config = dict(
+        hidden=params.W1.shape[1],
+        epochs=epochs,
+        lr=lr,
+        loss=loss,
+        reduction=reduction,
+        init=init,
+        init_scale=init_scale,
+        bias_init=bias_init,
+        dtype=np.dtype(dtype).name,
+        backend=backend,
+    )
     logged = np.arange(0, epochs, log_every, dtype=np.int64) if log_every else np.zeros(0, int)
-    diverged = not (params.all_finite() and np.isfinite(predictions).all()) \
-        or reference.pinned(hidden_activations, predictions, y, loss)
-    return TrainResult(*params, predictions=predictions, targets=y,
-                       history=History(logged, mse_log), diverged=diverged, seed=seed,
-                       config=config, seconds=seconds)
+    diverged = not (params.all_finite() and np.isfinite(predictions).all()) or reference.pinned(
+        hidden_activations, predictions, y, loss
+    )
+    return TrainResult(
+        *params,
+        predictions=predictions,
+        targets=y,
+        history=History(logged, mse_log),
+        diverged=diverged,
+        seed=seed,
+        config=config,
+        seconds=seconds,
+    )
 
 
 def _check_memory(rows: int, inputs: int, hidden: int, outputs: int, logged: int) -> None:
@@ -147,12 +187,15 @@ def _check_memory(rows: int, inputs: int, hidden: int, outputs: int, logged: int
     parameters = inputs * hidden + hidden + hidden * outputs + outputs
     # Parameters: drawn, converted and trained copies; activations and errors of
     # both layers; the data in float64 and in the run's dtype; the loss log.
-    values = 3 * parameters + 2 * rows * (hidden + outputs) + 2 * rows * (inputs + outputs) \
-        + logged
-    _validation.memory(f"a {inputs}-{hidden}-{outputs} network on {rows} rows"
-                       + (f" logging {logged:,} losses" if logged > 1000 else ""), 8 * values,
-                       "use fewer hidden units or rows" + (", or a larger log_every"
-                                                          if logged > 1000 else ""))
+    values = (
+        3 * parameters + 2 * rows * (hidden + outputs) + 2 * rows * (inputs + outputs) + logged
+    )
+    _validation.memory(
+        f"a {inputs}-{hidden}-{outputs} network on {rows} rows"
+        + (f" logging {logged:,} losses" if logged > 1000 else ""),
+        8 * values,
+        "use fewer hidden units or rows" + (", or a larger log_every" if logged > 1000 else ""),
+    )
 
 
 def _random_seed() -> int:
@@ -163,15 +206,37 @@ def _history_length(epochs, log_every):
     return -(-epochs // log_every) if log_every else 0
 
 
-def _run_numba(X: np.ndarray, y: np.ndarray, params: Params, *, epochs: int, lr: float,
-               loss: Loss, reduction: Reduction, log_every: int) -> _Run:
+def _run_numba(
+    X: np.ndarray,
+    y: np.ndarray,
+    params: Params,
+    *,
+    epochs: int,
+    lr: float,
+    loss: Loss,
+    reduction: Reduction,
+    log_every: int,
+) -> _Run:
     dtype = params.W1.dtype.type
     scale = 1 / X.shape[0] if reduction == "mean" else 1.0
     inputs, (hidden, outputs) = X.shape[1], params.W2.shape
     work = _kernels.workspace(X.shape[0], hidden, outputs, dtype)
     mse_log = np.zeros(_history_length(epochs, log_every), dtype)
-    arguments = (X, y, params, epochs, dtype(lr), dtype(scale), loss == "mse", log_every, mse_log,
-                 work, inputs, hidden, outputs)
+    arguments = (
+        X,
+        y,
+        params,
+        epochs,
+        dtype(lr),
+        dtype(scale),
+        loss == "mse",
+        log_every,
+        mse_log,
+        work,
+        inputs,
+        hidden,
+        outputs,
+    )
     # Looked up (loaded or compiled on first use) before the clock starts, so
     # the reported time is the training alone.
     run = _kernels.compiled_train(arguments)
@@ -181,13 +246,23 @@ def _run_numba(X: np.ndarray, y: np.ndarray, params: Params, *, epochs: int, lr:
     return params, mse_log, work.A1.copy(), work.A2.copy(), seconds
 
 
-def _run_numpy(X: np.ndarray, y: np.ndarray, params: Params, *, epochs: int, lr: float,
-               loss: Loss, reduction: Reduction, log_every: int) -> _Run:
+def _run_numpy(
+    X: np.ndarray,
+    y: np.ndarray,
+    params: Params,
+    *,
+    epochs: int,
+    lr: float,
+    loss: Loss,
+    reduction: Reduction,
+    log_every: int,
+) -> _Run:
     # A diverging run overflows and makes NaNs by design; it is reported, not warned about.
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         began = time.perf_counter()
-        params, mse_log = reference.train(X, y, params, epochs=epochs, lr=lr, loss=loss,
-                                          reduction=reduction, log_every=log_every)
+        params, mse_log = reference.train(
+            X, y, params, epochs=epochs, lr=lr, loss=loss, reduction=reduction, log_every=log_every
+        )
         seconds = time.perf_counter() - began
         hidden_activations, predictions = reference.forward(X, params)
     return params, mse_log, hidden_activations, predictions, seconds

@@ -9,13 +9,16 @@ from .. import _files, benchmarks
 def add_parser(subparsers):
     """Attach ``bench`` to the top-level parser."""
     parser = subparsers.add_parser(
-        "bench", help="time xorfast against the NumPy reference (about a minute)",
+        "bench",
+        help="time xorfast against the NumPy reference (about a minute)",
         description="Time single runs and sweeps of xorfast against the plain NumPy "
-                    "reference, in one process, and print one table. JAX and PyTorch join "
-                    "as labelled peers when they are installed.")
+        "reference, in one process, and print one table. JAX and PyTorch join "
+        "as labelled peers when they are installed.",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the numbers as JSON")
-    parser.add_argument("--no-peers", action="store_true",
-                        help="skip JAX and PyTorch even if installed")
+    parser.add_argument(
+        "--no-peers", action="store_true", help="skip JAX and PyTorch even if installed"
+    )
     parser.set_defaults(run=run)
     return parser
 
@@ -24,13 +27,16 @@ def run(args):
     """Measure and print."""
     if args.json:
         _files.check_writable("--json", args.json)  # before a minute of measuring
-    rows = benchmarks.run_all(peers=not args.no_peers,
-                              progress=lambda text: print(text, file=sys.stderr))
+    rows = benchmarks.run_all(
+        peers=not args.no_peers, progress=lambda text: print(text, file=sys.stderr)
+    )
     print(benchmarks.format_table(rows))
-    print(f"\ntimes: minimum over repeats after a warm-up call; ns/epoch: per epoch of one "
-          f"run, per seed-epoch for sweeps; speed-up: over the NumPy reference's ns/epoch "
-          f"for the same network, measured in this run. Single runs: {benchmarks.EPOCHS:,} "
-          f"epochs through xorfast.train; peers run {benchmarks.PEER_EPOCHS:,} epochs.")
+    print(
+        f"\ntimes: minimum over repeats after a warm-up call; ns/epoch: per epoch of one "
+        f"run, per seed-epoch for sweeps; speed-up: over the NumPy reference's ns/epoch "
+        f"for the same network, measured in this run. Single runs: {benchmarks.EPOCHS:,} "
+        f"epochs through xorfast.train; peers run {benchmarks.PEER_EPOCHS:,} epochs."
+    )
     if args.json:
         with _files.atomic_write(args.json) as handle:
             json.dump(benchmarks.to_records(rows), handle, indent=1)

@@ -17,19 +17,32 @@ CURVE_POINTS = 200
 def add_parser(subparsers):
     """Attach ``plot`` to the top-level parser."""
     parser = subparsers.add_parser(
-        "plot", help="draw a stored sweep: solved-fraction map and epochs to solve",
+        "plot",
+        help="draw a stored sweep: solved-fraction map and epochs to solve",
         description="Draw the sweep kept in an SQLite store (xorfast sweep --store FILE): "
-                    "the fraction of runs solved per config as a heat map, beside the "
-                    "fraction solved by each epoch. Needs pip install 'xorfast[plot]'. "
-                    "Example: xorfast plot runs.sqlite --out maps.png")
+        "the fraction of runs solved per config as a heat map, beside the "
+        "fraction solved by each epoch. Needs pip install 'xorfast[plot]'. "
+        "Example: xorfast plot runs.sqlite --out maps.png",
+    )
     parser.add_argument("store", metavar="STORE", help="SQLite file written by xorfast sweep")
-    parser.add_argument("--out", required=True, metavar="FILE",
-                        help="image to write; the format follows the suffix (.png, .svg, .pdf)")
-    parser.add_argument("--x", choices=GRID_AXES, default=None,
-                        help="grid axis across the map (default: the first that varies)")
-    parser.add_argument("--y", choices=GRID_AXES, default=None,
-                        help="grid axis up the map (default: the next that varies); other "
-                             "varying axes are pooled")
+    parser.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="image to write; the format follows the suffix (.png, .svg, .pdf)",
+    )
+    parser.add_argument(
+        "--x",
+        choices=GRID_AXES,
+        default=None,
+        help="grid axis across the map (default: the first that varies)",
+    )
+    parser.add_argument(
+        "--y",
+        choices=GRID_AXES,
+        default=None,
+        help="grid axis up the map (default: the next that varies); other varying axes are pooled",
+    )
     parser.set_defaults(run=run)
     return parser
 
@@ -44,8 +57,10 @@ def run(args):
     plot.epochs_to_solve(result, ax=curve_axes)
     save_figure(figure, args.out)
     spec = result.spec
-    print(f"{len(result)} of {spec.runs} runs ({len(spec.configs)} configs x "
-          f"{len(spec.seeds)} seeds) drawn to {args.out}")
+    print(
+        f"{len(result)} of {spec.runs} runs ({len(spec.configs)} configs x "
+        f"{len(spec.seeds)} seeds) drawn to {args.out}"
+    )
     return 0
 
 
@@ -66,8 +81,10 @@ def check_output(path, flag="--out"):
     suffix = os.path.splitext(path)[1].lstrip(".").lower()
     if suffix not in formats:
         said = f"suffix .{suffix}" if suffix else "no suffix"
-        raise ValueError(f"{flag} {path} has {said}; the suffix names the image format, one "
-                         f"of: {', '.join('.' + name for name in sorted(formats))}")
+        raise ValueError(
+            f"{flag} {path} has {said}; the suffix names the image format, one "
+            f"of: {', '.join('.' + name for name in sorted(formats))}"
+        )
     return suffix
 
 

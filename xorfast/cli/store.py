@@ -6,12 +6,14 @@ from ..store import load_sweep, repair_store
 def add_parser(subparsers):
     """Attach ``store`` to the top-level parser."""
     parser = subparsers.add_parser(
-        "store", help="verify a sweep store, or drop its damaged blocks so a resume reruns them",
+        "store",
+        help="verify a sweep store, or drop its damaged blocks so a resume reruns them",
         description="'xorfast store check FILE' reads every block of a store written by "
-                    "xorfast sweep --store and verifies its checksum. 'xorfast store repair "
-                    "FILE' keeps the verified blocks, drops the damaged ones (the damaged file "
-                    "is kept as FILE.damaged), after which the same sweep command with the "
-                    "same store reruns only the dropped runs.")
+        "xorfast sweep --store and verifies its checksum. 'xorfast store repair "
+        "FILE' keeps the verified blocks, drops the damaged ones (the damaged file "
+        "is kept as FILE.damaged), after which the same sweep command with the "
+        "same store reruns only the dropped runs.",
+    )
     parser.add_argument("action", choices=("check", "repair"), help="what to do")
     parser.add_argument("store", metavar="FILE", help="SQLite file written by xorfast sweep")
     parser.set_defaults(run=run)
@@ -25,6 +27,8 @@ def run(args):
         return 0
     result = load_sweep(args.store)
     spec = result.spec
-    print(f"store {args.store}: {len(result)} of {spec.runs} runs stored "
-          f"({len(spec.configs)} configs x {len(spec.seeds)} seeds), every block verified")
+    print(
+        f"store {args.store}: {len(result)} of {spec.runs} runs stored "
+        f"({len(spec.configs)} configs x {len(spec.seeds)} seeds), every block verified"
+    )
     return 0

@@ -15,35 +15,61 @@ from ._options import add_data_options, add_training_options
 def add_parser(subparsers):
     """Attach ``sweep`` to the top-level parser."""
     parser = subparsers.add_parser(
-        "sweep", help="train many seeds over a grid of configs and summarise convergence",
+        "sweep",
+        help="train many seeds over a grid of configs and summarise convergence",
         description="Train every seed for every combination of the grid options and print, "
-                    "per config, how many runs solve the task and how fast. Example: "
-                    "xorfast sweep --hidden 2 3 4 8 --lr 0.1 0.5 --seeds 10000 "
-                    "--store runs.sqlite")
+        "per config, how many runs solve the task and how fast. Example: "
+        "xorfast sweep --hidden 2 3 4 8 --lr 0.1 0.5 --seeds 10000 "
+        "--store runs.sqlite",
+    )
     add_data_options(parser)
     add_training_options(parser, grid=True)
-    parser.add_argument("--seeds", type=int, default=1000, metavar="N",
-                        help="runs per config, seeds 0 .. N-1 (default: %(default)s)")
-    parser.add_argument("--tol", type=float, default=1e-2,
-                        help="epoch_tol is the first epoch with MSE below this "
-                             "(default: %(default)s)")
-    parser.add_argument("--store", metavar="FILE",
-                        help="SQLite file that keeps finished runs; the same command with the "
-                             "same file resumes an interrupted sweep")
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="runs per config, seeds 0 .. N-1 (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--tol",
+        type=float,
+        default=1e-2,
+        help="epoch_tol is the first epoch with MSE below this (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--store",
+        metavar="FILE",
+        help="SQLite file that keeps finished runs; the same command with the "
+        "same file resumes an interrupted sweep",
+    )
     parser.add_argument("--csv", metavar="FILE", help="write the per-run table as CSV")
-    parser.add_argument("--json", metavar="FILE",
-                        help="write the specification and per-run table as JSON")
-    parser.add_argument("--block-size", type=int, default=DEFAULT_BLOCK_SIZE, metavar="N",
-                        help="seeds per block of work (default: %(default)s)")
+    parser.add_argument(
+        "--json", metavar="FILE", help="write the specification and per-run table as JSON"
+    )
+    parser.add_argument(
+        "--block-size",
+        type=int,
+        default=DEFAULT_BLOCK_SIZE,
+        metavar="N",
+        help="seeds per block of work (default: %(default)s)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     cluster = parser.add_mutually_exclusive_group()
-    cluster.add_argument("--scheduler", metavar="ADDRESS",
-                         help="run blocks on the Dask cluster whose scheduler is at ADDRESS, "
-                              "e.g. tcp://10.0.0.5:8786; gives up after 10 s if it does not "
-                              "answer (needs: pip install 'xorfast[dask]')")
-    cluster.add_argument("--workers", type=int, metavar="N",
-                         help="run blocks on a Dask cluster of N worker processes started on "
-                              "this machine for this sweep (needs: pip install 'xorfast[dask]')")
+    cluster.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run blocks on the Dask cluster whose scheduler is at ADDRESS, "
+        "e.g. tcp://10.0.0.5:8786; gives up after 10 s if it does not "
+        "answer (needs: pip install 'xorfast[dask]')",
+    )
+    cluster.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="run blocks on a Dask cluster of N worker processes started on "
+        "this machine for this sweep (needs: pip install 'xorfast[dask]')",
+    )
     parser.set_defaults(run=run)
     return parser
 
@@ -63,12 +89,25 @@ def run(args):
                     raise KeyboardInterrupt from None
                 print(f"xorfast sweep: error: {error}", file=sys.stderr)
                 return 2
-            result = sweep(X, y, seeds=args.seeds, hidden=args.hidden, lr=args.lr,
-                           epochs=args.epochs, loss=args.loss, reduction=args.reduction,
-                           init=args.init, init_scale=args.init_scale,
-                           bias_init=args.bias_init, dtype=args.dtype, tol=args.tol,
-                           store=args.store, executor=executor, block_size=args.block_size,
-                           progress=False if args.no_progress else None)
+            result = sweep(
+                X,
+                y,
+                seeds=args.seeds,
+                hidden=args.hidden,
+                lr=args.lr,
+                epochs=args.epochs,
+                loss=args.loss,
+                reduction=args.reduction,
+                init=args.init,
+                init_scale=args.init_scale,
+                bias_init=args.bias_init,
+                dtype=args.dtype,
+                tol=args.tol,
+                store=args.store,
+                executor=executor,
+                block_size=args.block_size,
+                progress=False if args.no_progress else None,
+            )
     except StoreError as error:
         if _interrupts.interrupted():
             return _report_interrupt(args)
@@ -84,13 +123,16 @@ def run(args):
     except BaseException as error:
         # An interrupt can also surface as the error of whatever it cut short.
         if isinstance(error, KeyboardInterrupt) or (
-                _interrupts.interrupted() and not isinstance(error, SystemExit)):
+            _interrupts.interrupted() and not isinstance(error, SystemExit)
+        ):
             return _report_interrupt(args)
         raise
     spec = result.spec
-    print(f"{args.data}: {len(spec.configs)} configs x {len(spec.seeds)} seeds, "
-          f"loss {spec.loss} ({spec.reduction}), {spec.dtype}; "
-          "solved = every output within 0.5 of its target")
+    print(
+        f"{args.data}: {len(spec.configs)} configs x {len(spec.seeds)} seeds, "
+        f"loss {spec.loss} ({spec.reduction}), {spec.dtype}; "
+        "solved = every output within 0.5 of its target"
+    )
     print(result.format_summary())
     if args.csv:
         result.to_csv(args.csv)
@@ -103,8 +145,11 @@ def run(args):
 
 def _check_outputs(args):
     """Refuse, before any work, output paths that cannot be written or that collide."""
-    named = [(flag, path) for flag, path in (("--store", args.store), ("--csv", args.csv),
-                                               ("--json", args.json)) if path is not None]
+    named = [
+        (flag, path)
+        for flag, path in (("--store", args.store), ("--csv", args.csv), ("--json", args.json))
+        if path is not None
+    ]
     for flag, path in named:
         if flag == "--store" and os.path.isfile(path):
             continue  # an existing store is resumed; the store checks it
@@ -113,8 +158,9 @@ def _check_outputs(args):
     for flag, path in named:
         key = os.path.realpath(path)
         if key in seen:
-            raise ValueError(f"{seen[key]} and {flag} name the same file {path}; give each "
-                             "its own")
+            raise ValueError(
+                f"{seen[key]} and {flag} name the same file {path}; give each its own"
+            )
         seen[key] = flag
 
 
@@ -125,10 +171,8 @@ def _kept(args):
     try:
         saved = len(load_sweep(args.store)) if os.path.exists(args.store) else 0
     except Exception:  # noqa: BLE001 - a count is a courtesy; the store says more on resume
-        return (f"The finished runs are kept in {args.store}; run the same command again to "
-                "resume")
-    return (f"{saved} finished runs are saved in {args.store}; run the same command again to "
-            "resume")
+        return f"The finished runs are kept in {args.store}; run the same command again to resume"
+    return f"{saved} finished runs are saved in {args.store}; run the same command again to resume"
 
 
 def _report_interrupt(args):

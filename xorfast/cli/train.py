@@ -11,21 +11,38 @@ from ._options import add_data_options, add_training_options
 def add_parser(subparsers):
     """Attach ``train`` to the top-level parser."""
     parser = subparsers.add_parser(
-        "train", help="train one network and print its loss log and predictions",
+        "train",
+        help="train one network and print its loss log and predictions",
         description="Train one network. 'xorfast train --seed 42 --loss mse --reduction sum' "
-                    "reproduces the XOR notebook's loss table and predictions.")
+        "reproduces the XOR notebook's loss table and predictions.",
+    )
     add_data_options(parser)
     add_training_options(parser)
-    parser.add_argument("--seed", type=int, default=None,
-                        help="seed for the initial weights (default: a random one, printed)")
-    parser.add_argument("--log-every", type=int, default=None, metavar="N",
-                        help="print the loss every N epochs, 0 for never "
-                             "(default: a tenth of the epochs)")
-    parser.add_argument("--backend", choices=BACKENDS, default="numba",
-                        help="compiled kernel or NumPy reference (default: %(default)s)")
-    parser.add_argument("--plot", metavar="FILE",
-                        help="save the loss curve and (for 2-input data) the decision boundary "
-                             "as an image, e.g. out.png (needs pip install 'xorfast[plot]')")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed for the initial weights (default: a random one, printed)",
+    )
+    parser.add_argument(
+        "--log-every",
+        type=int,
+        default=None,
+        metavar="N",
+        help="print the loss every N epochs, 0 for never (default: a tenth of the epochs)",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="numba",
+        help="compiled kernel or NumPy reference (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--plot",
+        metavar="FILE",
+        help="save the loss curve and (for 2-input data) the decision boundary "
+        "as an image, e.g. out.png (needs pip install 'xorfast[plot]')",
+    )
     parser.set_defaults(run=run)
     return parser
 
@@ -37,8 +54,9 @@ def run(args):
     # computed from them before train sees them.
     _validation.integer("--epochs", args.epochs, minimum=0, maximum=_validation.MAX_EPOCHS)
     if args.log_every is not None:
-        _validation.integer("--log-every", args.log_every, minimum=0,
-                            maximum=_validation.MAX_EPOCHS)
+        _validation.integer(
+            "--log-every", args.log_every, minimum=0, maximum=_validation.MAX_EPOCHS
+        )
     log_every = args.log_every
     if log_every is None:
         log_every = max(args.epochs // 10, 1) if args.epochs > 0 else 0
@@ -46,15 +64,29 @@ def run(args):
     if args.plot:
         plot.check_output(args.plot, "--plot")
         record_every = plot.plot_log_every(args.epochs, log_every)
-    result = train(X, y, hidden=args.hidden, epochs=args.epochs, lr=args.lr, loss=args.loss,
-                   reduction=args.reduction, seed=args.seed, init=args.init,
-                   init_scale=args.init_scale, bias_init=args.bias_init, dtype=args.dtype,
-                   log_every=record_every, backend=args.backend)
+    result = train(
+        X,
+        y,
+        hidden=args.hidden,
+        epochs=args.epochs,
+        lr=args.lr,
+        loss=args.loss,
+        reduction=args.reduction,
+        seed=args.seed,
+        init=args.init,
+        init_scale=args.init_scale,
+        bias_init=args.bias_init,
+        dtype=args.dtype,
+        log_every=record_every,
+        backend=args.backend,
+    )
     config = result.config
     shape = f"{X.shape[1]}-{config['hidden']}-{y.shape[1]}"
-    print(f"{shape} network on {args.data}: {config['epochs']} epochs, lr {config['lr']:g}, "
-          f"loss {config['loss']} ({config['reduction']}), {config['dtype']}, "
-          f"seed {result.seed}")
+    print(
+        f"{shape} network on {args.data}: {config['epochs']} epochs, lr {config['lr']:g}, "
+        f"loss {config['loss']} ({config['reduction']}), {config['dtype']}, "
+        f"seed {result.seed}"
+    )
     for epoch, mse in zip(result.history.epoch, result.history.mse):
         if log_every and epoch % log_every == 0:
             print(f"Epoch {epoch}, Loss: {mse:.4f}")
