@@ -9,7 +9,8 @@ import pytest
 import xorfast
 import xorfast.sweeper
 from xorfast.grid import make_spec
-from xorfast.store import StoreError, UnverifiedStoreWarning, repair_store
+from xorfast.store import StoreError, UnverifiedStoreWarning, open_store, repair_store
+from xorfast.sweep_result import empty_table
 
 from .helpers import write_v1_store
 from .test_sweep_invariants import assert_tables_identical
@@ -211,3 +212,55 @@ def test_repair_of_a_sound_store_changes_nothing(finished, tmp_path):
     assert "all 200 runs verified; nothing to do" in repair_store(path)
     assert path.read_bytes() == data
     assert not os.path.exists(f"{path}.damaged")
+
+
+def write_rows(path, spec, values):
+    """A version 2 store of ``spec`` holding the runs given as {(config, seed index): values},
+    all written in one call (so one call may hold several configs)."""
+    table = empty_table(spec)
+    table["epoch_solved"] = table["epoch_tol"] = -1
+    keys = sorted(values)
+    at = [config * len(spec.seeds) + index for config, index in keys]
+    for i, key in zip(at, keys):
+        for name, value in values[key].items():
+            table[name][i] = value
+    with open_store(path, spec) as store:
+        store.write(table[at])
+    return table[at]
+
+
+def test_values_at_the_range_limits_load_and_values_past_them_are_refused(tmp_path):
+    """Errors up to the largest possible |output - target| load (outputs lie in [0, 1]); past
+    it a value is refused. -0.0 (which SQLite reads back as 0.0) still verifies."""
+    xor = make_spec(seeds=3, hidden=[2, 3], epochs=200)
+    sound = {(0, 0): dict(max_error=-0.0, final_mse=0.0, epoch_solved=0, epoch_tol=0),
+             (0, 2): dict(max_error=1.0, final_mse=1.0, epoch_solved=200, epoch_tol=200),
+             (1, 1): dict(max_error=np.nan, final_mse=np.nan, diverged=1)}
+    rows = write_rows(tmp_path / "sound.sqlite", xor, sound)
+    loaded = xorfast.load_sweep(tmp_path / "sound.sqlite").table
+    assert loaded["config"].tolist() == [0, 0, 1]
+    assert loaded["seed"].tolist() == xor.seeds[[0, 2, 1]].tolist()
+    for name in ("max_error", "final_mse"):
+        np.testing.assert_array_equal(loaded[name], [0.0, 1.0, np.nan])
+    assert loaded["epoch_solved"].tolist() == [0, 200, -1]
+    assert loaded["diverged"].tolist() == [0, 0, 1]
+    assert_tables_identical(loaded, rows)
+    for name, value in [("max_error", 1.5), ("final_mse", 1.5)]:
+        path = tmp_path / f"{name}.sqlite"
+        write_rows(path, xor, {(1, 2): {name: value}})
+        with pytest.raises(StoreError, match="epochs 200\\): seeds"):
+            xorfast.load_sweep(path)
+
+    # With loss='mse' targets may leave [0, 1]: an error can reach max(y) or 1 - min(y).
+    X = [[0.0], [1.0]]
+    for y, largest in [([-2.0, 0.5], 3.0), ([0.0, 3.0], 3.0), ([0.25, 0.5], 1.0)]:
+        spec = make_spec(X, y, seeds=2, hidden=2, epochs=10, loss="mse")
+        path = tmp_path / f"mse{y}.sqlite"
+        near = dict(max_error=largest * 0.99, final_mse=largest ** 2 * 0.99)
+        write_rows(path, spec, {(0, 0): near})
+        assert xorfast.load_sweep(path).table["final_mse"].tolist() == [largest ** 2 * 0.99]
+        for name, value in [("max_error", largest * 1.01), ("final_mse", largest ** 2 * 1.01)]:
+            path = tmp_path / f"mse{y}-{name}.sqlite"
+            write_rows(path, spec, {(0, 1): {name: value}})
+            with pytest.raises(StoreError, match=r"1 block \(1 runs\): config 0 .*seeds 1\."):
+                xorfast.load_sweep(path)
