@@ -264,3 +264,51 @@ def test_values_at_the_range_limits_load_and_values_past_them_are_refused(tmp_pa
             write_rows(path, spec, {(0, 1): {name: value}})
             with pytest.raises(StoreError, match=r"1 block \(1 runs\): config 0 .*seeds 1\."):
                 xorfast.load_sweep(path)
+
+
+def test_value_of_the_wrong_type_is_refused_when_no_seed_is_zero(tmp_path):
+    """A text where a number belongs is found whatever the keys are (config 0 or seed 0, which
+    read as false, must not be what finds it): here only config 1 is stored."""
+    spec = make_spec(seeds=[5, 6, 7], hidden=[2, 3], epochs=200)
+    for version in (1, 2):
+        path = tmp_path / f"v{version}.sqlite"
+        if version == 1:
+            table = empty_table(spec)
+            table["epoch_solved"] = table["epoch_tol"] = -1
+            write_v1_store(path, spec, table[3:])
+        else:
+            write_rows(path, spec, {(1, i): {} for i in range(3)})
+        stored(path, "UPDATE runs SET max_error = 'much' WHERE seed = 6")
+        named = r"range checks: 1 runs: .*seeds 6\." if version == 1 else r"1 block \(3 runs\)"
+        with pytest.raises(StoreError, match=named):
+            if version == 1:
+                with pytest.warns(UnverifiedStoreWarning):
+                    xorfast.load_sweep(path)
+            else:
+                xorfast.load_sweep(path)
+        # Repair keeps the sound runs of the same chunk (version 1: rows; version 2: blocks).
+        report = repair_store(path)
+        assert f"kept {2 if version == 1 else 0} verified runs" in report
+        assert sorted(xorfast.load_sweep(path).table["seed"].tolist()) == (
+            [5, 7] if version == 1 else [])
+
+
+def test_repair_keeps_every_sound_block_of_configs_past_the_block_size(tmp_path):
+    """Four configs in blocks of two runs: repair keeps all but the damaged block."""
+    sweep = dict(seeds=4, hidden=2, lr=[0.1, 0.2, 0.3, 0.4], epochs=50, block_size=2,
+                 progress=False)
+    path = tmp_path / "runs.sqlite"
+    expected = xorfast.sweep(store=path, **sweep)
+    stored(path, "UPDATE runs SET diverged = 1 - diverged WHERE config = 0 AND seed = 0")
+    assert "kept 14 verified runs" in repair_store(path)
+    kept = xorfast.load_sweep(path).table
+    assert len(kept) == 14
+    assert_tables_identical(kept, expected.table[2:])
+    # Each later repair keeps its damaged file beside the earlier ones.
+    for config, copy in [(3, ".damaged-2"), (2, ".damaged-3")]:
+        stored(path, "UPDATE runs SET diverged = 1 - diverged WHERE config = ? AND seed = 3",
+               config)
+        assert f"as {str(path) + copy!r}" in repair_store(path)
+    assert sorted(p.name for p in tmp_path.glob("*.damaged*")) == [
+        "runs.sqlite.damaged", "runs.sqlite.damaged-2", "runs.sqlite.damaged-3"]
+    assert len(xorfast.load_sweep(path)) == 10
