@@ -185,13 +185,21 @@ class Scan:
         """The damaged runs in words: how many, and which configs and seeds."""
         configs = self.spec.configs
         per_config = {}  # config -> [seeds seen, runs whose rows are missing]
+        in_blocks = {}   # config -> seeds seen in a block
         for block, seen in self.damaged.items():
             expected = self.blocks[block][1] if block in self.blocks else 0
             for config, seeds in seen.items():
                 entry = per_config.setdefault(config, [set(), 0])
                 entry[0].update(seeds)
+                if block is not None:
+                    in_blocks.setdefault(config, set()).update(seeds)
                 if isinstance(expected, int) and expected > len(seeds):
                     entry[1] += expected - len(seeds)  # rows lost, or moved elsewhere
+        # A row that names no valid block (its block id damaged) is likely one a block
+        # misses: count it once, among the seeds, not again as missing.
+        for config, seeds in self.damaged.get(None, {}).items():
+            entry = per_config[config]
+            entry[1] = max(0, entry[1] - len(seeds - in_blocks.get(config, set())))
         runs = sum(len(seeds) + missing for seeds, missing in per_config.values())
         parts = []
         for config in sorted(per_config):
