@@ -315,3 +315,22 @@ def test_repair_keeps_every_sound_block_of_configs_past_the_block_size(tmp_path)
     assert sorted(p.name for p in tmp_path.glob("*.damaged*")) == [
         "runs.sqlite.damaged", "runs.sqlite.damaged-2", "runs.sqlite.damaged-3"]
     assert len(xorfast.load_sweep(path)) == 10
+
+
+def test_unreadable_key_names_what_can_be_read(tmp_path):
+    """A version 1 row whose seed is text is named by its config; one whose config is text,
+    by its seed as a row of no valid config."""
+    spec = make_spec(seeds=[5, 6, 7], hidden=[2, 3], epochs=200)
+    table = empty_table(spec)
+    table["epoch_solved"] = table["epoch_tol"] = -1
+    for column, named in [("seed", "config 1 (hidden 3, lr 0.1, init_scale 1.0, epochs 200)"),
+                          ("config", "rows of no valid config: seeds 6.")]:
+        path = tmp_path / f"{column}.sqlite"
+        write_v1_store(path, spec, table)
+        stored(path, f"UPDATE runs SET {column} = 'x' WHERE config = 1 AND seed = 6")
+        with pytest.warns(UnverifiedStoreWarning), pytest.raises(StoreError) as refused:
+            xorfast.load_sweep(path)
+        message = str(refused.value)
+        assert named in message
+        assert "config 0 (" not in message
+        assert ("no valid config" in message) == (column == "config")
