@@ -334,3 +334,15 @@ def test_unreadable_key_names_what_can_be_read(tmp_path):
         assert named in message
         assert "config 0 (" not in message
         assert ("no valid config" in message) == (column == "config")
+
+
+def test_row_of_no_valid_config_is_refused_in_a_sweep_of_one_config(tmp_path):
+    spec = make_spec(seeds=[5, 6, 7], hidden=2, epochs=200)
+    table = empty_table(spec)
+    table["epoch_solved"] = table["epoch_tol"] = -1
+    path = tmp_path / "runs.sqlite"
+    write_v1_store(path, spec, table)
+    stored(path, "UPDATE runs SET config = 5 WHERE seed = 6")
+    with pytest.warns(UnverifiedStoreWarning), pytest.raises(
+            StoreError, match=r"range checks: 1 runs: rows of no valid config: seeds 6\."):
+        xorfast.load_sweep(path)
