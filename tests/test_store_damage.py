@@ -282,7 +282,8 @@ def test_value_of_the_wrong_type_is_refused_when_no_seed_is_zero(tmp_path):
         moved = ", block = block + 999" if version == 2 else ""
         stored(path, f"UPDATE runs SET max_error = 'much'{moved} WHERE seed = 6")
         named = (r"range checks: 1 runs: .*seeds 6\." if version == 1
-                 else r"1 block \(3 runs\): config 1 \(hidden 3, .*\): seeds 5-7\. No run")
+                 else r"checksum or range checks: 1 block \(3 runs\): config 1 \(hidden 3, .*\): "
+                 r"seeds 5-7\. No run")
         with pytest.raises(StoreError, match=named):
             if version == 1:
                 with pytest.warns(UnverifiedStoreWarning):
@@ -346,3 +347,23 @@ def test_row_of_no_valid_config_is_refused_in_a_sweep_of_one_config(tmp_path):
     with pytest.warns(UnverifiedStoreWarning), pytest.raises(
             StoreError, match=r"range checks: 1 runs: rows of no valid config: seeds 6\."):
         xorfast.load_sweep(path)
+
+
+def test_damage_message_lists_seed_ranges_and_at_most_six_configs(tmp_path):
+    spec = make_spec(seeds=30, hidden=2, lr=[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8],
+                     epochs=200)
+    table = empty_table(spec)
+    table["epoch_solved"] = table["epoch_tol"] = -1
+    path = tmp_path / "runs.sqlite"
+    write_v1_store(path, spec, table)
+    stored(path, "UPDATE runs SET diverged = 2 WHERE config = 0 AND seed IN (1, 2, 3, 7, 9, 10)")
+    stored(path, "UPDATE runs SET diverged = 2 WHERE config = 1 AND seed % 2 = 1")  # 15 ranges
+    stored(path, "UPDATE runs SET diverged = 2 WHERE config > 1 AND seed = 0")
+    with pytest.warns(UnverifiedStoreWarning), pytest.raises(StoreError) as refused:
+        xorfast.load_sweep(path)
+    message = str(refused.value)
+    assert "range checks: 27 runs: config 0 (hidden 2, lr 0.1, " in message
+    assert "epochs 200): seeds 1-3, 7, 9-10; config 1 " in message
+    assert "epochs 200): seeds 1, 3, 5, 7, 9, 11, 13, 15, ... (15 seeds); config 2 " in message
+    assert "lr 0.6" in message and "lr 0.7" not in message  # configs 0-5, then a count
+    assert "seeds 0; and 2 more. No run" in message
