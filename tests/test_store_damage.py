@@ -367,3 +367,23 @@ def test_damage_message_lists_seed_ranges_and_at_most_six_configs(tmp_path):
     assert "epochs 200): seeds 1, 3, 5, 7, 9, 11, 13, 15, ... (15 seeds); config 2 " in message
     assert "lr 0.6" in message and "lr 0.7" not in message  # configs 0-5, then a count
     assert "seeds 0; and 2 more. No run" in message
+
+
+def test_tables_that_do_not_match_the_format_version_are_refused(finished, tmp_path):
+    data, _ = finished
+    path = tmp_path / "runs.sqlite"
+    path.write_bytes(data)
+    stored(path, "DROP TABLE blocks")
+    with pytest.raises(StoreError, match="its tables do not match its format version"):
+        xorfast.load_sweep(path)
+
+
+def test_unverified_store_warning_points_at_the_caller(tmp_path):
+    spec = make_spec(seeds=[5, 6, 7], hidden=2, epochs=200)
+    table = empty_table(spec)
+    table["epoch_solved"] = table["epoch_tol"] = -1
+    path = tmp_path / "runs.sqlite"
+    write_v1_store(path, spec, table)
+    with pytest.warns(UnverifiedStoreWarning) as caught:
+        xorfast.load_sweep(path)
+    assert caught[0].filename == __file__
