@@ -324,7 +324,8 @@ def test_unreadable_key_names_what_can_be_read(tmp_path):
     spec = make_spec(seeds=[5, 6, 7], hidden=[2, 3], epochs=200)
     table = empty_table(spec)
     table["epoch_solved"] = table["epoch_tol"] = -1
-    for column, named in [("seed", "config 1 (hidden 3, lr 0.1, init_scale 1.0, epochs 200)"),
+    for column, named in [("seed", "range checks: 1 runs: config 1 (hidden 3, lr 0.1, init_scale "
+                                   "1.0, epochs 200): 1 rows whose seed cannot be read. No run"),
                           ("config", "rows of no valid config: seeds 6.")]:
         path = tmp_path / f"{column}.sqlite"
         write_v1_store(path, spec, table)
