@@ -388,3 +388,18 @@ def test_unverified_store_warning_points_at_the_caller(tmp_path):
     with pytest.warns(UnverifiedStoreWarning) as caught:
         xorfast.load_sweep(path)
     assert caught[0].filename == __file__
+
+
+def test_row_moved_to_no_block_and_block_entry_of_no_config_are_refused(tmp_path):
+    spec = make_spec(seeds=[5, 6, 7], hidden=[2, 3], epochs=200)
+    for change, named in [
+            ("UPDATE runs SET block = block + 999 WHERE config = 1 AND seed = 6",
+             r"checksum or range checks: 1 block \(3 runs\): config 1 .*: seeds 5-7\. No run"),
+            ("UPDATE blocks SET config = 'x' WHERE config = 0",
+             r"1 block \(3 runs\): config 0 .*: seeds 5-7\. No run")]:
+        path = tmp_path / "runs.sqlite"
+        path.unlink(missing_ok=True)
+        write_rows(path, spec, {(config, i): {} for config in (0, 1) for i in range(3)})
+        stored(path, change)
+        with pytest.raises(StoreError, match=named):
+            xorfast.load_sweep(path)
