@@ -9,7 +9,8 @@ import pytest
 import xorfast
 import xorfast.sweeper
 from xorfast.grid import make_spec
-from xorfast.store import StoreError, UnverifiedStoreWarning, repair_store
+from xorfast.store import StoreError, UnverifiedStoreWarning, open_store, repair_store
+from xorfast.sweep_result import empty_table
 
 from .helpers import write_v1_store
 from .test_sweep_invariants import assert_tables_identical
@@ -211,3 +212,194 @@ def test_repair_of_a_sound_store_changes_nothing(finished, tmp_path):
     assert "all 200 runs verified; nothing to do" in repair_store(path)
     assert path.read_bytes() == data
     assert not os.path.exists(f"{path}.damaged")
+
+
+def write_rows(path, spec, values):
+    """A version 2 store of ``spec`` holding the runs given as {(config, seed index): values},
+    all written in one call (so one call may hold several configs)."""
+    table = empty_table(spec)
+    table["epoch_solved"] = table["epoch_tol"] = -1
+    keys = sorted(values)
+    at = [config * len(spec.seeds) + index for config, index in keys]
+    for i, key in zip(at, keys):
+        for name, value in values[key].items():
+            table[name][i] = value
+    with open_store(path, spec) as store:
+        store.write(table[at])
+    return table[at]
+
+
+def test_values_at_the_range_limits_load_and_values_past_them_are_refused(tmp_path):
+    """Errors up to the largest possible |output - target| load (outputs lie in [0, 1]); past
+    it a value is refused. -0.0 (which SQLite reads back as 0.0) still verifies."""
+    xor = make_spec(seeds=3, hidden=[2, 3], epochs=200)
+    sound = {(0, 0): dict(max_error=-0.0, final_mse=0.0, epoch_solved=0, epoch_tol=0),
+             (0, 2): dict(max_error=1.0, final_mse=1.0, epoch_solved=200, epoch_tol=200),
+             (1, 1): dict(max_error=np.nan, final_mse=np.nan, diverged=1)}
+    rows = write_rows(tmp_path / "sound.sqlite", xor, sound)
+    loaded = xorfast.load_sweep(tmp_path / "sound.sqlite").table
+    assert loaded["config"].tolist() == [0, 0, 1]
+    assert loaded["seed"].tolist() == xor.seeds[[0, 2, 1]].tolist()
+    for name in ("max_error", "final_mse"):
+        np.testing.assert_array_equal(loaded[name], [0.0, 1.0, np.nan])
+    assert loaded["epoch_solved"].tolist() == [0, 200, -1]
+    assert loaded["diverged"].tolist() == [0, 0, 1]
+    assert_tables_identical(loaded, rows)
+    for name, value in [("max_error", 1.5), ("final_mse", 1.5)]:
+        path = tmp_path / f"{name}.sqlite"
+        write_rows(path, xor, {(1, 2): {name: value}})
+        with pytest.raises(StoreError, match="epochs 200\\): seeds"):
+            xorfast.load_sweep(path)
+
+    # With loss='mse' targets may leave [0, 1]: an error can reach max(y) or 1 - min(y).
+    X = [[0.0], [1.0]]
+    for y, largest in [([-2.0, 0.5], 3.0), ([0.0, 3.0], 3.0), ([0.25, 0.5], 1.0)]:
+        spec = make_spec(X, y, seeds=2, hidden=2, epochs=10, loss="mse")
+        path = tmp_path / f"mse{y}.sqlite"
+        near = dict(max_error=largest * 0.99, final_mse=largest ** 2 * 0.99)
+        write_rows(path, spec, {(0, 0): near})
+        assert xorfast.load_sweep(path).table["final_mse"].tolist() == [largest ** 2 * 0.99]
+        for name, value in [("max_error", largest * 1.01), ("final_mse", largest ** 2 * 1.01)]:
+            path = tmp_path / f"mse{y}-{name}.sqlite"
+            write_rows(path, spec, {(0, 1): {name: value}})
+            with pytest.raises(StoreError, match=r"1 block \(1 runs\): config 0 .*seeds 1\."):
+                xorfast.load_sweep(path)
+
+
+def test_value_of_the_wrong_type_is_refused_when_no_seed_is_zero(tmp_path):
+    """A text where a number belongs is found whatever the keys are (config 0 or seed 0, which
+    read as false, must not be what finds it): here only config 1 is stored."""
+    spec = make_spec(seeds=[5, 6, 7], hidden=[2, 3], epochs=200)
+    for version in (1, 2):
+        path = tmp_path / f"v{version}.sqlite"
+        if version == 1:
+            table = empty_table(spec)
+            table["epoch_solved"] = table["epoch_tol"] = -1
+            write_v1_store(path, spec, table[3:])
+        else:
+            write_rows(path, spec, {(1, i): {} for i in range(3)})
+        # (In version 2 the row also names a block that does not exist: still one block.)
+        moved = ", block = block + 999" if version == 2 else ""
+        stored(path, f"UPDATE runs SET max_error = 'much'{moved} WHERE seed = 6")
+        named = (r"range checks: 1 runs: .*seeds 6\." if version == 1
+                 else r"checksum or range checks: 1 block \(3 runs\): config 1 \(hidden 3, .*\): "
+                 r"seeds 5-7\. No run")
+        with pytest.raises(StoreError, match=named):
+            if version == 1:
+                with pytest.warns(UnverifiedStoreWarning):
+                    xorfast.load_sweep(path)
+            else:
+                xorfast.load_sweep(path)
+        # Repair keeps the sound runs of the same chunk (version 1: rows; version 2: blocks).
+        report = repair_store(path)
+        assert f"kept {2 if version == 1 else 0} verified runs" in report
+        assert sorted(xorfast.load_sweep(path).table["seed"].tolist()) == (
+            [5, 7] if version == 1 else [])
+
+
+def test_repair_keeps_every_sound_block_of_configs_past_the_block_size(tmp_path):
+    """Four configs in blocks of two runs: repair keeps all but the damaged block."""
+    sweep = dict(seeds=4, hidden=2, lr=[0.1, 0.2, 0.3, 0.4], epochs=50, block_size=2,
+                 progress=False)
+    path = tmp_path / "runs.sqlite"
+    expected = xorfast.sweep(store=path, **sweep)
+    stored(path, "UPDATE runs SET diverged = 1 - diverged WHERE config = 0 AND seed = 0")
+    assert "kept 14 verified runs" in repair_store(path)
+    kept = xorfast.load_sweep(path).table
+    assert len(kept) == 14
+    assert_tables_identical(kept, expected.table[2:])
+    # Each later repair keeps its damaged file beside the earlier ones.
+    for config, copy in [(3, ".damaged-2"), (2, ".damaged-3")]:
+        stored(path, "UPDATE runs SET diverged = 1 - diverged WHERE config = ? AND seed = 3",
+               config)
+        assert f"as {str(path) + copy!r}" in repair_store(path)
+    assert sorted(p.name for p in tmp_path.glob("*.damaged*")) == [
+        "runs.sqlite.damaged", "runs.sqlite.damaged-2", "runs.sqlite.damaged-3"]
+    assert len(xorfast.load_sweep(path)) == 10
+
+
+def test_unreadable_key_names_what_can_be_read(tmp_path):
+    """A version 1 row whose seed is text is named by its config; one whose config is text,
+    by its seed as a row of no valid config."""
+    spec = make_spec(seeds=[5, 6, 7], hidden=[2, 3], epochs=200)
+    table = empty_table(spec)
+    table["epoch_solved"] = table["epoch_tol"] = -1
+    for column, named in [("seed", "range checks: 1 runs: config 1 (hidden 3, lr 0.1, init_scale "
+                                   "1.0, epochs 200): 1 rows whose seed cannot be read. No run"),
+                          ("config", "rows of no valid config: seeds 6.")]:
+        path = tmp_path / f"{column}.sqlite"
+        write_v1_store(path, spec, table)
+        stored(path, f"UPDATE runs SET {column} = 'x' WHERE config = 1 AND seed = 6")
+        with pytest.warns(UnverifiedStoreWarning), pytest.raises(StoreError) as refused:
+            xorfast.load_sweep(path)
+        message = str(refused.value)
+        assert named in message
+        assert "config 0 (" not in message
+        assert ("no valid config" in message) == (column == "config")
+
+
+def test_row_of_no_valid_config_is_refused_in_a_sweep_of_one_config(tmp_path):
+    spec = make_spec(seeds=[5, 6, 7], hidden=2, epochs=200)
+    table = empty_table(spec)
+    table["epoch_solved"] = table["epoch_tol"] = -1
+    path = tmp_path / "runs.sqlite"
+    write_v1_store(path, spec, table)
+    stored(path, "UPDATE runs SET config = 5 WHERE seed = 6")
+    with pytest.warns(UnverifiedStoreWarning), pytest.raises(
+            StoreError, match=r"range checks: 1 runs: rows of no valid config: seeds 6\."):
+        xorfast.load_sweep(path)
+
+
+def test_damage_message_lists_seed_ranges_and_at_most_six_configs(tmp_path):
+    spec = make_spec(seeds=30, hidden=2, lr=[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8],
+                     epochs=200)
+    table = empty_table(spec)
+    table["epoch_solved"] = table["epoch_tol"] = -1
+    path = tmp_path / "runs.sqlite"
+    write_v1_store(path, spec, table)
+    stored(path, "UPDATE runs SET diverged = 2 WHERE config = 0 AND seed IN (1, 2, 3, 7, 9, 10)")
+    stored(path, "UPDATE runs SET diverged = 2 WHERE config = 1 AND seed % 2 = 1")  # 15 ranges
+    stored(path, "UPDATE runs SET diverged = 2 WHERE config > 1 AND seed = 0")
+    with pytest.warns(UnverifiedStoreWarning), pytest.raises(StoreError) as refused:
+        xorfast.load_sweep(path)
+    message = str(refused.value)
+    assert "range checks: 27 runs: config 0 (hidden 2, lr 0.1, " in message
+    assert "epochs 200): seeds 1-3, 7, 9-10; config 1 " in message
+    assert "epochs 200): seeds 1, 3, 5, 7, 9, 11, 13, 15, ... (15 seeds); config 2 " in message
+    assert "lr 0.6" in message and "lr 0.7" not in message  # configs 0-5, then a count
+    assert "seeds 0; and 2 more. No run" in message
+
+
+def test_tables_that_do_not_match_the_format_version_are_refused(finished, tmp_path):
+    data, _ = finished
+    path = tmp_path / "runs.sqlite"
+    path.write_bytes(data)
+    stored(path, "DROP TABLE blocks")
+    with pytest.raises(StoreError, match="its tables do not match its format version"):
+        xorfast.load_sweep(path)
+
+
+def test_unverified_store_warning_points_at_the_caller(tmp_path):
+    spec = make_spec(seeds=[5, 6, 7], hidden=2, epochs=200)
+    table = empty_table(spec)
+    table["epoch_solved"] = table["epoch_tol"] = -1
+    path = tmp_path / "runs.sqlite"
+    write_v1_store(path, spec, table)
+    with pytest.warns(UnverifiedStoreWarning) as caught:
+        xorfast.load_sweep(path)
+    assert caught[0].filename == __file__
+
+
+def test_row_moved_to_no_block_and_block_entry_of_no_config_are_refused(tmp_path):
+    spec = make_spec(seeds=[5, 6, 7], hidden=[2, 3], epochs=200)
+    for change, named in [
+            ("UPDATE runs SET block = block + 999 WHERE config = 1 AND seed = 6",
+             r"checksum or range checks: 1 block \(3 runs\): config 1 .*: seeds 5-7\. No run"),
+            ("UPDATE blocks SET config = 'x' WHERE config = 0",
+             r"1 block \(3 runs\): config 0 .*: seeds 5-7\. No run")]:
+        path = tmp_path / "runs.sqlite"
+        path.unlink(missing_ok=True)
+        write_rows(path, spec, {(config, i): {} for config in (0, 1) for i in range(3)})
+        stored(path, change)
+        with pytest.raises(StoreError, match=named):
+            xorfast.load_sweep(path)

@@ -168,6 +168,9 @@ def test_store_deleted_or_replaced_mid_sweep_stops_with_finished_runs(tmp_path, 
     with pytest.raises(StoreError, match=words) as stopped:
         xorfast.sweep(store=path, block_size=8, **SMALL)
     assert len(calls) == 3  # stopped at once
+    # The file changed before the third block was written: that block is the one lost.
+    assert "while the sweep ran, so the block just finished and the ones after" in str(
+        stopped.value)
     assert "24 of 48 runs finished" in str(stopped.value)
     result = stopped.value.result
     assert_tables_identical(result.table, expected.table[:24])  # config 0's three blocks

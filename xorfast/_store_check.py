@@ -72,6 +72,7 @@ class Scan:
         self._max_mse = span * span * (1 + 1e-6)
         self.damaged = {}  # block id (None: rows without a valid block) -> {config: seeds}
         self.bad_rows = 0
+        self._unnamed = {}  # config -> rows of no valid block whose seed cannot be read
         self._table, self._sink = table, sink
         self.blocks = {}  # id -> (config, runs, sha256)
         self._hashers, self._counts = {}, {}
@@ -116,6 +117,8 @@ class Scan:
                     block = row[7] if isinstance(row[7], int) and row[7] in self.blocks else None
                     config = row[0] if isinstance(row[0], int) else -1
                     self._mark(block, config, [row[1]] if isinstance(row[1], int) else [])
+                    if not isinstance(row[1], int) and block is None:  # (a block counts it)
+                        self._unnamed[config] = self._unnamed.get(config, 0) + 1
             if not typed:
                 return
             columns = list(zip(*typed))
@@ -197,13 +200,23 @@ class Scan:
         """The damaged runs in words: how many, and which configs and seeds."""
         configs = self.spec.configs
         per_config = {}  # config -> [seeds seen, runs whose rows are missing]
+        in_blocks = {}   # config -> seeds seen in a block
         for block, seen in self.damaged.items():
             expected = self.blocks[block][1] if block in self.blocks else 0
             for config, seeds in seen.items():
                 entry = per_config.setdefault(config, [set(), 0])
                 entry[0].update(seeds)
+                if block is not None:
+                    in_blocks.setdefault(config, set()).update(seeds)
                 if isinstance(expected, int) and expected > len(seeds):
                     entry[1] += expected - len(seeds)  # rows lost, or moved elsewhere
+        # A row that names no valid block (its block id damaged) is likely one a block
+        # misses: count it once, among the seeds, not again as missing.
+        for config, seeds in self.damaged.get(None, {}).items():
+            entry = per_config[config]
+            entry[1] = max(0, entry[1] - len(seeds - in_blocks.get(config, set())))
+        for config, rows in self._unnamed.items():
+            per_config[config][1] += rows  # counted with the rows missing; named below
         runs = sum(len(seeds) + missing for seeds, missing in per_config.values())
         parts = []
         for config in sorted(per_config):
@@ -217,8 +230,11 @@ class Scan:
             else:
                 name = "rows of no valid config"
             words = [f"seeds {_ranges(sorted(seeds))}"] if seeds else []
-            if missing:
-                words.append(f"{missing} runs whose rows are missing")
+            unnamed = self._unnamed.get(config, 0)
+            if missing > unnamed:
+                words.append(f"{missing - unnamed} runs whose rows are missing")
+            if unnamed:
+                words.append(f"{unnamed} rows whose seed cannot be read")
             parts.append(f"{name}: {' and '.join(words)}")
         if self.read_error is not None:
             parts.append(f"all runs SQLite could not read ({self.read_error})")
