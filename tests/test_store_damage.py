@@ -103,8 +103,9 @@ def test_damaged_block_is_named_and_repair_reruns_only_it(finished, tmp_path, mo
     path = tmp_path / "runs.sqlite"
     path.write_bytes(data)
     # One value changed behind the store's back: a failed run turned "solved".
-    config, seed, block = stored(path, "SELECT config, seed, block FROM runs "
-                                       "WHERE epoch_solved = -1 LIMIT 1")[0]
+    config, seed, block = stored(
+        path, "SELECT config, seed, block FROM runs WHERE epoch_solved = -1 LIMIT 1"
+    )[0]
     stored(path, "UPDATE runs SET epoch_solved = 7 WHERE config = ? AND seed = ?", config, seed)
     seeds = sorted(s for (s,) in stored(path, "SELECT seed FROM runs WHERE block = ?", block))
     with pytest.raises(StoreError) as refused:
@@ -138,11 +139,18 @@ def test_lost_block_entry_and_missing_rows_are_refused(finished, tmp_path):
     data, _ = finished
     path = tmp_path / "runs.sqlite"
     path.write_bytes(data)
-    block, = stored(path, "SELECT block FROM runs WHERE config = 1 LIMIT 1")[0]
-    stored(path, "DELETE FROM runs WHERE block = ? AND seed = (SELECT MIN(seed) FROM runs "
-                 "WHERE block = ?)", block, block)
-    with pytest.raises(StoreError, match=r"1 block \(8 runs\): config 1 .*1 runs whose rows "
-                                         r"are missing"):
+    (block,) = stored(path, "SELECT block FROM runs WHERE config = 1 LIMIT 1")[0]
+    stored(
+        path,
+        "DELETE FROM runs WHERE block = ? AND seed = (SELECT MIN(seed) FROM runs WHERE block = ?)",
+        block,
+        block,
+    )
+    with pytest.raises(
+        StoreError,
+        match=r"1 block \(8 runs\): config 1 .*1 runs whose rows "
+        r"are missing",
+    ):
         xorfast.load_sweep(path)
     path.write_bytes(data)
     stored(path, "DELETE FROM blocks WHERE id = ?", block)
@@ -154,9 +162,12 @@ def test_specification_must_match_its_fingerprint(finished, tmp_path):
     data, _ = finished
     path = tmp_path / "runs.sqlite"
     path.write_bytes(data)
-    spec, = stored(path, "SELECT value FROM xorfast_meta WHERE key = 'spec'")[0]
-    stored(path, "UPDATE xorfast_meta SET value = ? WHERE key = 'spec'",
-           spec.replace('"epochs":[200]', '"epochs":[201]'))
+    (spec,) = stored(path, "SELECT value FROM xorfast_meta WHERE key = 'spec'")[0]
+    stored(
+        path,
+        "UPDATE xorfast_meta SET value = ? WHERE key = 'spec'",
+        spec.replace('"epochs":[200]', '"epochs":[201]'),
+    )
     for attempt in (lambda: xorfast.load_sweep(path), lambda: xorfast.sweep(store=path, **SWEEP)):
         with pytest.raises(StoreError, match="specification does not match its checksum"):
             attempt()
@@ -165,9 +176,16 @@ def test_specification_must_match_its_fingerprint(finished, tmp_path):
 def test_values_out_of_range_are_refused_even_without_checksums(tmp_path):
     expected = xorfast.sweep(**SWEEP)
     spec = make_spec(**{k: v for k, v in SWEEP.items() if k not in ("block_size", "progress")})
-    for column, value in [("epoch_solved", 201), ("epoch_tol", -2), ("diverged", 2),
-                          ("max_error", -0.5), ("final_mse", float("inf")),
-                          ("max_error", "much"), ("seed", 100), ("config", 2)]:
+    for column, value in [
+        ("epoch_solved", 201),
+        ("epoch_tol", -2),
+        ("diverged", 2),
+        ("max_error", -0.5),
+        ("final_mse", float("inf")),
+        ("max_error", "much"),
+        ("seed", 100),
+        ("config", 2),
+    ]:
         path = tmp_path / f"{column}-{value}.sqlite"
         write_v1_store(path, spec, expected.table)
         stored(path, f"UPDATE runs SET {column} = ? WHERE config = 1 AND seed = 42", value)
@@ -176,7 +194,8 @@ def test_values_out_of_range_are_refused_even_without_checksums(tmp_path):
         assert "range checks: 1 runs" in str(refused.value), (column, value)
         if column not in ("seed", "config"):
             assert "config 1 (hidden 3, lr 0.1, init_scale 1.0, epochs 200): seeds 42" in str(
-                refused.value)
+                refused.value
+            )
 
 
 def test_version_1_store_loads_resumes_and_repairs(tmp_path, monkeypatch):
@@ -200,8 +219,9 @@ def test_version_1_store_loads_resumes_and_repairs(tmp_path, monkeypatch):
     assert "kept 200 verified runs" in repair_store(path)
     assert stored(path, "SELECT value FROM xorfast_meta WHERE key = 'format_version'") == [("2",)]
     assert_tables_identical(xorfast.load_sweep(path).table, expected.table)
-    monkeypatch.setattr(xorfast.sweeper, "run_block",
-                        lambda block: pytest.fail("a stored run was trained again"))
+    monkeypatch.setattr(
+        xorfast.sweeper, "run_block", lambda block: pytest.fail("a stored run was trained again")
+    )
     assert_tables_identical(xorfast.sweep(store=path, **SWEEP).table, expected.table)
 
 
@@ -233,9 +253,11 @@ def test_values_at_the_range_limits_load_and_values_past_them_are_refused(tmp_pa
     """Errors up to the largest possible |output - target| load (outputs lie in [0, 1]); past
     it a value is refused. -0.0 (which SQLite reads back as 0.0) still verifies."""
     xor = make_spec(seeds=3, hidden=[2, 3], epochs=200)
-    sound = {(0, 0): dict(max_error=-0.0, final_mse=0.0, epoch_solved=0, epoch_tol=0),
-             (0, 2): dict(max_error=1.0, final_mse=1.0, epoch_solved=200, epoch_tol=200),
-             (1, 1): dict(max_error=np.nan, final_mse=np.nan, diverged=1)}
+    sound = {
+        (0, 0): dict(max_error=-0.0, final_mse=0.0, epoch_solved=0, epoch_tol=0),
+        (0, 2): dict(max_error=1.0, final_mse=1.0, epoch_solved=200, epoch_tol=200),
+        (1, 1): dict(max_error=np.nan, final_mse=np.nan, diverged=1),
+    }
     rows = write_rows(tmp_path / "sound.sqlite", xor, sound)
     loaded = xorfast.load_sweep(tmp_path / "sound.sqlite").table
     assert loaded["config"].tolist() == [0, 0, 1]
@@ -256,10 +278,10 @@ def test_values_at_the_range_limits_load_and_values_past_them_are_refused(tmp_pa
     for y, largest in [([-2.0, 0.5], 3.0), ([0.0, 3.0], 3.0), ([0.25, 0.5], 1.0)]:
         spec = make_spec(X, y, seeds=2, hidden=2, epochs=10, loss="mse")
         path = tmp_path / f"mse{y}.sqlite"
-        near = dict(max_error=largest * 0.99, final_mse=largest ** 2 * 0.99)
+        near = dict(max_error=largest * 0.99, final_mse=largest**2 * 0.99)
         write_rows(path, spec, {(0, 0): near})
-        assert xorfast.load_sweep(path).table["final_mse"].tolist() == [largest ** 2 * 0.99]
-        for name, value in [("max_error", largest * 1.01), ("final_mse", largest ** 2 * 1.01)]:
+        assert xorfast.load_sweep(path).table["final_mse"].tolist() == [largest**2 * 0.99]
+        for name, value in [("max_error", largest * 1.01), ("final_mse", largest**2 * 1.01)]:
             path = tmp_path / f"mse{y}-{name}.sqlite"
             write_rows(path, spec, {(0, 1): {name: value}})
             with pytest.raises(StoreError, match=r"1 block \(1 runs\): config 0 .*seeds 1\."):
@@ -281,9 +303,12 @@ def test_value_of_the_wrong_type_is_refused_when_no_seed_is_zero(tmp_path):
         # (In version 2 the row also names a block that does not exist: still one block.)
         moved = ", block = block + 999" if version == 2 else ""
         stored(path, f"UPDATE runs SET max_error = 'much'{moved} WHERE seed = 6")
-        named = (r"range checks: 1 runs: .*seeds 6\." if version == 1
-                 else r"checksum or range checks: 1 block \(3 runs\): config 1 \(hidden 3, .*\): "
-                 r"seeds 5-7\. No run")
+        named = (
+            r"range checks: 1 runs: .*seeds 6\."
+            if version == 1
+            else r"checksum or range checks: 1 block \(3 runs\): config 1 \(hidden 3, .*\): "
+            r"seeds 5-7\. No run"
+        )
         with pytest.raises(StoreError, match=named):
             if version == 1:
                 with pytest.warns(UnverifiedStoreWarning):
@@ -294,13 +319,15 @@ def test_value_of_the_wrong_type_is_refused_when_no_seed_is_zero(tmp_path):
         report = repair_store(path)
         assert f"kept {2 if version == 1 else 0} verified runs" in report
         assert sorted(xorfast.load_sweep(path).table["seed"].tolist()) == (
-            [5, 7] if version == 1 else [])
+            [5, 7] if version == 1 else []
+        )
 
 
 def test_repair_keeps_every_sound_block_of_configs_past_the_block_size(tmp_path):
     """Four configs in blocks of two runs: repair keeps all but the damaged block."""
-    sweep = dict(seeds=4, hidden=2, lr=[0.1, 0.2, 0.3, 0.4], epochs=50, block_size=2,
-                 progress=False)
+    sweep = dict(
+        seeds=4, hidden=2, lr=[0.1, 0.2, 0.3, 0.4], epochs=50, block_size=2, progress=False
+    )
     path = tmp_path / "runs.sqlite"
     expected = xorfast.sweep(store=path, **sweep)
     stored(path, "UPDATE runs SET diverged = 1 - diverged WHERE config = 0 AND seed = 0")
@@ -310,11 +337,15 @@ def test_repair_keeps_every_sound_block_of_configs_past_the_block_size(tmp_path)
     assert_tables_identical(kept, expected.table[2:])
     # Each later repair keeps its damaged file beside the earlier ones.
     for config, copy in [(3, ".damaged-2"), (2, ".damaged-3")]:
-        stored(path, "UPDATE runs SET diverged = 1 - diverged WHERE config = ? AND seed = 3",
-               config)
+        stored(
+            path, "UPDATE runs SET diverged = 1 - diverged WHERE config = ? AND seed = 3", config
+        )
         assert f"as {str(path) + copy!r}" in repair_store(path)
     assert sorted(p.name for p in tmp_path.glob("*.damaged*")) == [
-        "runs.sqlite.damaged", "runs.sqlite.damaged-2", "runs.sqlite.damaged-3"]
+        "runs.sqlite.damaged",
+        "runs.sqlite.damaged-2",
+        "runs.sqlite.damaged-3",
+    ]
     assert len(xorfast.load_sweep(path)) == 10
 
 
@@ -324,9 +355,14 @@ def test_unreadable_key_names_what_can_be_read(tmp_path):
     spec = make_spec(seeds=[5, 6, 7], hidden=[2, 3], epochs=200)
     table = empty_table(spec)
     table["epoch_solved"] = table["epoch_tol"] = -1
-    for column, named in [("seed", "range checks: 1 runs: config 1 (hidden 3, lr 0.1, init_scale "
-                                   "1.0, epochs 200): 1 rows whose seed cannot be read. No run"),
-                          ("config", "rows of no valid config: seeds 6.")]:
+    for column, named in [
+        (
+            "seed",
+            "range checks: 1 runs: config 1 (hidden 3, lr 0.1, init_scale "
+            "1.0, epochs 200): 1 rows whose seed cannot be read. No run",
+        ),
+        ("config", "rows of no valid config: seeds 6."),
+    ]:
         path = tmp_path / f"{column}.sqlite"
         write_v1_store(path, spec, table)
         stored(path, f"UPDATE runs SET {column} = 'x' WHERE config = 1 AND seed = 6")
@@ -345,14 +381,17 @@ def test_row_of_no_valid_config_is_refused_in_a_sweep_of_one_config(tmp_path):
     path = tmp_path / "runs.sqlite"
     write_v1_store(path, spec, table)
     stored(path, "UPDATE runs SET config = 5 WHERE seed = 6")
-    with pytest.warns(UnverifiedStoreWarning), pytest.raises(
-            StoreError, match=r"range checks: 1 runs: rows of no valid config: seeds 6\."):
+    with (
+        pytest.warns(UnverifiedStoreWarning),
+        pytest.raises(
+            StoreError, match=r"range checks: 1 runs: rows of no valid config: seeds 6\."
+        ),
+    ):
         xorfast.load_sweep(path)
 
 
 def test_damage_message_lists_seed_ranges_and_at_most_six_configs(tmp_path):
-    spec = make_spec(seeds=30, hidden=2, lr=[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8],
-                     epochs=200)
+    spec = make_spec(seeds=30, hidden=2, lr=[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], epochs=200)
     table = empty_table(spec)
     table["epoch_solved"] = table["epoch_tol"] = -1
     path = tmp_path / "runs.sqlite"
@@ -393,10 +432,15 @@ def test_unverified_store_warning_points_at_the_caller(tmp_path):
 def test_row_moved_to_no_block_and_block_entry_of_no_config_are_refused(tmp_path):
     spec = make_spec(seeds=[5, 6, 7], hidden=[2, 3], epochs=200)
     for change, named in [
-            ("UPDATE runs SET block = block + 999 WHERE config = 1 AND seed = 6",
-             r"checksum or range checks: 1 block \(3 runs\): config 1 .*: seeds 5-7\. No run"),
-            ("UPDATE blocks SET config = 'x' WHERE config = 0",
-             r"1 block \(3 runs\): config 0 .*: seeds 5-7\. No run")]:
+        (
+            "UPDATE runs SET block = block + 999 WHERE config = 1 AND seed = 6",
+            r"checksum or range checks: 1 block \(3 runs\): config 1 .*: seeds 5-7\. No run",
+        ),
+        (
+            "UPDATE blocks SET config = 'x' WHERE config = 0",
+            r"1 block \(3 runs\): config 0 .*: seeds 5-7\. No run",
+        ),
+    ]:
         path = tmp_path / "runs.sqlite"
         path.unlink(missing_ok=True)
         write_rows(path, spec, {(config, i): {} for config in (0, 1) for i in range(3)})

@@ -39,8 +39,11 @@ def test_store_round_trip(tmp_path):
 def test_store_of_a_different_sweep_is_refused(tmp_path):
     path = tmp_path / "runs.sqlite"
     xorfast.sweep(store=path, **SMALL)
-    with pytest.raises(StoreError, match=r"holds a different sweep \(hidden: stored \[2, 3\], "
-                                         r"asked \[4\]\)"):
+    with pytest.raises(
+        StoreError,
+        match=r"holds a different sweep \(hidden: stored \[2, 3\], "
+        r"asked \[4\]\)",
+    ):
         xorfast.sweep(store=path, **{**SMALL, "hidden": 4})
     with pytest.raises(StoreError, match="seeds differs"):
         xorfast.sweep(store=path, **{**SMALL, "seeds": 25})
@@ -50,16 +53,23 @@ def test_refusal_names_at_most_three_differences(tmp_path):
     path = tmp_path / "runs.sqlite"
     xorfast.sweep(store=path, **SMALL)
     with pytest.raises(StoreError) as refused:
-        xorfast.sweep(store=path, **{**SMALL, "hidden": 4, "lr": 0.5, "epochs": 100,
-                                     "loss": "mse"})
+        xorfast.sweep(
+            store=path, **{**SMALL, "hidden": 4, "lr": 0.5, "epochs": 100, "loss": "mse"}
+        )
     listed = str(refused.value).split("(", 1)[1].split(")", 1)[0].split("; ")
     assert len(listed) == 3 and all("stored" in item for item in listed)
 
 
 def test_diverged_runs_survive_the_store(tmp_path):
     path = tmp_path / "runs.sqlite"
-    result = xorfast.sweep(store=path, seeds=4, lr=[0.1, float(np.finfo(float).max)],
-                           reduction="sum", epochs=50, progress=False)
+    result = xorfast.sweep(
+        store=path,
+        seeds=4,
+        lr=[0.1, float(np.finfo(float).max)],
+        reduction="sum",
+        epochs=50,
+        progress=False,
+    )
     assert result.table["diverged"].tolist() == [False] * 4 + [True] * 4
     assert np.isnan(result.table["max_error"][4:]).all()
     assert_tables_identical(xorfast.load_sweep(path).table, result.table)
@@ -106,26 +116,32 @@ def test_load_missing_file(tmp_path):
 def test_refusal_happens_before_training(tmp_path, monkeypatch):
     import xorfast.sweeper
 
-    monkeypatch.setattr(xorfast.sweeper, "run_block",
-                        lambda block: pytest.fail("trained before refusing"))
+    monkeypatch.setattr(
+        xorfast.sweeper, "run_block", lambda block: pytest.fail("trained before refusing")
+    )
     with pytest.raises(StoreError):
         xorfast.sweep(store=tmp_path / "no" / "runs.sqlite", **SMALL)
 
 
 # Names that keep nothing on disk ------------------------------------------------------------
 
-@pytest.mark.parametrize(("store", "error", "message"), [
-    ("", StoreError, r"store='' is not a file name"),
-    (":memory:", StoreError, r"in memory only"),
-    ("/dev/null", StoreError, r"not a regular file"),
-    (5, TypeError, r"store must be a file path \(str or os.PathLike\); got int 5"),
-    (True, TypeError, r"store must be a file path"),
-])
+
+@pytest.mark.parametrize(
+    ("store", "error", "message"),
+    [
+        ("", StoreError, r"store='' is not a file name"),
+        (":memory:", StoreError, r"in memory only"),
+        ("/dev/null", StoreError, r"not a regular file"),
+        (5, TypeError, r"store must be a file path \(str or os.PathLike\); got int 5"),
+        (True, TypeError, r"store must be a file path"),
+    ],
+)
 def test_stores_that_keep_nothing_are_refused(store, error, message, monkeypatch):
     import xorfast.sweeper
 
-    monkeypatch.setattr(xorfast.sweeper, "run_block",
-                        lambda block: pytest.fail("trained before refusing"))
+    monkeypatch.setattr(
+        xorfast.sweeper, "run_block", lambda block: pytest.fail("trained before refusing")
+    )
     with pytest.raises(error, match=message):
         xorfast.sweep(store=store, **SMALL)
     with pytest.raises(error, match=message):
@@ -156,8 +172,7 @@ def sweep_with(monkeypatch, at_block, action):
 
 
 @pytest.mark.parametrize("how", ["deleted", "replaced"])
-def test_store_deleted_or_replaced_mid_sweep_stops_with_finished_runs(tmp_path, monkeypatch,
-                                                                      how):
+def test_store_deleted_or_replaced_mid_sweep_stops_with_finished_runs(tmp_path, monkeypatch, how):
     expected = xorfast.sweep(block_size=8, **SMALL)
     path = tmp_path / "runs.sqlite"
     other = tmp_path / "other.sqlite"
@@ -170,21 +185,35 @@ def test_store_deleted_or_replaced_mid_sweep_stops_with_finished_runs(tmp_path, 
     assert len(calls) == 3  # stopped at once
     # The file changed before the third block was written: that block is the one lost.
     assert "while the sweep ran, so the block just finished and the ones after" in str(
-        stopped.value)
+        stopped.value
+    )
     assert "24 of 48 runs finished" in str(stopped.value)
     result = stopped.value.result
     assert_tables_identical(result.table, expected.table[:24])  # config 0's three blocks
 
 
-def test_cli_store_deleted_mid_sweep_prints_finished_runs_and_fails(tmp_path, monkeypatch,
-                                                                   capsys):
+def test_cli_store_deleted_mid_sweep_prints_finished_runs_and_fails(tmp_path, monkeypatch, capsys):
     from xorfast.cli import main
 
     path = tmp_path / "runs.sqlite"
     sweep_with(monkeypatch, 2, lambda: os.remove(path))
     with pytest.raises(SystemExit) as stop:
-        main(["sweep", "--hidden", "2", "--seeds", "24", "--epochs", "200", "--block-size", "8",
-              "--no-progress", "--store", str(path)])
+        main(
+            [
+                "sweep",
+                "--hidden",
+                "2",
+                "--seeds",
+                "24",
+                "--epochs",
+                "200",
+                "--block-size",
+                "8",
+                "--no-progress",
+                "--store",
+                str(path),
+            ]
+        )
     assert stop.value.code == 2
     out, err = capsys.readouterr()
     assert "summary of the 16 runs finished" in out
@@ -193,12 +222,16 @@ def test_cli_store_deleted_mid_sweep_prints_finished_runs_and_fails(tmp_path, mo
 
 # One writer at a time -----------------------------------------------------------------------
 
+
 def test_second_writer_is_refused_and_told_who_holds_the_store(tmp_path):
     path = tmp_path / "runs.sqlite"
     spec = make_spec(seeds=24, hidden=[2, 3], epochs=200)
     with open_store(path, spec):
-        with pytest.raises(StoreError, match=rf"being written by another sweep \(this process "
-                                             rf"\(pid {os.getpid()}\), since 20"):
+        with pytest.raises(
+            StoreError,
+            match=rf"being written by another sweep \(this process "
+            rf"\(pid {os.getpid()}\), since 20",
+        ):
             xorfast.sweep(store=path, **SMALL)
         assert len(xorfast.load_sweep(path)) == 0  # reading takes no lock
     assert len(xorfast.sweep(store=path, **SMALL)) == 48  # released on close
@@ -216,12 +249,16 @@ time.sleep(120)
 
 def test_lock_of_another_process_names_it_and_dies_with_it(tmp_path):
     path = tmp_path / "runs.sqlite"
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_SCRIPT, str(path)],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_SCRIPT, str(path)], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(StoreError, match=rf"pid {holder.pid} on host "
-                                             rf"{re.escape(socket.gethostname())}, since"):
+        with pytest.raises(
+            StoreError,
+            match=rf"pid {holder.pid} on host "
+            rf"{re.escape(socket.gethostname())}, since",
+        ):
             xorfast.sweep(store=path, **SMALL)
     finally:
         holder.send_signal(signal.SIGKILL)  # a killed sweep must not block the next
@@ -231,6 +268,7 @@ def test_lock_of_another_process_names_it_and_dies_with_it(tmp_path):
 
 
 # Reading is read-only -----------------------------------------------------------------------
+
 
 def test_reading_a_store_writes_nothing(tmp_path, monkeypatch):
     path = tmp_path / "runs.sqlite"
@@ -242,7 +280,8 @@ def test_reading_a_store_writes_nothing(tmp_path, monkeypatch):
         opened.append(database)
         connection = connect(database, *args, **kwargs)
         connection.set_authorizer(
-            lambda action, *names: actions.append((action, names)) or sqlite3.SQLITE_OK)
+            lambda action, *names: actions.append((action, names)) or sqlite3.SQLITE_OK
+        )
         return connection
 
     monkeypatch.setattr(sqlite3, "connect", recording)
@@ -268,8 +307,21 @@ def test_store_in_a_read_only_folder_can_be_plotted(tmp_path):
     xorfast.sweep(store=folder / "runs.sqlite", **SMALL)
     out = tmp_path / "map.png"
     completed = subprocess.run(
-        ["unshare", "-m", "sh", "-c", READ_ONLY_SCRIPT, "sh", str(folder), sys.executable,
-         str(out)], capture_output=True, text=True, timeout=300)
+        [
+            "unshare",
+            "-m",
+            "sh",
+            "-c",
+            READ_ONLY_SCRIPT,
+            "sh",
+            str(folder),
+            sys.executable,
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if completed.returncode in (77, 1) and "mount" in completed.stderr + completed.stdout:
         pytest.skip(f"cannot mount a read-only folder here: {completed.stderr.strip()}")
     assert completed.returncode != 78, "the folder is still writable"
@@ -279,6 +331,7 @@ def test_store_in_a_read_only_folder_can_be_plotted(tmp_path):
 
 
 # Write failures ------------------------------------------------------------------------------
+
 
 class FullDisk:
     """A connection whose block inserts fail, as on a full disk, after ``ok`` succeed."""
@@ -301,8 +354,9 @@ def test_disk_full_keeps_committed_blocks_and_says_how_to_resume(tmp_path, monke
     expected = xorfast.sweep(block_size=8, **SMALL)
     path = tmp_path / "runs.sqlite"
     connect = sqlite3.connect
-    monkeypatch.setattr(sqlite3, "connect",
-                        lambda *args, **kwargs: FullDisk(connect(*args, **kwargs), ok=2))
+    monkeypatch.setattr(
+        sqlite3, "connect", lambda *args, **kwargs: FullDisk(connect(*args, **kwargs), ok=2)
+    )
     with pytest.raises(StoreError) as stopped:
         xorfast.sweep(store=path, block_size=8, **SMALL)
     message = str(stopped.value)
@@ -312,8 +366,7 @@ def test_disk_full_keeps_committed_blocks_and_says_how_to_resume(tmp_path, monke
     assert_tables_identical(stopped.value.result.table, expected.table[:24])
     monkeypatch.undo()
     assert_tables_identical(xorfast.load_sweep(path).table, expected.table[:16])
-    assert_tables_identical(xorfast.sweep(store=path, block_size=8, **SMALL).table,
-                            expected.table)
+    assert_tables_identical(xorfast.sweep(store=path, block_size=8, **SMALL).table, expected.table)
 
 
 FILE_SIZE_LIMIT_SCRIPT = """
@@ -330,16 +383,21 @@ sys.exit(main(["sweep", "--seeds", "4000", "--epochs", "20", "--block-size", "16
 
 def test_file_size_limit_is_a_clean_error_and_the_store_resumes(tmp_path):
     path = tmp_path / "runs.sqlite"
-    completed = subprocess.run([sys.executable, "-c", FILE_SIZE_LIMIT_SCRIPT, str(path)],
-                               capture_output=True, text=True, timeout=300)
+    completed = subprocess.run(
+        [sys.executable, "-c", FILE_SIZE_LIMIT_SCRIPT, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert completed.returncode == 2, completed.stderr
     assert "writing a block failed" in completed.stderr
     assert "Traceback" not in completed.stderr and completed.stderr.count("\n") == 1
     saved = len(xorfast.load_sweep(path))
     assert saved > 0 and saved % 16 == 0
     resumed = xorfast.sweep(seeds=4000, epochs=20, block_size=16, progress=False, store=path)
-    assert_tables_identical(resumed.table,
-                            xorfast.sweep(seeds=4000, epochs=20, progress=False).table)
+    assert_tables_identical(
+        resumed.table, xorfast.sweep(seeds=4000, epochs=20, progress=False).table
+    )
 
 
 def test_cli_store_check_and_repair(tmp_path, capsys):
@@ -349,7 +407,8 @@ def test_cli_store_check_and_repair(tmp_path, capsys):
     xorfast.sweep(store=path, block_size=8, **SMALL)
     assert main(["store", "check", str(path)]) == 0
     assert "48 of 48 runs stored (2 configs x 24 seeds), every block verified" in (
-        capsys.readouterr().out)
+        capsys.readouterr().out
+    )
     with sqlite3.connect(path) as connection:
         connection.execute("UPDATE runs SET final_mse = 0.5 WHERE config = 1 AND seed = 3")
     connection.close()

@@ -200,7 +200,7 @@ class Scan:
         """The damaged runs in words: how many, and which configs and seeds."""
         configs = self.spec.configs
         per_config = {}  # config -> [seeds seen, runs whose rows are missing]
-        in_blocks = {}   # config -> seeds seen in a block
+        in_blocks = {}  # config -> seeds seen in a block
         for block, seen in self.damaged.items():
             expected = self.blocks[block][1] if block in self.blocks else 0
             for config, seeds in seen.items():
