@@ -71,7 +71,6 @@ class Scan:
         self._max_error = span * (1 + 1e-6)
         self._max_mse = span * span * (1 + 1e-6)
         self.damaged = {}  # block id (None: rows without a valid block) -> {config: seeds}
-        self.bad_rows = 0
         self._unnamed = {}  # config -> rows of no valid block whose seed cannot be read
         self._table, self._sink = table, sink
         self.blocks = {}  # id -> (config, runs, sha256)
@@ -113,7 +112,6 @@ class Scan:
             typed = [row for row in chunk if row[-1] == 1]
             for row in chunk:
                 if row[-1] != 1:
-                    self.bad_rows += 1
                     block = row[7] if isinstance(row[7], int) and row[7] in self.blocks else None
                     config = row[0] if isinstance(row[0], int) else -1
                     self._mark(block, config, [row[1]] if isinstance(row[1], int) else [])
@@ -152,7 +150,6 @@ class Scan:
             )[inverse]
             bad |= (block_config < 0) | (block_config != config)
         for i in np.flatnonzero(bad):
-            self.bad_rows += 1
             owner = int(block[i]) if self.version >= 2 and block[i] in self.blocks else None
             self._mark(owner, config[i], [seed[i]])
         good = ~bad
