@@ -4,8 +4,11 @@ import signal
 import sqlite3
 import time
 
+import numba
 import numpy as np
 
+import xorfast
+from xorfast import blocks
 from xorfast.params import initial_params
 
 # float32 runs round every step to 24 bits; over thousands of epochs the two
@@ -101,3 +104,19 @@ def write_v1_store(path, spec, rows):
         )
         connection.execute("COMMIT")
     connection.close()
+
+
+def block_recording_threads(monkeypatch):
+    """One block of 8 seeds, and the list its kernel calls append their Numba thread count to.
+
+    The kernel itself is replaced, so a call trains nothing and costs nothing.
+    """
+    spec = xorfast.sweep(seeds=8, epochs=1, progress=False).spec
+    block = next(blocks.plan_blocks(spec, np.ones((1, 8), bool), 8))
+    seen = []
+    monkeypatch.setattr(
+        blocks._specialise,
+        "block_kernel",
+        lambda *shape: lambda *args: seen.append(numba.get_num_threads()),
+    )
+    return block, seen

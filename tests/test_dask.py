@@ -20,7 +20,7 @@ import xorfast
 from xorfast import blocks
 from xorfast.cli import main
 
-from .helpers import kill_once_stored, stored_runs
+from .helpers import block_recording_threads, kill_once_stored, stored_runs
 from .test_sweep_invariants import assert_tables_identical
 
 distributed = pytest.importorskip("distributed")
@@ -114,17 +114,7 @@ def test_each_worker_block_gets_one_numba_thread(client):
 
 
 def test_run_block_honours_the_thread_budget(monkeypatch):
-    block = next(
-        blocks.plan_blocks(
-            xorfast.sweep(seeds=8, epochs=1, progress=False).spec, np.ones((1, 8), bool), 8
-        )
-    )
-    seen = []
-    monkeypatch.setattr(
-        blocks._specialise,
-        "block_kernel",
-        lambda *shape: lambda *args: seen.append(numba.get_num_threads()),
-    )
+    block, seen = block_recording_threads(monkeypatch)
     before = numba.get_num_threads()
     try:
         blocks.set_thread_budget(1)

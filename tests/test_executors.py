@@ -9,12 +9,12 @@ import sys
 import textwrap
 
 import numba
-import numpy as np
 import pytest
 
 import xorfast
 from xorfast import blocks, executors
 
+from .helpers import block_recording_threads
 from .test_sweep_invariants import assert_tables_identical
 
 SMALL = dict(seeds=48, hidden=[2, 3], lr=0.5, epochs=300, block_size=16, progress=False)
@@ -138,17 +138,7 @@ def test_thread_pool_blocks_keep_all_threads_when_launches_are_serialised(monkey
 
 
 def test_run_block_threads_argument_caps_one_call(monkeypatch):
-    block = next(
-        blocks.plan_blocks(
-            xorfast.sweep(seeds=8, epochs=1, progress=False).spec, np.ones((1, 8), bool), 8
-        )
-    )
-    seen = []
-    monkeypatch.setattr(
-        blocks._specialise,
-        "block_kernel",
-        lambda *shape: lambda *args: seen.append(numba.get_num_threads()),
-    )
+    block, seen = block_recording_threads(monkeypatch)
     before = numba.get_num_threads()
     blocks.run_block(block, 1)
     blocks.run_block(block)
