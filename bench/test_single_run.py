@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from bench._cases import baselines, contenders, ids, of_kind
-from xorfast import _kernels, datasets
+from xorfast import datasets
+from xorfast._compiled import single_run
 from xorfast.benchmarks import Case, Entry
 from xorfast.params import initial_params
 
@@ -38,7 +39,7 @@ def kernel_epochs(data, hidden, epochs, dtype="float64"):
     X, y = (a.astype(dtype) for a in datasets.load(data))
     start = initial_params(X.shape[1], hidden, y.shape[1], seed=0, dtype=dtype)
     params = start.astype(dtype)
-    work = _kernels.workspace(X.shape[0], hidden, y.shape[1], X.dtype.type)
+    work = single_run.workspace(X.shape[0], hidden, y.shape[1], X.dtype.type)
     scalar = X.dtype.type
     arguments = (
         X,
@@ -55,7 +56,7 @@ def kernel_epochs(data, hidden, epochs, dtype="float64"):
         hidden,
         y.shape[1],
     )
-    kernel = _kernels.compiled_train(arguments)
+    kernel = single_run.compiled_train(arguments)
 
     def call():
         for array, initial in zip(params, start):

@@ -8,8 +8,8 @@ import numba
 import numpy as np
 
 import xorfast
-from xorfast import blocks
 from xorfast.params import initial_params
+from xorfast.sweeps import blocks
 
 # float32 runs round every step to 24 bits; over thousands of epochs the two
 # paths drift apart by more than float64 ever does, so they get looser bounds.

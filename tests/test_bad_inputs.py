@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import xorfast
-import xorfast.sweeper
+import xorfast.sweeps.sweeper
 from xorfast import datasets
 from xorfast.cli import main
 from xorfast.result import History
@@ -172,7 +172,7 @@ SWEEP = [
 @pytest.mark.parametrize(("kwargs", "error", "message"), SWEEP)
 def test_sweep(monkeypatch, kwargs, error, message):
     monkeypatch.setattr(
-        xorfast.sweeper, "run_block", lambda block: pytest.fail("training started")
+        xorfast.sweeps.sweeper, "run_block", lambda block: pytest.fail("training started")
     )
     with pytest.raises(error, match=_fragment(message)):
         xorfast.sweep(**{"progress": False, **kwargs})
@@ -497,7 +497,7 @@ CLI = [
 @pytest.mark.parametrize(("argv", "code", "message"), CLI)
 def test_command_line(monkeypatch, capsys, tmp_path, argv, code, message):
     monkeypatch.setattr(
-        xorfast.sweeper, "run_block", lambda block: pytest.fail("training started")
+        xorfast.sweeps.sweeper, "run_block", lambda block: pytest.fail("training started")
     )
     argv = [arg.format(tmp=tmp_path) for arg in argv]
     try:

@@ -5,8 +5,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from xorfast import blocks
-from xorfast.grid import make_spec
+from xorfast.sweeps import blocks
+from xorfast.sweeps.spec import make_spec
 
 
 def test_blocks_are_frozen_and_hashable_by_identity():

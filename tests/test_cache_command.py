@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import xorfast
-from xorfast import _cache, _kernels, _sigmoid, _specialise
+from xorfast._compiled import cache, sigmoid, single_run, specialise
 from xorfast.cli import main
 
 OTHER = "0123456789abcdef"
@@ -38,7 +38,7 @@ def fill(folder, digest, age=0.0):
     files = [
         make(folder / f"{name}.py", 100, age),
         make(folder / "__pycache__" / f"{name}.train_run-5.py311.nbi", 20, age),
-        make(folder / f"numba-{digest}" / "_kernels._train-167.py311.1.nbc", 30, age),
+        make(folder / f"numba-{digest}" / "single_run._train-167.py311.1.nbc", 30, age),
     ]
     if age:
         stamp = time.time() - age
@@ -49,7 +49,7 @@ def fill(folder, digest, age=0.0):
 def test_cache_info_counts_each_kind_and_clear_empties_the_folder(folder, capsys):
     assert main(["cache", "info"]) == 0
     assert "(not created yet)" in capsys.readouterr().out
-    current = _cache.source_digest()
+    current = cache.source_digest()
     fill(folder, current)
     make(folder / "__pycache__" / "other.nbc", 5)
     assert main(["cache", "info"]) == 0
@@ -65,13 +65,13 @@ def test_cache_info_counts_each_kind_and_clear_empties_the_folder(folder, capsys
 
 
 def test_old_files_of_other_digests_are_pruned_and_the_rest_kept(folder):
-    current = _cache.source_digest()
+    current = cache.source_digest()
     stale = fill(folder, OTHER, age=2 * 3600)
     recent = fill(folder, "fedcba9876543210")
     old_current = fill(folder, current, age=2 * 3600)
     # A module named before its names carried the kernel sources' digest.
     legacy = make(folder / f"xorfast_kernel_2_4_1_4_{'a' * 16}.py", age=2 * 3600)
-    assert _cache.prune(folder) == 4
+    assert cache.prune(folder) == 4
     assert not any(path.exists() for path in [*stale, legacy])
     assert not (folder / f"numba-{OTHER}").exists()
     assert all(path.exists() for path in recent + old_current)
@@ -79,46 +79,46 @@ def test_old_files_of_other_digests_are_pruned_and_the_rest_kept(folder):
 
 def test_writing_a_generated_module_prunes_its_folder(folder, monkeypatch):
     stale = fill(folder, OTHER, age=2 * 3600)
-    monkeypatch.setattr(_specialise, "_folders", {})
-    module = _specialise._module("xorfast_train_0_0_1", "VALUE = 1\n", ())
+    monkeypatch.setattr(specialise, "_folders", {})
+    module = specialise._module("xorfast_train_0_0_1", "VALUE = 1\n", ())
     sys.modules.pop(module.__name__, None)
     assert Path(module.__file__).parent == folder
     assert not any(path.exists() for path in stale)
 
 
 def test_an_edit_to_any_kernel_source_changes_the_digest_and_the_folders(folder, monkeypatch):
-    original = _cache._read_source
-    before = _cache.source_digest()
+    original = cache._read_source
+    before = cache.source_digest()
 
     def edited(name):
         text = original(name)
-        return text + b"\n# edited\n" if name == "_sigmoid.py" else text
+        return text + b"\n# edited\n" if name == "sigmoid.py" else text
 
-    monkeypatch.setattr(_cache, "_read_source", edited)
-    _cache.source_digest.cache_clear()
+    monkeypatch.setattr(cache, "_read_source", edited)
+    cache.source_digest.cache_clear()
     try:
-        after = _cache.source_digest()
-        locator = _cache._KernelLocator.from_function(
-            _sigmoid.sigmoid_inplace.py_func, _sigmoid.__file__
+        after = cache.source_digest()
+        locator = cache._KernelLocator.from_function(
+            sigmoid.sigmoid_inplace.py_func, sigmoid.__file__
         )
-        monkeypatch.setattr(_specialise, "_folders", {})
-        module = _specialise._module("xorfast_train_0_0_0", "VALUE = 1\n", ())
+        monkeypatch.setattr(specialise, "_folders", {})
+        module = specialise._module("xorfast_train_0_0_0", "VALUE = 1\n", ())
     finally:
         monkeypatch.undo()
-        _cache.source_digest.cache_clear()
+        cache.source_digest.cache_clear()
     assert after != before
     assert locator.get_cache_path() == str(folder / f"numba-{after}")
     assert locator.get_source_stamp() == after
     assert Path(module.__file__).name.startswith(f"xorfast_train_0_0_0_{after}_")
     sys.modules.pop(module.__name__, None)
-    assert _cache.source_digest() == before
+    assert cache.source_digest() == before
 
 
 def test_hand_written_kernels_are_cached_under_the_digest():
-    locator = _kernels._train._cache._impl.locator
-    assert isinstance(locator, _cache._KernelLocator)
-    assert os.path.basename(locator.get_cache_path()) == f"numba-{_cache.source_digest()}"
-    assert locator.get_source_stamp() == _cache.source_digest()
+    locator = single_run._train._cache._impl.locator
+    assert isinstance(locator, cache._KernelLocator)
+    assert os.path.basename(locator.get_cache_path()) == f"numba-{cache.source_digest()}"
+    assert locator.get_source_stamp() == cache.source_digest()
 
 
 EDITED_RUN = """
@@ -151,7 +151,7 @@ def test_an_edit_to_the_sigmoid_reaches_a_hand_written_kernel_that_inlines_it(tm
         return json.loads(done.stdout)
 
     assert len(set(predictions())) == 4
-    source = tmp_path / "xorfast" / "_sigmoid.py"
+    source = tmp_path / "xorfast" / "sigmoid.py"
     text = source.read_text()
     assert "        return numerator / (one + e)\n" in text
     source.write_text(

@@ -210,7 +210,7 @@ def test_tables_are_written_whole_or_not_at_all(tmp_path, monkeypatch):
     monkeypatch.setattr("json.dump", fail)
     with pytest.raises(OSError, match="No space left"):
         result.to_json(tmp_path / "runs.json")
-    monkeypatch.setattr(xorfast.sweep_result, "_csv_cell", fail)
+    monkeypatch.setattr(xorfast.sweeps.results, "_csv_cell", fail)
     with pytest.raises(OSError, match="No space left"):
         result.to_csv(path)
     assert path.read_text() == "the previous table\n"

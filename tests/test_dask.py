@@ -17,15 +17,15 @@ import numpy as np
 import pytest
 
 import xorfast
-from xorfast import blocks
 from xorfast.cli import main
+from xorfast.sweeps import blocks
 
 from .helpers import block_recording_threads, kill_once_stored, stored_runs
 from .test_sweep_invariants import assert_tables_identical
 
 distributed = pytest.importorskip("distributed")
 cloudpickle = pytest.importorskip("cloudpickle")
-cluster_module = importlib.import_module("xorfast.cluster")
+cluster_module = importlib.import_module("xorfast.sweeps.cluster")
 
 SMALL = dict(seeds=64, hidden=[2, 3], lr=[0.5, 1.0], epochs=400, block_size=16, progress=False)
 # Blocks of about 0.1 s, 20 of them: a kill lands while blocks are running.
@@ -82,11 +82,11 @@ def test_workers_load_kernels_from_the_disk_cache(client):
     xorfast.sweep(executor=client.get_executor(), **SMALL)
 
     def kernel_cache_stats():
-        from xorfast import _specialise
+        from xorfast._compiled import specialise
 
         # In case this worker had no block of one of the shapes.
         xorfast.sweep(seeds=8, hidden=[2, 3], epochs=1, progress=False)
-        kernels = _specialise._loaded.values()
+        kernels = specialise._loaded.values()
         return (
             len(kernels),
             sum(sum(kernel.stats.cache_hits.values()) for kernel in kernels),
@@ -101,7 +101,7 @@ def test_workers_load_kernels_from_the_disk_cache(client):
 
 def test_blocks_travel_by_reference():
     pickled = cloudpickle.dumps(blocks.run_block)
-    assert b"xorfast.blocks" in pickled and len(pickled) < 100
+    assert b"xorfast.sweeps.blocks" in pickled and len(pickled) < 100
     assert len(cloudpickle.dumps(cluster_module.ThreadBudget())) < 200
 
 
@@ -313,7 +313,7 @@ def test_killed_worker_is_named_with_its_block(tmp_path):
     from .test_executors import FailingPool
 
     store = tmp_path / "runs.sqlite"
-    with pytest.raises(xorfast.executors.ExecutorError) as caught:
+    with pytest.raises(xorfast.sweeps.executors.ExecutorError) as caught:
         xorfast.sweep(executor=FailingPool(killed_worker(), 2), store=store, **SMALL)
     message = str(caught.value)
     assert "Dask workers died while running the block of seeds" in message
@@ -359,7 +359,7 @@ def test_a_real_killed_worker_is_named_and_finished_blocks_kept(long_local, tmp_
         killer = threading.Thread(target=kill_a_busy_worker_once_a_block_is_stored)
         killer.start()
         try:
-            with pytest.raises(xorfast.executors.ExecutorError) as caught:
+            with pytest.raises(xorfast.sweeps.executors.ExecutorError) as caught:
                 xorfast.sweep(executor=own.get_executor(), store=store, **LONG)
         finally:
             killer.join()
@@ -412,9 +412,9 @@ def test_cli_unreachable_scheduler_says_so(capsys, monkeypatch):
 
 def test_missing_extra_is_named(capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
-    monkeypatch.delitem(sys.modules, "xorfast.cluster")
+    monkeypatch.delitem(sys.modules, "xorfast.sweeps.cluster")
     with pytest.raises(ImportError, match=r"pip install 'xorfast\[dask\]'"):
-        importlib.import_module("xorfast.cluster")
+        importlib.import_module("xorfast.sweeps.cluster")
     assert main(["sweep", "--seeds", "8", "--workers", "2"]) == 2
     assert "pip install 'xorfast[dask]'" in capsys.readouterr().err
 

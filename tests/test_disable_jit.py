@@ -40,9 +40,9 @@ SCRIPT = """
 import json, sys
 import numba
 import xorfast
-from xorfast import _kernels, _specialise
+from xorfast._compiled import single_run, specialise
 assert numba.config.DISABLE_JIT
-assert type(_kernels._train).__name__ == "function"  # plain Python, not a dispatcher
+assert type(single_run._train).__name__ == "function"  # plain Python, not a dispatcher
 trains, sweeps = json.loads(sys.argv[1])
 out = {"train": [], "sweep": []}
 for case in trains:
@@ -101,7 +101,7 @@ def test_train_and_sweep_in_python_match_the_compiled_kernels():
 
 def test_python_sigmoid_helpers_follow_the_compiled_ones():
     """The Python bodies of the kernel-only helpers, against the compiled vector loops."""
-    from xorfast import _sigmoid
+    from xorfast._compiled import sigmoid
 
     rng = np.random.default_rng(7)
     special = [
@@ -124,8 +124,8 @@ def test_python_sigmoid_helpers_follow_the_compiled_ones():
             dtype
         )
         compiled = z.copy()
-        _sigmoid.sigmoid_inplace(compiled)
-        python = np.array([_sigmoid.sigmoid(value) for value in z])
+        sigmoid.sigmoid_inplace(compiled)
+        python = np.array([sigmoid.sigmoid(value) for value in z])
         assert python.dtype == dtype
         np.testing.assert_array_max_ulp(python, compiled, maxulp=2)  # measured: 2
         assert np.mean(python == compiled) > 0.97  # a fused multiply-add here and there
@@ -134,17 +134,17 @@ def test_python_sigmoid_helpers_follow_the_compiled_ones():
         first, second = z[:1000].copy(), z[1000:2000].copy()
         pairs = []
         for a, b in zip(first, second):
-            e, e_other = _sigmoid.exp_neg_abs(a), _sigmoid.exp_neg_abs(b)
-            inverse = _sigmoid.pair_inverse(e, e_other)
+            e, e_other = sigmoid.exp_neg_abs(a), sigmoid.exp_neg_abs(b)
+            inverse = sigmoid.pair_inverse(e, e_other)
             pairs.append(
                 [
-                    _sigmoid.paired_sigmoid(a, e, e_other, inverse),
-                    _sigmoid.paired_sigmoid(b, e_other, e, inverse),
+                    sigmoid.paired_sigmoid(a, e, e_other, inverse),
+                    sigmoid.paired_sigmoid(b, e_other, e, inverse),
                 ]
             )
-        _sigmoid.sigmoid_pairs_inplace(first, second)
+        sigmoid.sigmoid_pairs_inplace(first, second)
         np.testing.assert_array_max_ulp(
             np.array(pairs, dtype).T, np.array([first, second]), maxulp=3
         )  # measured: 2
     with pytest.raises(TypeError, match="sigmoid takes float32 or float64"):
-        _sigmoid.sigmoid(np.int64(3))
+        sigmoid.sigmoid(np.int64(3))

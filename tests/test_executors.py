@@ -12,7 +12,7 @@ import numba
 import pytest
 
 import xorfast
-from xorfast import blocks, executors
+from xorfast.sweeps import blocks, executors
 
 from .helpers import block_recording_threads
 from .test_sweep_invariants import assert_tables_identical

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from xorfast import _jit, _specialise
+from xorfast._compiled import jit, specialise
 
 TRAIN_AND_SWEEP = """
 import warnings
@@ -193,7 +193,7 @@ def test_a_damaged_cache_entry_is_replaced_with_one_warning(filled_cache, damage
 
 
 # The folder itself: who may write it, and what happens when nothing can be written.
-PROBE = """from xorfast._jit import kernel
+PROBE = """from xorfast._compiled.jit import kernel
 
 
 @kernel
@@ -209,9 +209,9 @@ PLANTED = "import pathlib\npathlib.Path({marker!r}).write_text('ran')\nVALUE = 2
 @pytest.fixture
 def isolated(monkeypatch, tmp_path):
     """Cache folders under ``tmp_path``, looked up afresh; the process's own kernels untouched."""
-    monkeypatch.setattr(_specialise, "_folders", {})
-    monkeypatch.setattr(_jit, "_DISPATCHERS", weakref.WeakSet())
-    monkeypatch.setattr(_jit, "_cache_disabled", False)
+    monkeypatch.setattr(specialise, "_folders", {})
+    monkeypatch.setattr(jit, "_DISPATCHERS", weakref.WeakSet())
+    monkeypatch.setattr(jit, "_cache_disabled", False)
     monkeypatch.setenv("XORFAST_CACHE_DIR", str(tmp_path / "cache"))
     (tmp_path / "tmp").mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
@@ -219,14 +219,14 @@ def isolated(monkeypatch, tmp_path):
 
 
 def probe(stem="xorfast_probe"):
-    return _specialise._module(stem, PROBE, ())
+    return specialise._module(stem, PROBE, ())
 
 
 def probe_name(isolated, monkeypatch):
     """The file name the probe module gets (found by saving it once in a folder of its own)."""
     monkeypatch.setenv("XORFAST_CACHE_DIR", str(isolated / "scratch"))
     name = Path(probe().__file__).name
-    monkeypatch.setattr(_specialise, "_folders", {})
+    monkeypatch.setattr(specialise, "_folders", {})
     monkeypatch.setenv("XORFAST_CACHE_DIR", str(isolated / "cache"))
     return name
 
@@ -269,7 +269,7 @@ def _shared_as_a_symlink(shared):
 )
 def test_a_shared_temporary_folder_not_safely_ours_is_never_used(isolated, monkeypatch, spoil):
     name = probe_name(isolated, monkeypatch)
-    shared = isolated / "tmp" / f"xorfast-{_specialise._user()}"
+    shared = isolated / "tmp" / f"xorfast-{specialise._user()}"
     marker = isolated / "planted module ran"
     plant(shared / "kernels", name, marker)
     spoil(shared)
@@ -290,7 +290,7 @@ def test_the_shared_temporary_folder_is_made_private(isolated, monkeypatch):
     make_unwritable(isolated, monkeypatch)
     with pytest.warns(RuntimeWarning, match="cannot write its compiled kernels"):
         module = probe()
-    shared = isolated / "tmp" / f"xorfast-{_specialise._user()}"
+    shared = isolated / "tmp" / f"xorfast-{specialise._user()}"
     assert Path(module.__file__).parent == shared / "kernels"
     assert_private(shared)
     assert_private(shared / "kernels")
@@ -360,10 +360,10 @@ def test_an_oserror_while_compiling_turns_the_disk_cache_off_once(isolated):
         return "compiled"
 
     with pytest.warns(RuntimeWarning, match="the disk is full: index.nbi"):
-        assert _jit.repairing_cache(compile_once_the_disk_has_room) == "compiled"
+        assert jit.repairing_cache(compile_once_the_disk_has_room) == "compiled"
     # With the cache off already, an OSError is the action's own.
     with pytest.raises(OSError, match="again"):
-        _jit.repairing_cache(lambda: (_ for _ in ()).throw(OSError("again")))
+        jit.repairing_cache(lambda: (_ for _ in ()).throw(OSError("again")))
 
 
 def test_an_error_with_an_intact_cache_propagates_unchanged(isolated):
@@ -373,4 +373,4 @@ def test_an_error_with_an_intact_cache_propagates_unchanged(isolated):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with pytest.raises(ValueError, match="the kernel's own error"):
-            _jit.repairing_cache(fails)
+            jit.repairing_cache(fails)

@@ -6,8 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import xorfast
-from xorfast import _kernels, _specialise, datasets, reference
-from xorfast._jit import machine_code
+from xorfast import datasets, reference
+from xorfast._compiled import single_run, specialise
+from xorfast._compiled.jit import machine_code
 
 from .helpers import TOLERANCE, random_problem
 
@@ -15,8 +16,8 @@ CONVENTIONS = [("bce", "mean"), ("mse", "sum"), ("bce", "sum"), ("mse", "mean")]
 
 
 def kernel_forward(X, params):
-    work = _kernels.workspace(X.shape[0], params.W1.shape[1], params.W2.shape[1], X.dtype.type)
-    _kernels._forward(X, params, work)
+    work = single_run.workspace(X.shape[0], params.W1.shape[1], params.W2.shape[1], X.dtype.type)
+    single_run._forward(X, params, work)
     return work.A1.copy(), work.A2.copy()
 
 
@@ -157,12 +158,12 @@ GENERATED_SHAPES = [
 def test_generated_kernel_matches_the_generic_one(
     dtype, mse_output, rows, inputs, hidden, outputs
 ):
-    assert all(w <= limit for w, limit in zip((inputs, hidden, outputs), _kernels.SMALL_WIDTHS))
+    assert all(w <= limit for w, limit in zip((inputs, hidden, outputs), single_run.SMALL_WIDTHS))
     X, y, start = random_problem(rows, inputs, hidden, outputs, seed=rows, dtype=dtype)
     results = []
-    for kernel in (_specialise.train_kernel(inputs, hidden, outputs), _kernels._train):
+    for kernel in (specialise.train_kernel(inputs, hidden, outputs), single_run._train):
         params = start.astype(dtype)
-        work = _kernels.workspace(rows, hidden, outputs, X.dtype.type)
+        work = single_run.workspace(rows, hidden, outputs, X.dtype.type)
         log = np.zeros(8, dtype)
         scalar = X.dtype.type
         arguments = (

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 import xorfast
-from xorfast import _jit, datasets
+from xorfast import datasets
+from xorfast._compiled import jit
 
 X, Y = datasets.xor()
 #: The predictions of ``train(seed=0)`` on XOR (from the issue that reported the layout bug).
@@ -16,7 +17,7 @@ XOR_SEED_0 = [0.012, 0.988, 0.990, 0.014]
 @pytest.fixture
 def fresh_machine_code(monkeypatch):
     """Forget the machine code looked up so far, as in a new process."""
-    monkeypatch.setattr(_jit, "_MACHINE_CODE", {})
+    monkeypatch.setattr(jit, "_MACHINE_CODE", {})
 
 
 def _strided(array):
@@ -105,7 +106,7 @@ def _weighted_first_column(X):
 
 
 def test_machine_code_never_hands_one_layouts_code_to_another(monkeypatch):
-    monkeypatch.setattr(_jit, "_MACHINE_CODE", {})
+    monkeypatch.setattr(jit, "_MACHINE_CODE", {})
     c_order = np.arange(6.0).reshape(3, 2)
     expected = 0 * 1 + 2 * 2 + 4 * 3
     for array in (
@@ -116,4 +117,4 @@ def test_machine_code_never_hands_one_layouts_code_to_another(monkeypatch):
         np.asfortranarray(c_order),
         c_order,
     ):
-        assert _jit.machine_code(_weighted_first_column, (array,))(array) == expected
+        assert jit.machine_code(_weighted_first_column, (array,))(array) == expected

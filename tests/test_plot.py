@@ -18,9 +18,9 @@ import xorfast  # noqa: E402
 from xorfast import plot  # noqa: E402
 from xorfast.cli import main  # noqa: E402
 from xorfast.cli.plot import plot_log_every  # noqa: E402
-from xorfast.grid import make_spec  # noqa: E402
-from xorfast.store import open_store  # noqa: E402
-from xorfast.sweep_result import RUN_DTYPE, SweepResult, empty_table  # noqa: E402
+from xorfast.sweeps.results import RUN_DTYPE, SweepResult, empty_table  # noqa: E402
+from xorfast.sweeps.spec import make_spec  # noqa: E402
+from xorfast.sweeps.store import open_store  # noqa: E402
 
 NEW_CONTOURS = issubclass(ContourSet, matplotlib.artist.Artist)
 XOR_INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xorfast._sigmoid import sigmoid_inplace, sigmoid_pairs_inplace
+from xorfast._compiled.sigmoid import sigmoid_inplace, sigmoid_pairs_inplace
 
 # The largest errors seen over the sweep below are 1.94 ulp (float64) and 2.09 ulp
 # (float32): about 1 from exp, 1/2 each from 1 + e and the division. A wrong

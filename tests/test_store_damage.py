@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 import xorfast
-import xorfast.sweeper
-from xorfast.grid import make_spec
-from xorfast.store import StoreError, UnverifiedStoreWarning, open_store, repair_store
-from xorfast.sweep_result import empty_table
+import xorfast.sweeps.sweeper
+from xorfast.sweeps.results import empty_table
+from xorfast.sweeps.spec import make_spec
+from xorfast.sweeps.store import StoreError, UnverifiedStoreWarning, open_store, repair_store
 
 from .helpers import write_v1_store
 from .test_sweep_invariants import assert_tables_identical
@@ -122,13 +122,13 @@ def test_damaged_block_is_named_and_repair_reruns_only_it(finished, tmp_path, mo
     assert len(xorfast.load_sweep(path)) == 200 - len(seeds)
 
     trained = []
-    run_block = xorfast.sweeper.run_block
+    run_block = xorfast.sweeps.sweeper.run_block
 
     def counting(block):
         trained.append((block.config.index, sorted(block.seeds.tolist())))
         return run_block(block)
 
-    monkeypatch.setattr(xorfast.sweeper, "run_block", counting)
+    monkeypatch.setattr(xorfast.sweeps.sweeper, "run_block", counting)
     resumed = xorfast.sweep(store=path, **SWEEP)
     assert trained == [(config, seeds)]
     assert_tables_identical(resumed.table, expected.table)
@@ -220,7 +220,9 @@ def test_version_1_store_loads_resumes_and_repairs(tmp_path, monkeypatch):
     assert stored(path, "SELECT value FROM xorfast_meta WHERE key = 'format_version'") == [("2",)]
     assert_tables_identical(xorfast.load_sweep(path).table, expected.table)
     monkeypatch.setattr(
-        xorfast.sweeper, "run_block", lambda block: pytest.fail("a stored run was trained again")
+        xorfast.sweeps.sweeper,
+        "run_block",
+        lambda block: pytest.fail("a stored run was trained again"),
     )
     assert_tables_identical(xorfast.sweep(store=path, **SWEEP).table, expected.table)
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import xorfast
-import xorfast.sweeper
-from xorfast.sweep_result import RUN_DTYPE
+import xorfast.sweeps.sweeper
+from xorfast.sweeps.results import RUN_DTYPE
 
 from .helpers import kill_once_stored, stored_runs
 
@@ -115,6 +115,6 @@ def test_resume_skips_finished_runs(tmp_path, monkeypatch):
     def fail(block):
         raise AssertionError("a finished run was trained again")
 
-    monkeypatch.setattr(xorfast.sweeper, "run_block", fail)
+    monkeypatch.setattr(xorfast.sweeps.sweeper, "run_block", fail)
     again = xorfast.sweep(seeds=20, epochs=100, store=store, progress=False)
     assert_tables_identical(again.table, first.table)

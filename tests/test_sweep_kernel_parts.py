@@ -4,18 +4,18 @@ import numpy as np
 import pytest
 
 import xorfast
-from xorfast import _batched
+from xorfast._compiled import sweep_kernel
 
 from .test_sweep_invariants import assert_tables_identical
 
-LANES = _batched.LANES
+LANES = sweep_kernel.LANES
 
 
 def test_lane_finite_looks_at_every_row_of_its_own_lane_only():
     S = np.ones(3 * LANES)
     S[2 * LANES + 5] = np.inf  # the last row of lane 5
     S[0 * LANES + 7] = np.nan  # the first row of lane 7
-    finite = [_batched._lane_finite(S, lane) for lane in range(LANES)]
+    finite = [sweep_kernel._lane_finite(S, lane) for lane in range(LANES)]
     assert finite == [lane not in (5, 7) for lane in range(LANES)]
 
 

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import xorfast
-from xorfast.grid import make_spec
-from xorfast.store import StoreError, open_store
+from xorfast.sweeps.spec import make_spec
+from xorfast.sweeps.store import StoreError, open_store
 
 from .test_sweep_invariants import assert_tables_identical
 
@@ -114,10 +114,10 @@ def test_load_missing_file(tmp_path):
 
 
 def test_refusal_happens_before_training(tmp_path, monkeypatch):
-    import xorfast.sweeper
+    import xorfast.sweeps.sweeper
 
     monkeypatch.setattr(
-        xorfast.sweeper, "run_block", lambda block: pytest.fail("trained before refusing")
+        xorfast.sweeps.sweeper, "run_block", lambda block: pytest.fail("trained before refusing")
     )
     with pytest.raises(StoreError):
         xorfast.sweep(store=tmp_path / "no" / "runs.sqlite", **SMALL)
@@ -137,10 +137,10 @@ def test_refusal_happens_before_training(tmp_path, monkeypatch):
     ],
 )
 def test_stores_that_keep_nothing_are_refused(store, error, message, monkeypatch):
-    import xorfast.sweeper
+    import xorfast.sweeps.sweeper
 
     monkeypatch.setattr(
-        xorfast.sweeper, "run_block", lambda block: pytest.fail("trained before refusing")
+        xorfast.sweeps.sweeper, "run_block", lambda block: pytest.fail("trained before refusing")
     )
     with pytest.raises(error, match=message):
         xorfast.sweep(store=store, **SMALL)
@@ -156,9 +156,9 @@ def test_folder_as_store_is_refused(tmp_path):
 
 def sweep_with(monkeypatch, at_block, action):
     """Run ``action`` just before the ``at_block``-th block (from 1) is trained."""
-    import xorfast.sweeper
+    import xorfast.sweeps.sweeper
 
-    run_block = xorfast.sweeper.run_block
+    run_block = xorfast.sweeps.sweeper.run_block
     calls = []
 
     def hooked(block):
@@ -167,7 +167,7 @@ def sweep_with(monkeypatch, at_block, action):
             action()
         return run_block(block)
 
-    monkeypatch.setattr(xorfast.sweeper, "run_block", hooked)
+    monkeypatch.setattr(xorfast.sweeps.sweeper, "run_block", hooked)
     return calls
 
 
@@ -239,8 +239,8 @@ def test_second_writer_is_refused_and_told_who_holds_the_store(tmp_path):
 
 HOLD_SCRIPT = """
 import sys, time
-from xorfast.grid import make_spec
-from xorfast.store import open_store
+from xorfast.sweeps.spec import make_spec
+from xorfast.sweeps.store import open_store
 store = open_store(sys.argv[1], make_spec(seeds=24, hidden=[2, 3], epochs=200))
 print("locked", flush=True)
 time.sleep(120)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import xorfast
-from xorfast.grid import make_spec
-from xorfast.sweep_result import RUN_DTYPE, SweepResult, wilson_interval
+from xorfast.sweeps.results import RUN_DTYPE, SweepResult, wilson_interval
+from xorfast.sweeps.spec import make_spec
 
 
 @pytest.mark.parametrize(

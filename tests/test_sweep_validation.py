@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 
 import xorfast
-import xorfast.sweeper
+import xorfast.sweeps.sweeper
 
 
 @pytest.fixture(autouse=True)
 def no_training(monkeypatch):
     monkeypatch.setattr(
-        xorfast.sweeper, "run_block", lambda block: pytest.fail("training started")
+        xorfast.sweeps.sweeper, "run_block", lambda block: pytest.fail("training started")
     )
 
 

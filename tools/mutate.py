@@ -8,7 +8,7 @@ arguments against the copy (stopping at the first failure). A mutant is
 *killed* when the tests fail or time out, *survived* when they pass.
 
 Mutations (from the tokens of the file, including the code in a string of
-Python source such as ``_batched.DRIVER_SOURCE``): swapped operators
+Python source such as ``sweep_kernel.DRIVER_SOURCE``): swapped operators
 (``+ -``, ``* /``, ``< <=``, ``> >=``, ``== !=``, ``-= +=``, ``and or``,
 ``min max``, ``True False``), changed numbers (0 -> 1, 1 -> 0 and 2, n -> n + 1,
 x.y -> 2 * x.y), and for each augmented assignment a doubled update and a
@@ -16,7 +16,7 @@ deleted statement. Mutants that do not compile are skipped.
 
 Usage (from the project's root; nothing in the working tree is changed)::
 
-    python tools/mutate.py xorfast/_batched.py --functions _train_group \
+    python tools/mutate.py xorfast/_compiled/sweep_kernel.py --functions _train_group \
         --budget 900 --out /tmp/mutants.jsonl -- tests/test_sweep_matches_train.py -k generic
 
 ``--list`` prints the mutants without running them; ``--functions``, ``--lines``

@@ -9,9 +9,9 @@ True
 from . import datasets
 from .params import Params
 from .result import History, TrainResult
-from .store import load_sweep
-from .sweep_result import SweepResult
-from .sweeper import sweep
+from .sweeps.results import SweepResult
+from .sweeps.store import load_sweep
+from .sweeps.sweeper import sweep
 from .trainer import train
 
 __all__ = [

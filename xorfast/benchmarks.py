@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from . import datasets
-from .sweeper import sweep
+from .sweeps.sweeper import sweep
 from .trainer import train
 
 # The sizes ``xorfast bench`` uses; :func:`cases` reads them when called, so a

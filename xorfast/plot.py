@@ -18,9 +18,9 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _validation
-from .grid import GRID_AXES
 from .result import TrainResult
-from .sweep_result import SweepResult, solved_mask
+from .sweeps.results import SweepResult, solved_mask
+from .sweeps.spec import GRID_AXES
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -2,7 +2,7 @@
 
 This module is meant to be read beside the formulas. It is slow on purpose:
 every step is one NumPy expression, so the fused kernels in
-:mod:`xorfast._kernels` can be checked against it line by line. Shapes: ``X``
+:mod:`xorfast._compiled.single_run` can be checked against it line by line. Shapes: ``X``
 (n, d), ``y`` (n, O), ``W1`` (d, H), ``b1`` (H,), ``W2`` (H, O), ``b2`` (O,).
 
 Output error ``D2 = dL/dZ2`` for the two losses:

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from . import _kernels, _validation, reference
+from . import _validation, reference
+from ._compiled import single_run
 from .params import BIAS_INITS, INITS, Params, initial_params
 from .result import History, TrainResult
 
@@ -220,7 +221,7 @@ def _run_numba(
     dtype = params.W1.dtype.type
     scale = 1 / X.shape[0] if reduction == "mean" else 1.0
     inputs, (hidden, outputs) = X.shape[1], params.W2.shape
-    work = _kernels.workspace(X.shape[0], hidden, outputs, dtype)
+    work = single_run.workspace(X.shape[0], hidden, outputs, dtype)
     mse_log = np.zeros(_history_length(epochs, log_every), dtype)
     arguments = (
         X,
@@ -239,7 +240,7 @@ def _run_numba(
     )
     # Looked up (loaded or compiled on first use) before the clock starts, so
     # the reported time is the training alone.
-    run = _kernels.compiled_train(arguments)
+    run = single_run.compiled_train(arguments)
     began = time.perf_counter()
     run(*arguments)
     seconds = time.perf_counter() - began

@@ -4,7 +4,7 @@ import argparse
 import sys
 
 from .. import __version__
-from ..executors import ExecutorError
+from ..sweeps.executors import ExecutorError
 from . import _interrupts, bench, cache, plot, store, sweep, train
 
 SUBCOMMANDS = (train, sweep, plot, store, bench, cache)

@@ -1,6 +1,6 @@
 """``xorfast cache info|clear``: show or empty the folder of compiled kernels."""
 
-from .. import _cache
+from .._compiled import cache
 
 
 def add_parser(subparsers):
@@ -22,8 +22,8 @@ def add_parser(subparsers):
 def run(args):
     """Print the folder's contents, or clear it."""
     if args.action == "clear":
-        files, size = _cache.clear()
-        print(f"removed {files} files ({_cache._size(size)}) from {_cache.configured_folder()}")
+        files, size = cache.clear()
+        print(f"removed {files} files ({cache._size(size)}) from {cache.configured_folder()}")
         return 0
-    print("\n".join(_cache.info()))
+    print("\n".join(cache.info()))
     return 0

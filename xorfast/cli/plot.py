@@ -5,8 +5,8 @@ import os
 import numpy as np
 
 from .. import _files, plot
-from ..grid import GRID_AXES
-from ..store import load_sweep
+from ..sweeps.spec import GRID_AXES
+from ..sweeps.store import load_sweep
 
 #: Resolution of the images the command line writes.
 DPI = 120

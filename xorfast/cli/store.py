@@ -1,6 +1,6 @@
 """``xorfast store check|repair FILE``: verify a sweep store, or drop its damaged blocks."""
 
-from ..store import load_sweep, repair_store
+from ..sweeps.store import load_sweep, repair_store
 
 
 def add_parser(subparsers):

@@ -5,9 +5,9 @@ import os
 import sys
 
 from .. import _files, datasets
-from ..executors import ExecutorError
-from ..store import StoreError, load_sweep
-from ..sweeper import DEFAULT_BLOCK_SIZE, sweep
+from ..sweeps.executors import ExecutorError
+from ..sweeps.store import StoreError, load_sweep
+from ..sweeps.sweeper import DEFAULT_BLOCK_SIZE, sweep
 from . import _interrupts
 from ._options import add_data_options, add_training_options
 
@@ -185,6 +185,6 @@ def _executor(args):
     """A context giving the executor asked for: a Dask one, or None for this process."""
     if args.scheduler is None and args.workers is None:
         return contextlib.nullcontext()
-    from ..cluster import dask_executor
+    from ..sweeps.cluster import dask_executor
 
     return dask_executor(args.scheduler, workers=args.workers)

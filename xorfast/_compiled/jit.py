@@ -16,7 +16,7 @@ With ``NUMBA_DISABLE_JIT=1`` (set before Numba is imported) the decorators
 here return the plain Python functions and :func:`machine_code` hands them
 back as they are: ``train`` and ``sweep`` run as Python, for pdb, with the
 compiled results to within a few ulp, where LLVM fused a multiply and an add
-(see :mod:`xorfast._sigmoid` for the helpers that exist
+(see :mod:`xorfast._compiled.sigmoid` for the helpers that exist
 only as compiled code otherwise). The generated modules run too, their
 ``numba.prange`` being ``range``. One difference remains: the sweep kernels
 draw their initial parameters from NumPy's global random state, not from
@@ -36,10 +36,10 @@ import numba
 from numba._dispatcher import compute_fingerprint
 from numba.extending import overload
 
-from . import _cache
+from . import cache
 
 # Before any kernel is defined: Numba picks a function's cache locator when it is decorated.
-_cache.install_locator()
+cache.install_locator()
 
 #: Floating-point relaxations the kernels may use. ``contract`` lets LLVM fuse
 #: ``a * b + c`` into one FMA instruction; ``arcp`` lets it replace a division
@@ -52,7 +52,7 @@ FASTMATH_FLAGS = frozenset({"contract", "arcp", "nsz"})
 
 _COMMON_OPTIONS = {
     # Cache machine code on disk (in xorfast's cache folder, under a digest of
-    # the kernels' source: see xorfast._cache), so a new process (a CLI call, a
+    # the kernels' source: see xorfast._compiled.cache), so a new process (a CLI call, a
     # Dask worker) loads it instead of compiling again.
     "cache": True,
     # Release the GIL while a kernel runs, so thread pools really overlap.

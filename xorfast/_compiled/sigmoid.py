@@ -68,7 +68,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from ._jit import inlined_kernel, kernel, typed_variants
+from .jit import inlined_kernel, kernel, typed_variants
 
 __all__ = ["sigmoid_inplace", "sigmoid_pairs_inplace"]
 

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from . import _files
+from .. import _files
 
 if TYPE_CHECKING:
     import pandas
 
-    from ._typing import StrPath
-    from .grid import SweepSpec
+    from .._typing import StrPath
+    from .spec import SweepSpec
 
 #: One row per (config, seed) run.
 RUN_FIELDS = [

@@ -3,11 +3,12 @@
 The folder is ``$XORFAST_CACHE_DIR/kernels``, else ``$XDG_CACHE_HOME/xorfast/kernels``,
 else ``~/.cache/xorfast/kernels``, and holds:
 
-- the generated modules of :mod:`xorfast._specialise` (``xorfast_kernel_*.py``,
+- the generated modules of :mod:`xorfast._compiled.specialise` (``xorfast_kernel_*.py``,
   ``xorfast_train_*.py``), and in ``__pycache__`` Numba's machine code of them
   (there even when ``NUMBA_CACHE_DIR`` is set);
 - in ``numba-<digest>``, Numba's machine code of the hand-written kernels
-  (:mod:`xorfast._sigmoid`, :mod:`xorfast._kernels`, :mod:`xorfast._batched`).
+  (:mod:`~xorfast._compiled.sigmoid`, :mod:`~xorfast._compiled.single_run`,
+  :mod:`~xorfast._compiled.sweep_kernel`).
 
 ``<digest>`` (:func:`source_digest`) is a digest of every file the compiled
 code depends on (:data:`KERNEL_SOURCES`) and of Numba's version. Numba's own
@@ -38,13 +39,13 @@ from pathlib import Path
 
 import numba
 
-#: The files whose text the machine code depends on: options, helpers, kernels, generators.
-KERNEL_SOURCES = ("_jit.py", "_sigmoid.py", "_kernels.py", "_batched.py", "_specialise.py")
+_PACKAGE = Path(__file__).resolve().parent
+#: The files whose text the machine code depends on: every module of this package
+#: (options, helpers, kernels, generators), so a new module is covered too.
+KERNEL_SOURCES = tuple(sorted(path.name for path in _PACKAGE.glob("*.py")))
 
 #: Files of other digests are removed only once unmodified for this many seconds.
 STALE_AFTER = 3600
-
-_PACKAGE = Path(__file__).resolve().parent
 _HANDWRITTEN = "numba-"
 #: A generated module: stem, digest of the kernel sources, digest of its own source.
 _GENERATED = re.compile(r"^(xorfast_(?:kernel|train)_\w+?)_(?:([0-9a-f]{16})_)?[0-9a-f]{16}$")
@@ -264,7 +265,7 @@ if _CacheLocator is not None:
                 kernels = configured_folder()
                 self = cls(py_func, kernels / (_HANDWRITTEN + source_digest()), source_digest())
             elif path.suffix == ".py" and _GENERATED.match(path.stem):
-                # A generated module, verified by _specialise, named after its digests.
+                # A generated module, verified by specialise, named after its digests.
                 kernels = None
                 self = cls(py_func, path.parent / "__pycache__", path.stem)
             else:

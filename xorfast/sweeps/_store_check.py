@@ -247,7 +247,7 @@ class Scan:
         return (
             f"store {self.path!r} is damaged; these fail their {checks}: "
             f"{self.affected()}. No run was read from it. To rerun only these: "
-            f"xorfast.store.repair_store({self.path!r}) (command line: xorfast store "
+            f"xorfast.sweeps.store.repair_store({self.path!r}) (command line: xorfast store "
             f"repair {self.path}) drops them and keeps a copy of the damaged file; then "
             "run the same sweep with the same store"
         )

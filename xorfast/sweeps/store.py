@@ -13,7 +13,7 @@ Format, version 2:
 - ``runs``: one row per finished run, keyed by (config, seed), with the id of
   the block it was written in.
 - ``blocks``: per written block, its config, its number of runs and the SHA-256
-  of its rows' canonical bytes (see :mod:`xorfast._store_check`), written in
+  of its rows' canonical bytes (see :mod:`xorfast.sweeps._store_check`), written in
   the same transaction as the rows.
 
 Every read (:func:`load_sweep`, and a resume) checks the specification against
@@ -69,11 +69,11 @@ from ._store_file import (
     warn_unverified,
 )
 from ._store_lock import StoreLock, StoreLocked
-from .sweep_result import SweepResult, empty_table
+from .results import SweepResult, empty_table
 
 if TYPE_CHECKING:
-    from ._typing import StrPath
-    from .grid import SweepSpec
+    from .._typing import StrPath
+    from .spec import SweepSpec
 
 __all__ = [
     "FORMAT",
@@ -345,7 +345,7 @@ def _difference(stored, wanted):
 
 
 def load_sweep(path: StrPath) -> SweepResult:
-    """Read a sweep store back as a :class:`~xorfast.sweep_result.SweepResult`.
+    """Read a sweep store back as a :class:`~xorfast.sweeps.results.SweepResult`.
 
     Runs that were not finished (an interrupted sweep) are left out; the
     result's table then has fewer rows than the specification. The file is

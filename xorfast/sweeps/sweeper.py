@@ -13,14 +13,15 @@ import numpy as np
 import numpy.typing as npt
 from tqdm import tqdm
 
-from . import _validation, executors
+from .. import _validation
+from . import executors
 from .blocks import plan_blocks, run_block
-from .grid import make_spec
+from .results import SweepResult, empty_table
+from .spec import make_spec
 from .store import StoreError, open_store
-from .sweep_result import SweepResult, empty_table
 
 if TYPE_CHECKING:
-    from ._typing import BiasInit, DType, FloatAxis, Init, IntAxis, Loss, Reduction, StrPath
+    from .._typing import BiasInit, DType, FloatAxis, Init, IntAxis, Loss, Reduction, StrPath
 
 #: Seeds per block: the unit of work, of progress and of one store transaction.
 DEFAULT_BLOCK_SIZE = 1024
@@ -71,13 +72,13 @@ def sweep(
         running the same sweep with the same file resumes where it stopped.
         One sweep at a time may write a store. If writing fails (disk full,
         file deleted mid-sweep) the sweep stops with a
-        :class:`~xorfast.store.StoreError` whose ``result`` holds the runs
+        :class:`~xorfast.sweeps.store.StoreError` whose ``result`` holds the runs
         finished so far; the blocks committed before stay in the file.
     executor : concurrent.futures.Executor, optional
         Run blocks on it, with about two blocks per worker in flight: a
         ``ProcessPoolExecutor(mp_context=multiprocessing.get_context("spawn"))``
         (or ``"forkserver"``), a ``ThreadPoolExecutor``, or a Dask client's
-        ``get_executor()`` (see :mod:`xorfast.cluster`). Each block of a pool
+        ``get_executor()`` (see :mod:`xorfast.sweeps.cluster`). Each block of a pool
         of ``n`` workers uses ``NUMBA_NUM_THREADS // n`` Numba threads. A pool
         that forks (the default ``ProcessPoolExecutor`` on Linux) is refused
         once a parallel kernel has run in this process on GNU OpenMP: its
@@ -115,7 +116,7 @@ def sweep(
     ValueError, TypeError
         A bad argument, before any work starts; also an executor that is shut
         down, broken or cannot fork safely.
-    xorfast.executors.ExecutorError
+    xorfast.sweeps.executors.ExecutorError
         A worker died while running a block (blocks finished before are in
         ``store``; run the same sweep again to resume).
 

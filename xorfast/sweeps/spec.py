@@ -16,9 +16,10 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from . import _batched, _validation, reference
-from .params import BIAS_INITS, INITS
-from .sweep_result import RUN_DTYPE
+from .. import _validation, reference
+from .._compiled import sweep_kernel
+from ..params import BIAS_INITS, INITS
+from .results import RUN_DTYPE
 
 #: The hyper-parameters that may take several values, in grid order.
 GRID_AXES = ("hidden", "lr", "init_scale", "epochs")
@@ -163,7 +164,7 @@ def _check_runs(runs):
 def _group_bytes(inputs, hidden, outputs, rows, itemsize):
     """Bytes of one lane group's buffers in the sweep kernels (state, activations, errors)."""
     state = inputs * hidden + hidden + hidden * outputs + outputs
-    return (state + 2 * rows * (hidden + outputs)) * _batched.LANES * itemsize
+    return (state + 2 * rows * (hidden + outputs)) * sweep_kernel.LANES * itemsize
 
 
 def _check_memory(spec):

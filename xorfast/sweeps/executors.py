@@ -13,11 +13,11 @@ blocks at all, and how many Numba threads each block may use there:
 - Process and thread pools run ``max_workers`` blocks at once, so each block
   gets ``NUMBA_NUM_THREADS // max_workers`` threads (at least one): the pool
   keeps the cores busy without starting more threads than there are cores.
-  Dask workers get their share from :class:`xorfast.cluster.ThreadBudget`.
+  Dask workers get their share from :class:`xorfast.sweeps.cluster.ThreadBudget`.
 - A shut-down or broken executor is refused with a clear error.
 
 Numba's ``workqueue`` threading layer aborts the process when two threads
-launch parallel kernels at once; :func:`xorfast.blocks.run_block` serialises
+launch parallel kernels at once; :func:`xorfast.sweeps.blocks.run_block` serialises
 its launches under that layer, and a thread pool's blocks then keep all the
 threads, as one block runs at a time.
 """

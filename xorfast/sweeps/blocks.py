@@ -22,9 +22,11 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from . import _batched, _jit, _specialise, _validation, executors
-from .grid import Config
-from .sweep_result import RUN_DTYPE
+from .. import _validation
+from .._compiled import jit, specialise, sweep_kernel
+from . import executors
+from .results import RUN_DTYPE
+from .spec import Config
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,7 +112,7 @@ def run_block(block, threads=None):
     X = np.ascontiguousarray(problem.X, dtype=dtype)
     y = np.ascontiguousarray(problem.y, dtype=dtype)
     scale = 1 / X.shape[0] if problem.reduction == "mean" else 1.0
-    kernel_config = _batched.BlockConfig(
+    kernel_config = sweep_kernel.BlockConfig(
         hidden=config.hidden,
         epochs=config.epochs,
         lr=config.lr,
@@ -122,9 +124,9 @@ def run_block(block, threads=None):
         same_bias=problem.bias_init == "same",
     )
     seeds = np.ascontiguousarray(block.seeds, dtype=np.int64)
-    outputs = _batched.run_outputs(len(seeds))
+    outputs = sweep_kernel.run_outputs(len(seeds))
     if len(seeds):
-        sweep_block = _specialise.block_kernel(X.shape[1], config.hidden, y.shape[1], X.shape[0])
+        sweep_block = specialise.block_kernel(X.shape[1], config.hidden, y.shape[1], X.shape[0])
         budget = (
             _thread_budget
             if threads is None
@@ -134,7 +136,7 @@ def run_block(block, threads=None):
         serialise = executors.serialised_launches() or _layer_unknown()
         with _launch_lock if serialise else contextlib.nullcontext(), _numba_threads(budget):
             # The first call compiles or loads the kernel; a damaged cache is repaired.
-            _jit.repairing_cache(lambda: sweep_block(X, y, seeds, kernel_config, outputs))
+            jit.repairing_cache(lambda: sweep_block(X, y, seeds, kernel_config, outputs))
     rows = np.zeros(len(seeds), dtype=RUN_DTYPE)
     rows["config"] = config.index
     rows["hidden"] = config.hidden
@@ -142,7 +144,7 @@ def run_block(block, threads=None):
     rows["init_scale"] = config.init_scale
     rows["epochs"] = config.epochs
     rows["seed"] = seeds
-    for name, values in zip(_batched.RunOutputs._fields, outputs):
+    for name, values in zip(sweep_kernel.RunOutputs._fields, outputs):
         rows[name] = values
     return rows
 

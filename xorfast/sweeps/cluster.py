@@ -3,7 +3,7 @@
 :func:`dask_executor` connects to a running scheduler, or starts a cluster of
 worker processes on this machine, for the length of a ``with`` block, and
 yields a ``concurrent.futures`` executor for :func:`xorfast.sweep`. Blocks go
-to the workers as a reference to :func:`xorfast.blocks.run_block` plus their
+to the workers as a reference to :func:`xorfast.sweeps.blocks.run_block` plus their
 small arrays; rows come back to the driver, which alone writes the store.
 
 Thread discipline: a Dask worker with ``nthreads`` threads runs up to
@@ -42,7 +42,8 @@ except ImportError as error:
         "dask[distributed]; install it with: pip install 'xorfast[dask]'"
     ) from error
 
-from . import _validation, blocks
+from .. import _validation
+from . import blocks
 
 #: Seconds to wait for a scheduler before giving up with :class:`ConnectionError`.
 CONNECT_TIMEOUT = 10.0

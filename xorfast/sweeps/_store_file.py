@@ -15,7 +15,7 @@ import stat
 import urllib.parse
 import warnings
 
-from .grid import spec_from_dict
+from .spec import spec_from_dict
 
 FORMAT = "xorfast-sweep"
 FORMAT_VERSION = 2
@@ -27,7 +27,7 @@ class StoreError(ValueError):
     """A store file that cannot be used for this sweep, or that could not be written.
 
     When a running sweep stops because its store failed, ``result`` holds the
-    :class:`~xorfast.sweep_result.SweepResult` of the runs finished so far
+    :class:`~xorfast.sweeps.results.SweepResult` of the runs finished so far
     (``None`` otherwise).
     """
 
@@ -204,7 +204,7 @@ def damaged_file(path, error):
     """The error for a file SQLite cannot read through; repair keeps what verifies."""
     return StoreError(
         f"store {path!r} is damaged: SQLite cannot read it ({error}). "
-        f"xorfast.store.repair_store({path!r}) (command line: xorfast store "
+        f"xorfast.sweeps.store.repair_store({path!r}) (command line: xorfast store "
         f"repair {path}) keeps the blocks that can still be read and verified; "
         "the same sweep with the same store then reruns the others"
     )
@@ -215,7 +215,7 @@ def warn_unverified(path):
     warnings.warn(
         f"store {path!r} was written by an older xorfast (format version 1, without "
         "checksums): values are range-checked, but damage that keeps them in range "
-        "cannot be detected. xorfast.store.repair_store(path) converts it to the "
+        "cannot be detected. xorfast.sweeps.store.repair_store(path) converts it to the "
         "current format",
         UnverifiedStoreWarning,
         stacklevel=3,
