@@ -282,7 +282,7 @@ def test_malformed_scheduler_address_is_refused_at_once(address, reason):
 @pytest.mark.parametrize("kind", ["silent", "bogus"])
 def test_cli_bad_scheduler_exits_promptly_without_traceback(kind, tmp_path):
     code = (
-        "import sys; from xorfast import cluster; cluster.CONNECT_TIMEOUT = 1; "
+        "import sys; from xorfast.sweeps import cluster; cluster.CONNECT_TIMEOUT = 1; "
         "from xorfast.cli import main; sys.exit(main(sys.argv[1:]))"
     )
     with silent_listener() as address:
