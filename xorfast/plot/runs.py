@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import numpy.typing as npt
 
-from . import _validation
-from .grid import GRID_AXES
-from .result import TrainResult
-from .sweep_result import SweepResult, solved_mask
+from .. import _validation
+from ..grid import GRID_AXES
+from ..result import TrainResult
+from ..sweep_result import SweepResult, solved_mask
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
