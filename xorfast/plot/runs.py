@@ -1,82 +1,32 @@
-"""Pictures of runs and sweeps: loss curves, decision boundaries, convergence maps.
+"""Figures of single runs (a TrainResult, from xorfast.train): its loss and its boundary.
 
-Every function takes result objects and returns a ``matplotlib.figure.Figure``
-(built directly, without pyplot, so nothing global changes and nothing is
-shown). Save it with ``figure.savefig("out.png")``. Pass ``ax=`` to draw into
-an existing axes instead; the function then returns that axes' figure.
-
-matplotlib is an optional extra: ``pip install 'xorfast[plot]'``. This module
-imports without it and says so when a function is called.
+:func:`loss_curve` draws the logged loss of one run or several;
+:func:`decision_boundary` the network's output over the input square of a
+2-input run, with :func:`output_grid` the values it shows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from . import _validation
-from .result import TrainResult
-from .sweeps.results import SweepResult, solved_mask
-from .sweeps.spec import GRID_AXES
+from .. import _validation
+from ..result import TrainResult
+from ._figure import COLORMAP, EPOCH_LABEL, colors, figure_and_axes, require_axes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-GridAxis = Literal["hidden", "lr", "init_scale", "epochs"]
-
-__all__ = ["loss_curve", "decision_boundary", "convergence_map", "epochs_to_solve"]
-
-#: The sequential colour map of every picture (perceptually uniform, colour-blind safe).
-COLORMAP = "viridis"
 #: The input square that :func:`decision_boundary` shows, on both axes.
 INPUT_RANGE = (-0.5, 1.5)
-#: Grid axes as axis labels.
-AXIS_LABELS = {
-    "hidden": "hidden units",
-    "lr": "learning rate (step size)",
-    "init_scale": "initial weight scale (std or half-width)",
-    "epochs": "training epochs",
-}
-#: Above this many runs a loss-curve legend would hide the curves; they are drawn thin instead.
-MAX_LEGEND_ENTRIES = 12
-
-
-def require_matplotlib() -> type[Figure]:
-    """Import matplotlib's ``Figure`` class and return it.
-
-    Raises
-    ------
-    ImportError
-        matplotlib is not installed; the message names the extra that installs it.
-    """
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise ImportError(
-            "xorfast.plot needs matplotlib, which is not installed; pip install 'xorfast[plot]'"
-        ) from None
-    return Figure
-
-
 #: Most grid points per side of :func:`decision_boundary`'s square.
 MAX_RESOLUTION = 2000
-
-
-def _check_ax(ax):
-    """Refuse an ``ax`` that is not a matplotlib Axes, before anything is drawn."""
-    if ax is None:
-        return
-    from matplotlib.axes import Axes
-
-    if not isinstance(ax, Axes):
-        raise TypeError(
-            f"ax must be a matplotlib Axes (e.g. figure.add_subplot()) or None; "
-            f"got a {type(ax).__name__}"
-        )
+#: Above this many runs a loss-curve legend would hide the curves; they are drawn thin instead.
+MAX_LEGEND_ENTRIES = 12
 
 
 def _check_train_result(result, function):
@@ -84,20 +34,6 @@ def _check_train_result(result, function):
         raise TypeError(
             f"{function} takes the TrainResult of xorfast.train; got a {type(result).__name__}"
         )
-
-
-def _axes(ax, figsize):
-    if ax is not None:
-        return ax.figure, ax
-    figure = require_matplotlib()(figsize=figsize, layout="constrained")
-    return figure, figure.add_subplot()
-
-
-def _colors(count):
-    import matplotlib
-
-    # Stop short of viridis' pale yellow end, which is hard to see on white.
-    return matplotlib.colormaps[COLORMAP](np.linspace(0.0, 0.85, count) if count > 1 else [0.0])
 
 
 def loss_curve(
@@ -132,8 +68,7 @@ def loss_curve(
     >>> runs = [xorfast.train(seed=s, log_every=100) for s in range(3)]  # doctest: +SKIP
     >>> loss_curve(runs).savefig("loss.png")                              # doctest: +SKIP
     """
-    require_matplotlib()
-    _check_ax(ax)
+    require_axes(ax)
     if isinstance(result_or_results, TrainResult):
         results = [result_or_results]
     elif isinstance(result_or_results, (str, bytes)) or not np.iterable(result_or_results):
@@ -151,14 +86,13 @@ def loss_curve(
                 f"loss_curve takes TrainResult objects from xorfast.train; "
                 f"item {number} is a {type(result).__name__}"
             )
+        which = "the result" if len(results) == 1 else f"result {number}"
         if len(result.history) == 0:
-            which = "the result" if len(results) == 1 else f"result {number}"
             raise ValueError(
                 f"{which} has no loss history; train with log_every > 0, "
                 "e.g. xorfast.train(..., log_every=100)"
             )
         if not (np.isfinite(result.history.mse) & (result.history.mse > 0)).any():
-            which = "the result" if len(results) == 1 else f"result {number}"
             raise ValueError(
                 f"{which} has no finite positive loss to draw on a log scale "
                 "(its run diverged); train with a smaller lr"
@@ -172,9 +106,9 @@ def loss_curve(
             f"got {len(labels)} labels for {len(results)} results; give one label per result"
         )
 
-    figure, ax = _axes(ax, (6.4, 4.5))
+    figure, ax = figure_and_axes(ax, (6.4, 4.5))
     many = len(results) > MAX_LEGEND_ENTRIES
-    for result, label, color in zip(results, labels, _colors(len(results))):
+    for result, label, color in zip(results, labels, colors(len(results))):
         ax.plot(
             result.history.epoch,
             result.history.mse,
@@ -185,7 +119,7 @@ def loss_curve(
         )
     ax.set_yscale("log")
     _readable_log_labels(ax.yaxis)
-    ax.set_xlabel("epoch (full-batch gradient steps)")
+    ax.set_xlabel(EPOCH_LABEL)
     ax.set_ylabel("mean squared error (log scale)")
     if len(results) == 1:
         result = results[0]
@@ -342,8 +276,7 @@ def decision_boundary(
     >>> result = xorfast.train(hidden=2, lr=0.5, seed=1)                # doctest: +SKIP
     >>> decision_boundary(result, hidden_lines=True).savefig("xor.png")  # doctest: +SKIP
     """
-    require_matplotlib()
-    _check_ax(ax)
+    require_axes(ax)
     _check_train_result(result, "decision_boundary")
     if not isinstance(hidden_lines, (bool, np.bool_)):
         raise TypeError(f"hidden_lines must be True or False; got {hidden_lines!r}")
@@ -353,7 +286,7 @@ def decision_boundary(
 
     from matplotlib import patheffects
 
-    figure, ax = _axes(ax, (5.6, 4.8))
+    figure, ax = figure_and_axes(ax, (5.6, 4.8))
     filled = ax.contourf(x1, x2, values, levels=np.linspace(0.0, 1.0, 11), cmap=COLORMAP)
     colorbar = figure.colorbar(filled, ax=ax)
     colorbar.set_label("network output (0 to 1)")
@@ -392,8 +325,9 @@ def decision_boundary(
     )
     ax.set_xlim(*INPUT_RANGE)
     ax.set_ylim(*INPUT_RANGE)
-    ax.set_xticks(np.arange(INPUT_RANGE[0], INPUT_RANGE[1] + 0.25, 0.5))
-    ax.set_yticks(np.arange(INPUT_RANGE[0], INPUT_RANGE[1] + 0.25, 0.5))
+    ticks = np.arange(INPUT_RANGE[0], INPUT_RANGE[1] + 0.25, 0.5)
+    ax.set_xticks(ticks)
+    ax.set_yticks(ticks)
     ax.set_aspect("equal")
     ax.set_xlabel("input x1")
     ax.set_ylabel("input x2")
@@ -484,283 +418,3 @@ def _label_point(w1, w2, bias):
         if np.all((candidate > low + 0.08) & (candidate < high - 0.08)):
             return tuple(candidate)
     return None
-
-
-def _sweep_table(sweep_result, function):
-    if not isinstance(sweep_result, SweepResult):
-        raise TypeError(
-            f"{function} takes the SweepResult of xorfast.sweep or "
-            f"xorfast.load_sweep; got a {type(sweep_result).__name__}"
-        )
-    if len(sweep_result.table) == 0:
-        raise ValueError(
-            "the sweep has no finished runs, so there is nothing to draw; "
-            "run (or resume) the sweep first"
-        )
-    return sweep_result.table
-
-
-def _varying(table):
-    """Grid axes that take several values among the runs in ``table``, in grid order."""
-    return [axis for axis in GRID_AXES if len(np.unique(table[axis])) > 1]
-
-
-def _map_axes(table, x, y):
-    for name, value in (("x", x), ("y", y)):
-        if value is not None and (not isinstance(value, str) or value not in GRID_AXES):
-            raise ValueError(f"{name} must be one of {', '.join(GRID_AXES)}; got {value!r}")
-    if x is not None and x == y:
-        raise ValueError(f"x and y are both {x!r}; choose two different grid axes")
-    varying = [axis for axis in _varying(table) if axis not in (x, y)]
-    if x is None:
-        x = varying.pop(0) if varying else "hidden"
-    if y is None and varying:
-        y = varying.pop(0)
-    return x, y, varying
-
-
-def convergence_map(
-    sweep_result: SweepResult,
-    x: GridAxis | None = None,
-    y: GridAxis | None = None,
-    *,
-    ax: Axes | None = None,
-) -> Figure:
-    """The fraction of runs that solve the task, as an annotated heat map over two grid axes.
-
-    Parameters
-    ----------
-    sweep_result : SweepResult
-        From :func:`xorfast.sweep` or :func:`xorfast.load_sweep`.
-    x, y : {"hidden", "lr", "init_scale", "epochs"}, optional
-        The grid axes across and up the map. Default: the first two axes that
-        take several values among the runs (for example ``hidden`` across and
-        ``lr`` up); with one such axis the map is a single row.
-    ax : matplotlib Axes, optional
-        Draw here instead of in a new figure.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-
-    Notes
-    -----
-    When more grid axes vary than the two drawn, each cell pools every run with
-    its ``x`` and ``y`` values, over all values of the other axes, and the title
-    says which axes were pooled. To look at one value of such an axis instead,
-    pass only its rows, e.g.
-    ``SweepResult(result.spec, result.table[result.table["epochs"] == 5000])``.
-    A cell whose runs are all missing (an interrupted sweep) is grey.
-    A run counts as solved when it did not diverge and every output ended within
-    0.5 of its target.
-
-    Raises
-    ------
-    ValueError
-        The sweep has no finished runs, or ``x``/``y`` is not a grid axis.
-
-    Examples
-    --------
-    >>> import xorfast
-    >>> result = xorfast.sweep(hidden=[2, 3, 4], lr=[0.1, 1.0], seeds=100)  # doctest: +SKIP
-    >>> convergence_map(result).savefig("map.png")                          # doctest: +SKIP
-    """
-    require_matplotlib()
-    _check_ax(ax)
-    table = _sweep_table(sweep_result, "convergence_map")
-    x, y, pooled = _map_axes(table, x, y)
-    order = {axis: list(getattr(sweep_result.spec, axis)) for axis in GRID_AXES}
-    # The spec's order, keeping only values that have runs.
-    columns = [value for value in order[x] if value in table[x]]
-    rows = [value for value in order[y] if value in table[y]] if y is not None else [None]
-    solved = solved_mask(table)
-    runs = np.zeros((len(rows), len(columns)), dtype=np.int64)
-    wins = np.zeros_like(runs)
-    for i, row_value in enumerate(rows):
-        in_row = table[y] == row_value if y is not None else np.ones(len(table), bool)
-        for j, column_value in enumerate(columns):
-            cell = in_row & (table[x] == column_value)
-            runs[i, j] = cell.sum()
-            wins[i, j] = (cell & solved).sum()
-    fraction = np.where(runs > 0, wins / np.maximum(runs, 1), np.nan)
-
-    import matplotlib
-
-    figure, ax = _axes(ax, (min(3.4 + 1.0 * len(columns), 12), min(2.2 + 0.6 * len(rows), 9)))
-    colormap = matplotlib.colormaps[COLORMAP].with_extremes(bad="0.85")
-    image = ax.imshow(
-        np.ma.masked_invalid(fraction),
-        cmap=colormap,
-        vmin=0.0,
-        vmax=1.0,
-        origin="lower",
-        aspect="auto",
-        interpolation="nearest",
-    )
-    colorbar = figure.colorbar(image, ax=ax)
-    colorbar.set_label("fraction of runs solved")
-    same_count = len(set(runs[runs > 0].tolist())) == 1
-    fontsize = "medium" if len(columns) <= 6 else "small"
-    for i in range(len(rows)):
-        for j in range(len(columns)):
-            text = _percent(wins[i, j], runs[i, j])
-            if not same_count and runs[i, j]:
-                text += f"\nof {runs[i, j]}"
-            shade = colormap(fraction[i, j]) if runs[i, j] else (0.85, 0.85, 0.85, 1)
-            ax.text(
-                j,
-                i,
-                text,
-                ha="center",
-                va="center",
-                fontsize=fontsize,
-                color="black" if _luminance(shade) > 0.45 else "white",
-            )
-    ax.set_xticks(range(len(columns)), [_tick(value) for value in columns])
-    ax.set_xlabel(AXIS_LABELS[x])
-    if y is not None:
-        ax.set_yticks(range(len(rows)), [_tick(value) for value in rows])
-        ax.set_ylabel(AXIS_LABELS[y])
-    else:
-        ax.set_yticks([])
-    ax.tick_params(length=0)
-    count = f"{runs.max()} runs per cell" if same_count else "runs per cell vary"
-    title = f"Runs solved ({count})"
-    if pooled:
-        title += f"\npooled over {', '.join(pooled)}"
-    ax.set_title(title)
-    return figure
-
-
-def _percent(wins, runs):
-    """``wins / runs`` as a whole percentage that reads 0% or 100% only when exact."""
-    if runs == 0:
-        return "no runs"
-    percent = 100 * wins / runs
-    if 0 < wins < runs and round(percent) in (0, 100):
-        return "<1%" if percent < 50 else ">99%"
-    return f"{percent:.0f}%"
-
-
-def _luminance(rgba):
-    red, green, blue = rgba[:3]
-    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
-
-
-def _tick(value):
-    return f"{value:g}" if isinstance(value, float | np.floating) else str(value)
-
-
-def epochs_to_solve(sweep_result: SweepResult, *, ax: Axes | None = None) -> Figure:
-    """Per config, the fraction of runs solved by each epoch (an empirical CDF over seeds).
-
-    Runs that never solve the task count in the denominator, so each curve
-    ends at that config's solved fraction rather than at 1.
-
-    Parameters
-    ----------
-    sweep_result : SweepResult
-        From :func:`xorfast.sweep` or :func:`xorfast.load_sweep`.
-    ax : matplotlib Axes, optional
-        Draw here instead of in a new figure.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-
-    Notes
-    -----
-    The colour gives the value of the first grid axis that varies (e.g.
-    ``hidden``), the line style the values of the others (e.g. ``lr``). There
-    are six line styles; with more combinations they repeat, so draw fewer
-    configs at once (pass a :class:`SweepResult` of the rows you want).
-
-    Raises
-    ------
-    ValueError
-        The sweep has no finished runs.
-
-    Examples
-    --------
-    >>> import xorfast
-    >>> result = xorfast.sweep(hidden=[2, 4], seeds=100)  # doctest: +SKIP
-    >>> epochs_to_solve(result).savefig("cdf.png")        # doctest: +SKIP
-    """
-    require_matplotlib()
-    _check_ax(ax)
-    table = _sweep_table(sweep_result, "epochs_to_solve")
-    configs = [c for c in sweep_result.spec.configs if (table["config"] == c.index).any()]
-    varying = _varying(table)
-    colour_key = _keyer(varying[:1])
-    style_key = _keyer(varying[1:])
-    colour_values = list(dict.fromkeys(colour_key(config) for config in configs))
-    style_values = list(dict.fromkeys(style_key(config) for config in configs))
-    colours = _colors(len(colour_values))
-    solved = solved_mask(table)
-
-    figure, ax = _axes(ax, (7.2, 4.5))
-    for config in configs:
-        mine = table["config"] == config.index
-        epochs = np.sort(table["epoch_solved"][mine & solved & (table["epoch_solved"] >= 0)])
-        steps = np.arange(len(epochs) + 1) / mine.sum()
-        ax.step(
-            np.concatenate([[0], epochs, [config.epochs]]),
-            np.concatenate([steps, steps[-1:]]),
-            where="post",
-            color=colours[colour_values.index(colour_key(config))],
-            linestyle=_LINESTYLES[style_values.index(style_key(config)) % len(_LINESTYLES)],
-            label=_config_label(config, varying) or f"{mine.sum()} runs",
-        )
-    ax.set_xlim(0, max(config.epochs for config in configs) or 1)
-    ax.set_ylim(0, 1.02)
-    ax.set_xlabel("epoch (full-batch gradient steps)")
-    ax.set_ylabel("fraction of runs solved by then")
-    ax.set_title("Epochs to solve (share of all runs, solved or not)")
-    ax.grid(True, alpha=0.3)
-    if len(varying) >= 2:
-        handles = [
-            _legend_line(colour, "-", _config_label(value, varying[:1]))
-            for value, colour in zip(colour_values, colours)
-        ]
-        handles += [
-            _legend_line(
-                "0.3", _LINESTYLES[i % len(_LINESTYLES)], _config_label(value, varying[1:])
-            )
-            for i, value in enumerate(style_values)
-        ]
-        ax.legend(
-            handles=handles,
-            fontsize="small",
-            loc="center left",
-            bbox_to_anchor=(1.01, 0.5),
-            frameon=False,
-        )
-    elif len(configs) > 1:
-        ax.legend(
-            fontsize="small",
-            loc="center left",
-            bbox_to_anchor=(1.01, 0.5),
-            frameon=False,
-            ncol=1 + (len(configs) - 1) // 16,
-        )
-    return figure
-
-
-_LINESTYLES = ("-", "--", ":", "-.", (0, (6, 2, 1, 2, 1, 2)), (0, (1, 4)))
-
-
-def _keyer(axes):
-    """A function giving a config's values on ``axes`` as a dict (hashable via tuple)."""
-    return lambda config: tuple((axis, getattr(config, axis)) for axis in axes)
-
-
-def _config_label(config, axes):
-    """``"hidden 2, lr 0.5"``: the values of ``axes`` for a config or a key from :func:`_keyer`."""
-    values = dict(config) if isinstance(config, tuple) else {a: getattr(config, a) for a in axes}
-    return ", ".join(f"{axis} {_tick(values[axis])}" for axis in axes)
-
-
-def _legend_line(colour, linestyle, label):
-    from matplotlib.lines import Line2D
-
-    return Line2D([], [], color=colour, linestyle=linestyle, label=label)
