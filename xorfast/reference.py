@@ -18,7 +18,9 @@ The training rules of the classic studies:
 
 * ``derivative_offset`` (Fahlman 1988, the flat-spot fix): with ``loss="mse"``
   the output error is ``(A2 - y) * (A2 * (1 - A2) + derivative_offset)``. It is
-  added at the output units only; the hidden units keep ``A1 * (1 - A1)``.
+  added at the output units only, where it keeps a wrong saturated output
+  learning; the hidden units keep ``A1 * (1 - A1)``. (Fahlman's public-domain
+  Quickprop code adds it in its ``sigmoid-prime`` for the hidden units too.)
   ``loss="bce"`` has no sigmoid-derivative factor to offset, so a non-zero
   offset is refused there.
 * ``momentum`` (the heavy ball of Rumelhart, Hinton & Williams 1986 and
@@ -28,7 +30,8 @@ The training rules of the classic studies:
   ``parameter -= lr * gradient``.
 * ``margin`` (the success criterion): a forward pass is solved when every
   output is within ``margin`` of its target, ``|A2 - y| < margin``; 0.5 means
-  every output is on the right side of 0.5, and 0.4 is Fahlman's "40-20-40".
+  every output is on the right side of 0.5, and 0.4 is Fahlman's "40-20-40"
+  (his code's ``*score-threshold*``, compared the same way).
 """
 
 from __future__ import annotations
