@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 Loss: TypeAlias = Literal["bce", "mse"]
 Reduction: TypeAlias = Literal["mean", "sum"]
-Init: TypeAlias = Literal["normal", "uniform"]
+Init: TypeAlias = Literal["normal", "uniform", "glorot"]
 BiasInit: TypeAlias = Literal["zeros", "same"]
 Backend: TypeAlias = Literal["numba", "numpy"]
 #: ``"float64"`` or ``"float32"``, or the matching NumPy scalar type or dtype.

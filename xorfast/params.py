@@ -10,12 +10,23 @@ Seeds map to weights exactly as in the programs xorfast grew from::
     W2 = np.random.randn(H, O) * init_scale
     b1 = np.zeros(H); b2 = np.zeros(O)
 
+With ``init="uniform"`` each ``randn(...) * init_scale`` is instead
+``uniform(-init_scale, init_scale, size=...)``. With ``init="glorot"`` (Glorot
+& Bengio 2010) each weight matrix is drawn from
+``uniform(-limit, limit, size=(fan_in, fan_out))`` with
+``limit = init_scale * sqrt(6 / (fan_in + fan_out))``: ``(d, H)`` for ``W1`` and
+``(H, O)`` for ``W2`` (see :func:`glorot_limit`). With ``bias_init="same"``
+the biases are drawn after both weight matrices, ``b1`` (H,) then ``b2`` (O,),
+each from its layer's weight distribution (for glorot: ``b1`` with ``W1``'s
+limit, ``b2`` with ``W2``'s).
+
 A private ``RandomState(seed)`` produces the same stream as the global
 ``np.random.seed(seed)`` without touching NumPy's global state.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -24,9 +35,9 @@ import numpy as np
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-__all__ = ["Params", "initial_params", "INITS", "BIAS_INITS"]
+__all__ = ["Params", "initial_params", "glorot_limit", "INITS", "BIAS_INITS"]
 
-INITS = ("normal", "uniform")
+INITS = ("normal", "uniform", "glorot")
 BIAS_INITS = ("zeros", "same")
 
 
@@ -64,12 +75,22 @@ def _legacy_generator(seed: int) -> np.random.RandomState:
     return generator
 
 
+def glorot_limit(fan_in: int, fan_out: int, init_scale: float = 1.0) -> float:
+    """Half-width of one layer's glorot draws: ``init_scale * sqrt(6 / (fan_in + fan_out))``.
+
+    ``fan_in`` and ``fan_out`` are the layer's input and output widths: ``d``
+    and ``H`` for ``W1``, ``H`` and ``O`` for ``W2``.
+    """
+    return init_scale * math.sqrt(6 / (fan_in + fan_out))
+
+
 def _draw(
-    rng: np.random.RandomState, init: str, init_scale: float, shape: tuple[int, ...]
+    rng: np.random.RandomState, init: str, scale: float, shape: tuple[int, ...]
 ) -> np.ndarray:
+    """``randn * scale`` for "normal", else ``U(-scale, scale)``, of ``shape``."""
     if init == "normal":
-        return rng.randn(*shape) * init_scale
-    return rng.uniform(-init_scale, init_scale, size=shape)
+        return rng.randn(*shape) * scale
+    return rng.uniform(-scale, scale, size=shape)
 
 
 def initial_params(
@@ -91,13 +112,18 @@ def initial_params(
         Layer widths ``d``, ``H`` and ``O``.
     seed : int
         Seed of NumPy's legacy ``RandomState`` (0 to 2**32 - 1).
-    init : {"normal", "uniform"}
-        Weights from ``randn * init_scale`` or from ``U(-init_scale, init_scale)``.
+    init : {"normal", "uniform", "glorot"}
+        Weights from ``randn * init_scale``, from ``U(-init_scale, init_scale)``,
+        or, for "glorot", each matrix from ``U(-limit, limit)`` with
+        ``limit = init_scale * sqrt(6 / (fan_in + fan_out))``
+        (:func:`glorot_limit`; ``d, H`` for ``W1`` and ``H, O`` for ``W2``).
     init_scale : float
-        Standard deviation (normal) or half-width (uniform) of the weights.
+        Standard deviation (normal) or half-width (uniform) of the weights, or
+        the factor on the glorot limit.
     bias_init : {"zeros", "same"}
-        Zero biases, or biases drawn from the weights' distribution after the
-        weights (``b1`` then ``b2``).
+        Zero biases, or biases drawn after both weight matrices (``b1`` then
+        ``b2``), each from its layer's weight distribution: ``b1`` like ``W1``
+        and ``b2`` like ``W2`` (the same for both layers unless glorot).
     dtype : numpy dtype
         Values are drawn in float64 and then rounded to ``dtype``.
 
@@ -111,12 +137,17 @@ def initial_params(
     >>> np.random.seed(42); bool(np.array_equal(p.W1, np.random.randn(2, 4)))
     True
     """
+    if init == "glorot":
+        scale1 = glorot_limit(inputs, hidden, init_scale)
+        scale2 = glorot_limit(hidden, outputs, init_scale)
+    else:
+        scale1 = scale2 = init_scale
     rng = _legacy_generator(seed)
-    W1 = _draw(rng, init, init_scale, (inputs, hidden))
-    W2 = _draw(rng, init, init_scale, (hidden, outputs))
+    W1 = _draw(rng, init, scale1, (inputs, hidden))
+    W2 = _draw(rng, init, scale2, (hidden, outputs))
     if bias_init == "same":
-        b1 = _draw(rng, init, init_scale, (hidden,))
-        b2 = _draw(rng, init, init_scale, (outputs,))
+        b1 = _draw(rng, init, scale1, (hidden,))
+        b2 = _draw(rng, init, scale2, (outputs,))
     else:
         b1 = np.zeros(hidden)
         b2 = np.zeros(outputs)

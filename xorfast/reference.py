@@ -13,6 +13,25 @@ Output error ``D2 = dL/dZ2`` for the two losses:
   error ``1/2 (A2 - y)**2`` through the output sigmoid.
 
 ``reduction="mean"`` multiplies every gradient by ``1/n``; ``"sum"`` does not.
+
+The training rules of the classic studies:
+
+* ``derivative_offset`` (Fahlman 1988, the flat-spot fix): with ``loss="mse"``
+  the output error is ``(A2 - y) * (A2 * (1 - A2) + derivative_offset)``. It is
+  added at the output units only, where it keeps a wrong saturated output
+  learning; the hidden units keep ``A1 * (1 - A1)``. (Fahlman's public-domain
+  Quickprop code adds it in its ``sigmoid-prime`` for the hidden units too.)
+  ``loss="bce"`` has no sigmoid-derivative factor to offset, so a non-zero
+  offset is refused there.
+* ``momentum`` (the heavy ball of Rumelhart, Hinton & Williams 1986 and
+  Fahlman 1988): each parameter array has a velocity array, zero at the start,
+  and every epoch ``velocity = momentum * velocity - lr * gradient;
+  parameter += velocity``. With ``momentum=0`` the step is the plain
+  ``parameter -= lr * gradient``.
+* ``margin`` (the success criterion): a forward pass is solved when every
+  output is within ``margin`` of its target, ``|A2 - y| < margin``; 0.5 means
+  every output is on the right side of 0.5, and 0.4 is Fahlman's "40-20-40"
+  (his code's ``*score-threshold*``, compared the same way).
 """
 
 from __future__ import annotations
@@ -38,7 +57,10 @@ __all__ = [
     "gradients",
     "mean_squared_error",
     "pinned",
+    "solved",
+    "update",
     "train",
+    "epoch_solved",
 ]
 
 LOSSES = ("bce", "mse")
@@ -64,7 +86,7 @@ def forward(X: _Array, params: Sequence[_Array]) -> tuple[_Array, _Array]:
     return A1, A2
 
 
-def pinned(A1: _Array, A2: _Array, y: _Array, loss: Loss) -> bool:
+def pinned(A1: _Array, A2: _Array, y: _Array, loss: Loss, derivative_offset: float = 0.0) -> bool:
     """True when the network's units are pinned so that gradient descent is destroyed.
 
     That is: every hidden activation is exactly 0 or 1 on every row, so each
@@ -74,9 +96,17 @@ def pinned(A1: _Array, A2: _Array, y: _Array, loss: Loss) -> bool:
     reaches any parameter and the wrong answer is final. Sigmoids reach exactly
     0 or 1 only far out (``|z|`` above about 17 in float32 and 37 in float64
     towards 1, and 104 or 745 towards 0), as a far too large ``lr`` drives them.
+
+    A non-zero ``derivative_offset`` keeps the output error of a wrong output
+    alive even at exactly 0 or 1, so then only the hidden units can be pinned.
     """
     hidden_pinned = not np.any(sigmoid_derivative(A1))
-    output_stuck = loss == "mse" and not np.any(sigmoid_derivative(A2)) and bool(np.any(A2 != y))
+    output_stuck = (
+        loss == "mse"
+        and derivative_offset == 0
+        and not np.any(sigmoid_derivative(A2))
+        and bool(np.any(A2 != y))
+    )
     return hidden_pinned or output_stuck
 
 
@@ -85,11 +115,28 @@ def mean_squared_error(A2: _Array, y: _Array) -> np.floating[Any]:
     return np.mean((y - A2) ** 2)
 
 
-def output_error(A2: _Array, y: _Array, loss: Loss) -> _Array:
-    """``D2 = dL/dZ2`` for one loss (see the module docstring)."""
+def solved(A2: _Array, y: _Array, margin: float = 0.5) -> bool:
+    """True when every output is within ``margin`` of its target: ``|A2 - y| < margin``.
+
+    A NaN output is never within the margin.
+    """
+    return bool(np.max(np.abs(A2 - y)) < margin)
+
+
+def output_error(A2: _Array, y: _Array, loss: Loss, derivative_offset: float = 0.0) -> _Array:
+    """``D2 = dL/dZ2`` for one loss (see the module docstring).
+
+    ``derivative_offset`` is added to the output units' ``A2 * (1 - A2)``
+    (``loss="mse"`` only; with ``"bce"`` it must be 0).
+    """
     if loss == "bce":
+        if derivative_offset != 0:
+            raise ValueError(
+                f"derivative_offset must be 0 with loss='bce', got {derivative_offset!r}: "
+                "cross-entropy has no sigmoid derivative to offset; use loss='mse'"
+            )
         return A2 - y
-    return (A2 - y) * sigmoid_derivative(A2)
+    return (A2 - y) * (sigmoid_derivative(A2) + derivative_offset)
 
 
 def gradients(
@@ -98,18 +145,44 @@ def gradients(
     params: Sequence[_Array],
     loss: Loss = "bce",
     reduction: Reduction = "mean",
+    derivative_offset: float = 0.0,
 ) -> Params:
-    """Gradients ``(dW1, db1, dW2, db2)`` of one full-batch step, shaped like ``params``."""
+    """Gradients ``(dW1, db1, dW2, db2)`` of one full-batch step, shaped like ``params``.
+
+    With a non-zero ``derivative_offset`` these are no longer the gradient of
+    any loss, but the directions Fahlman's flat-spot fix descends.
+    """
     W1, b1, W2, b2 = params
     A1, A2 = forward(X, params)
     scale = 1 / X.shape[0] if reduction == "mean" else 1
-    D2 = output_error(A2, y, loss)
+    D2 = output_error(A2, y, loss, derivative_offset)
     dW2 = scale * (A1.T @ D2)
     db2 = scale * np.sum(D2, axis=0)
     D1 = (D2 @ W2.T) * sigmoid_derivative(A1)
     dW1 = scale * (X.T @ D1)
     db1 = scale * np.sum(D1, axis=0)
     return Params(dW1, db1, dW2, db2)
+
+
+def update(
+    params: Sequence[_Array],
+    velocities: Sequence[_Array],
+    grads: Sequence[_Array],
+    lr: float,
+    momentum: float = 0.0,
+) -> None:
+    """One step of gradient descent, in place on ``params`` and ``velocities``.
+
+    For each parameter array: ``parameter -= lr * gradient`` when ``momentum``
+    is 0 (``velocities`` untouched), else ``velocity = momentum * velocity -
+    lr * gradient; parameter += velocity``.
+    """
+    for parameter, velocity, gradient in zip(params, velocities, grads):
+        if momentum == 0:
+            parameter -= lr * gradient
+        else:
+            velocity[...] = momentum * velocity - lr * gradient
+            parameter += velocity
 
 
 def train(
@@ -121,6 +194,8 @@ def train(
     lr: float,
     loss: Loss = "bce",
     reduction: Reduction = "mean",
+    momentum: float = 0.0,
+    derivative_offset: float = 0.0,
     log_every: int = 0,
 ) -> tuple[Params, _Array]:
     """Full-batch gradient descent, one NumPy expression per step.
@@ -135,6 +210,10 @@ def train(
     lr : float
     loss : {"bce", "mse"}
     reduction : {"mean", "sum"}
+    momentum : float
+        Heavy-ball momentum; velocities start at zero (see :func:`update`).
+    derivative_offset : float
+        Added to the output units' sigmoid derivative (see :func:`output_error`).
     log_every : int
         Record the mean squared error of the forward pass at epochs 0,
         ``log_every``, ... (before that epoch's update); 0 records nothing.
@@ -146,14 +225,42 @@ def train(
     mse_log : ndarray
         The recorded errors.
     """
-    W1, b1, W2, b2 = (a.copy() for a in params)
+    trained = Params(*(a.copy() for a in params))
+    velocities = Params(*(np.zeros_like(a) for a in trained))
     mse_log = []
     for epoch in range(epochs):
-        dW1, db1, dW2, db2 = gradients(X, y, (W1, b1, W2, b2), loss, reduction)
+        grads = gradients(X, y, trained, loss, reduction, derivative_offset)
         if log_every and epoch % log_every == 0:
-            mse_log.append(mean_squared_error(forward(X, (W1, b1, W2, b2))[1], y))
-        W2 -= lr * dW2
-        b2 -= lr * db2
-        W1 -= lr * dW1
-        b1 -= lr * db1
-    return Params(W1, b1, W2, b2), np.array(mse_log, dtype=W1.dtype)
+            mse_log.append(mean_squared_error(forward(X, trained)[1], y))
+        update(trained, velocities, grads, lr, momentum)
+    return trained, np.array(mse_log, dtype=trained.W1.dtype)
+
+
+def epoch_solved(
+    X: _Array,
+    y: _Array,
+    params: Sequence[_Array],
+    *,
+    epochs: int,
+    lr: float,
+    loss: Loss = "bce",
+    reduction: Reduction = "mean",
+    momentum: float = 0.0,
+    derivative_offset: float = 0.0,
+    margin: float = 0.5,
+) -> int:
+    """The first epoch whose forward pass is :func:`solved`, training as :func:`train` does.
+
+    Epoch ``e`` is the forward pass before that epoch's update, and epoch
+    ``epochs`` the state after the last update; -1 when no forward pass in
+    ``0 .. epochs`` is solved. ``params`` is not modified.
+    """
+    trained = Params(*(a.copy() for a in params))
+    velocities = Params(*(np.zeros_like(a) for a in trained))
+    for epoch in range(epochs + 1):
+        if solved(forward(X, trained)[1], y, margin):
+            return epoch
+        if epoch < epochs:
+            grads = gradients(X, y, trained, loss, reduction, derivative_offset)
+            update(trained, velocities, grads, lr, momentum)
+    return -1

@@ -11,8 +11,7 @@ def add_data_options(parser):
         "--data",
         default="xor",
         metavar="NAME",
-        help=f"data set: {', '.join(datasets.NAMES[:5])}, ..., "
-        f"parity{datasets.MAX_PARITY_BITS} (default: %(default)s)",
+        help=f"data set: {datasets.NAMES_SUMMARY} (default: %(default)s)",
     )
 
 
