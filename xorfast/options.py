@@ -341,7 +341,11 @@ OPTIONS = Options(
         "init_scale",
         float,
         1.0,
-        Real(positive=False, maximum=_init_scale_maximum, maximum_text="the largest / 64"),
+        Real(
+            positive=False,
+            maximum=_init_scale_maximum,
+            maximum_text="the largest value of `dtype` / 64",
+        ),
         "std (normal) or half-width (uniform) of the weights",
         doc="standard deviation (normal) or half-width (uniform) of the initial weights",
         axis=2,
