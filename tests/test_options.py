@@ -5,9 +5,11 @@ The literals here were written down from the code before the table existed
 default, no stored specification and no fingerprint.
 """
 
+import ast
 import dataclasses
 import inspect
 import json
+import re
 import typing
 
 import numpy as np
@@ -206,3 +208,43 @@ def test_numbers_are_checked_against_the_dtype_whatever_its_place_in_the_table()
         OPTIONS.check("train", values)
     checked = OPTIONS.check("train", {**DEFAULTS, "dtype": np.float32, "hidden": None})
     assert checked["dtype"] is np.float32 and checked["hidden"] is None
+
+
+def test_a_runs_config_is_unchanged_by_the_table():
+    result = xorfast.train(seed=1, epochs=3, hidden=3, lr=0.5, dtype=np.float32, backend="numpy")
+    # Keys and order as train wrote them before the table.
+    assert list(result.config.items()) == [
+        ("hidden", 3),
+        ("epochs", 3),
+        ("lr", 0.5),
+        ("loss", "bce"),
+        ("reduction", "mean"),
+        ("init", "normal"),
+        ("init_scale", 1.0),
+        ("bias_init", "zeros"),
+        ("dtype", "float32"),
+        ("backend", "numpy"),
+    ]
+
+
+def test_a_sweep_block_carries_every_option_but_the_grid_axes():
+    # A block's Problem holds the options shared by all of a sweep's configs;
+    # a new non-grid sweep option must be added there too.
+    from xorfast.sweeps.blocks import Problem
+
+    shared = [name for name in sweep_spec.SPEC_OPTIONS if name not in GRID_AXES]
+    assert [field.name for field in dataclasses.fields(Problem)] == ["X", "y", *shared]
+
+
+@pytest.mark.parametrize("function", [xorfast.train, xorfast.sweep])
+def test_docstrings_say_the_tables_defaults_and_choices(function):
+    # numpydoc lines "name : {choices}, default value" restate the table: keep them equal.
+    said = re.findall(r"^ {4}(\w+) : (.*), default (.+)$", function.__doc__, re.MULTILINE)
+    options = [(name, kind, value) for name, kind, value in said if name in OPTIONS]
+    assert len(options) >= 2
+    for name, kind, value in options:
+        assert ast.literal_eval(value) == OPTIONS[name].default, name
+        if OPTIONS[name].choices:
+            assert ast.literal_eval(kind.replace("{", "(").replace("}", ")")) == (
+                OPTIONS[name].choices
+            ), name

@@ -147,18 +147,9 @@ def train(
         X, y, params, epochs=epochs, lr=lr, loss=loss, reduction=reduction, log_every=log_every
     )
 
-    config = dict(
-        hidden=params.W1.shape[1],
-        epochs=epochs,
-        lr=lr,
-        loss=loss,
-        reduction=reduction,
-        init=init,
-        init_scale=init_scale,
-        bias_init=bias_init,
-        dtype=np.dtype(dtype).name,
-        backend=backend,
-    )
+    # Every option but how the run is logged (the seed is reported on its own).
+    config = {name: value for name, value in given.items() if name != "log_every"}
+    config.update(hidden=params.W1.shape[1], dtype=np.dtype(dtype).name)
     logged = np.arange(0, epochs, log_every, dtype=np.int64) if log_every else np.zeros(0, int)
     diverged = not (params.all_finite() and np.isfinite(predictions).all()) or reference.pinned(
         hidden_activations, predictions, y, loss
