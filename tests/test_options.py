@@ -18,7 +18,7 @@ import pytest
 import xorfast
 from xorfast import _typing, _validation, params, reference
 from xorfast.cli import build_parser
-from xorfast.options import GRID_AXES, OPTIONS, Choice, Integer, Option, Options
+from xorfast.options import GRID_AXES, OPTIONS, Choice, Integer, Option, Options, Real
 from xorfast.sweeps import spec as sweep_spec
 
 #: Every default before the table, as train, sweep and the command line had them.
@@ -248,3 +248,16 @@ def test_docstrings_say_the_tables_defaults_and_choices(function):
             assert ast.literal_eval(kind.replace("{", "(").replace("}", ")")) == (
                 OPTIONS[name].choices
             ), name
+
+
+def test_a_fraction_is_bounded_below_one():
+    # A bound that is not a limit of the dtype (momentum in [0, 1), margin in (0, 1)).
+    fraction = Option("share", float, 0.0, Real(positive=False, below=1.0), "a share")
+    assert fraction.check(0) == 0.0 and fraction.check(0.99) == 0.99
+    with pytest.raises(ValueError, match="share must be >= 0 and < 1; got 1"):
+        fraction.check(1)
+    with pytest.raises(ValueError, match="share must be >= 0; got -0.5"):
+        fraction.check(-0.5)
+    with pytest.raises(TypeError, match="share must be a real number"):
+        fraction.check("0.5")
+    assert fraction.domain.describe() == "real ≥ 0 and < 1"

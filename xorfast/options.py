@@ -81,22 +81,31 @@ class Real:
     """A finite real number, > 0 (``positive``) or >= 0, that fits the run's dtype.
 
     Fitting means at least the smallest normal value of the dtype unless 0,
-    and at most its largest value, or ``maximum(dtype)`` when given.
+    and at most its largest value, or ``maximum(dtype)`` when given. With
+    ``below``, the number must also be less than it (a bound like 1 for a
+    fraction, not a limit of the dtype).
     """
 
     positive: bool = True
     maximum: Callable[[Any], float] | None = None
     #: The bound ``maximum`` sets, in README's words.
     maximum_text: str = ""
+    below: float | None = None
 
     def check(self, name: str, value: Any, dtype: Any) -> float:
         """``value`` as a ``float`` that fits ``dtype``."""
         largest = None if self.maximum is None else self.maximum(dtype)
-        return _validation.real(name, value, positive=self.positive, dtype=dtype, maximum=largest)
+        value = _validation.real(name, value, positive=self.positive, dtype=dtype, maximum=largest)
+        if self.below is not None and value >= self.below:
+            sign = "> 0" if self.positive else ">= 0"
+            raise ValueError(f"{name} must be {sign} and < {self.below:g}; got {value:g}")
+        return value
 
     def describe(self) -> str:
         """The domain in README's words."""
         sign = "> 0" if self.positive else "≥ 0"
+        if self.below is not None:
+            return f"real {sign} and < {self.below:g}"
         return f"real {sign}, at most {self.maximum_text or 'the largest value of `dtype`'}"
 
 
