@@ -96,17 +96,6 @@ def step(lr, rows, reduction, dtype):
         )
 
 
-def init_scale(value, dtype):
-    """Return ``init_scale`` checked so that every initial weight fits ``dtype``.
-
-    Draws from ``randn`` stay below 64 in size, and ``uniform(-s, s)`` needs
-    ``2 s`` finite, so ``init_scale`` may be at most the largest value / 64.
-    """
-    return real(
-        "init_scale", value, positive=False, dtype=dtype, maximum=float(np.finfo(dtype).max) / 64
-    )
-
-
 def memory(what, nbytes, fix):
     """Refuse ``what`` when it needs more than :data:`MAX_BYTES` of arrays; ``fix`` says how."""
     if nbytes > MAX_BYTES:

@@ -11,14 +11,14 @@ import numpy.typing as npt
 
 from . import _validation, reference
 from ._compiled import single_run
-from .params import BIAS_INITS, INITS, Params, initial_params
+from .options import OPTIONS
+from .params import Params, initial_params
 from .result import History, TrainResult
 
 if TYPE_CHECKING:
     from ._typing import Backend, BiasInit, DType, Init, Loss, Reduction
 
-BACKENDS = ("numba", "numpy")
-DEFAULT_HIDDEN = 4
+DEFAULT_HIDDEN = OPTIONS.hidden.default
 
 #: What a backend returns: trained parameters, the loss log, A1, A2 and seconds.
 _Run = tuple[Params, np.ndarray, np.ndarray, np.ndarray, float]
@@ -29,18 +29,18 @@ def train(
     y: npt.ArrayLike | None = None,
     *,
     hidden: int | None = None,
-    epochs: int = 10_000,
-    lr: float = 0.1,
-    loss: Loss = "bce",
-    reduction: Reduction = "mean",
+    epochs: int = OPTIONS.epochs.default,
+    lr: float = OPTIONS.lr.default,
+    loss: Loss = OPTIONS.loss.default,
+    reduction: Reduction = OPTIONS.reduction.default,
     seed: int | None = None,
-    init: Init = "normal",
-    init_scale: float = 1.0,
-    bias_init: BiasInit = "zeros",
+    init: Init = OPTIONS.init.default,
+    init_scale: float = OPTIONS.init_scale.default,
+    bias_init: BiasInit = OPTIONS.bias_init.default,
     weights: Sequence[npt.ArrayLike] | None = None,
-    dtype: DType = "float64",
-    log_every: int = 0,
-    backend: Backend = "numba",
+    dtype: DType = OPTIONS.dtype.default,
+    log_every: int = OPTIONS.log_every.default,
+    backend: Backend = OPTIONS.backend.default,
 ) -> TrainResult:
     """Train one two-layer sigmoid network by full-batch gradient descent.
 
@@ -103,20 +103,12 @@ def train(
      [0.945]
      [0.064]]
     """
-    loss = _validation.choice("loss", loss, reference.LOSSES)
-    reduction = _validation.choice("reduction", reduction, reference.REDUCTIONS)
-    init = _validation.choice("init", init, INITS)
-    bias_init = _validation.choice("bias_init", bias_init, BIAS_INITS)
-    backend = _validation.choice("backend", backend, BACKENDS)
-    dtype = _validation.dtype(dtype)
-    epochs = _validation.integer("epochs", epochs, minimum=0, maximum=_validation.MAX_EPOCHS)
-    log_every = _validation.integer(
-        "log_every", log_every, minimum=0, maximum=_validation.MAX_EPOCHS
-    )
-    lr = _validation.real("lr", lr, dtype=dtype)
-    init_scale = _validation.init_scale(init_scale, dtype)
-    if hidden is not None:
-        hidden = _validation.integer("hidden", hidden, minimum=1, maximum=_validation.MAX_HIDDEN)
+    # The seed is checked below, once it is known not to clash with weights.
+    given = OPTIONS.check("train", locals(), skip=("seed",))
+    hidden, epochs, lr = given["hidden"], given["epochs"], given["lr"]
+    loss, reduction, dtype = given["loss"], given["reduction"], given["dtype"]
+    init, init_scale, bias_init = given["init"], given["init_scale"], given["bias_init"]
+    log_every, backend = given["log_every"], given["backend"]
     X, y = _validation.data(X, y, loss=loss)
     X, y = _validation.fits("X", X, dtype), _validation.fits("y", y, dtype)
     inputs, outputs = X.shape[1], y.shape[1]
@@ -137,7 +129,7 @@ def train(
     else:
         hidden = hidden or DEFAULT_HIDDEN
         _check_memory(X.shape[0], inputs, hidden, outputs, logged)
-        seed = _random_seed() if seed is None else _validation.seed(seed)
+        seed = _random_seed() if seed is None else OPTIONS.seed.check(seed)
         start = initial_params(
             inputs,
             hidden,
@@ -155,18 +147,9 @@ def train(
         X, y, params, epochs=epochs, lr=lr, loss=loss, reduction=reduction, log_every=log_every
     )
 
-    config = dict(
-        hidden=params.W1.shape[1],
-        epochs=epochs,
-        lr=lr,
-        loss=loss,
-        reduction=reduction,
-        init=init,
-        init_scale=init_scale,
-        bias_init=bias_init,
-        dtype=np.dtype(dtype).name,
-        backend=backend,
-    )
+    # Every option but how the run is logged (the seed is reported on its own).
+    config = {name: value for name, value in given.items() if name != "log_every"}
+    config.update(hidden=params.W1.shape[1], dtype=np.dtype(dtype).name)
     logged = np.arange(0, epochs, log_every, dtype=np.int64) if log_every else np.zeros(0, int)
     diverged = not (params.all_finite() and np.isfinite(predictions).all()) or reference.pinned(
         hidden_activations, predictions, y, loss

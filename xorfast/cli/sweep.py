@@ -5,6 +5,7 @@ import os
 import sys
 
 from .. import _files, datasets
+from ..options import OPTIONS
 from ..sweeps.executors import ExecutorError
 from ..sweeps.store import StoreError, load_sweep
 from ..sweeps.sweeper import DEFAULT_BLOCK_SIZE, sweep
@@ -23,20 +24,7 @@ def add_parser(subparsers):
         "--store runs.sqlite",
     )
     add_data_options(parser)
-    add_training_options(parser, grid=True)
-    parser.add_argument(
-        "--seeds",
-        type=int,
-        default=1000,
-        metavar="N",
-        help="runs per config, seeds 0 .. N-1 (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--tol",
-        type=float,
-        default=1e-2,
-        help="epoch_tol is the first epoch with MSE below this (default: %(default)s)",
-    )
+    add_training_options(parser, "sweep")
     parser.add_argument(
         "--store",
         metavar="FILE",
@@ -92,17 +80,7 @@ def run(args):
             result = sweep(
                 X,
                 y,
-                seeds=args.seeds,
-                hidden=args.hidden,
-                lr=args.lr,
-                epochs=args.epochs,
-                loss=args.loss,
-                reduction=args.reduction,
-                init=args.init,
-                init_scale=args.init_scale,
-                bias_init=args.bias_init,
-                dtype=args.dtype,
-                tol=args.tol,
+                **OPTIONS.pick("sweep", vars(args)),
                 store=args.store,
                 executor=executor,
                 block_size=args.block_size,

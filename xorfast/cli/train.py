@@ -2,8 +2,9 @@
 
 import numpy as np
 
-from .. import _validation, datasets
-from ..trainer import BACKENDS, train
+from .. import datasets
+from ..options import OPTIONS
+from ..trainer import train
 from . import plot
 from ._options import add_data_options, add_training_options
 
@@ -17,26 +18,7 @@ def add_parser(subparsers):
         "reproduces the XOR notebook's loss table and predictions.",
     )
     add_data_options(parser)
-    add_training_options(parser)
-    parser.add_argument(
-        "--seed",
-        type=int,
-        default=None,
-        help="seed for the initial weights (default: a random one, printed)",
-    )
-    parser.add_argument(
-        "--log-every",
-        type=int,
-        default=None,
-        metavar="N",
-        help="print the loss every N epochs, 0 for never (default: a tenth of the epochs)",
-    )
-    parser.add_argument(
-        "--backend",
-        choices=BACKENDS,
-        default="numba",
-        help="compiled kernel or NumPy reference (default: %(default)s)",
-    )
+    add_training_options(parser, "train")
     parser.add_argument(
         "--plot",
         metavar="FILE",
@@ -52,11 +34,9 @@ def run(args):
     X, y = datasets.load(args.data)
     # Checked here too, since the defaults and the plot's log interval are
     # computed from them before train sees them.
-    _validation.integer("--epochs", args.epochs, minimum=0, maximum=_validation.MAX_EPOCHS)
+    OPTIONS.epochs.check(args.epochs, name="--epochs")
     if args.log_every is not None:
-        _validation.integer(
-            "--log-every", args.log_every, minimum=0, maximum=_validation.MAX_EPOCHS
-        )
+        OPTIONS.log_every.check(args.log_every, name="--log-every")
     log_every = args.log_every
     if log_every is None:
         log_every = max(args.epochs // 10, 1) if args.epochs > 0 else 0
@@ -64,22 +44,7 @@ def run(args):
     if args.plot:
         plot.check_output(args.plot, "--plot")
         record_every = plot.plot_log_every(args.epochs, log_every)
-    result = train(
-        X,
-        y,
-        hidden=args.hidden,
-        epochs=args.epochs,
-        lr=args.lr,
-        loss=args.loss,
-        reduction=args.reduction,
-        seed=args.seed,
-        init=args.init,
-        init_scale=args.init_scale,
-        bias_init=args.bias_init,
-        dtype=args.dtype,
-        log_every=record_every,
-        backend=args.backend,
-    )
+    result = train(X, y, **{**OPTIONS.pick("train", vars(args)), "log_every": record_every})
     config = result.config
     shape = f"{X.shape[1]}-{config['hidden']}-{y.shape[1]}"
     print(

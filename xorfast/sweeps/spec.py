@@ -3,34 +3,35 @@
 A :class:`SweepSpec` is everything that decides a sweep's numbers. Each
 (config, seed) pair is one run with the same meaning as :func:`xorfast.train`
 with that seed and config. Configs are the Cartesian product of the grid axes
-in the order ``hidden, lr, init_scale, epochs`` (the last varying fastest).
+in the order of :data:`xorfast.options.GRID_AXES`, ``hidden, lr, init_scale,
+epochs`` (the last varying fastest).
 """
 
 import hashlib
 import itertools
 import json
 import math
-import numbers
 from dataclasses import dataclass
 
 import numba
 import numpy as np
 
-from .. import _validation, reference
+from .. import _validation
 from .._compiled import sweep_kernel
-from ..params import BIAS_INITS, INITS
+from ..options import GRID_AXES, OPTIONS
 from .results import RUN_DTYPE
 
-#: The hyper-parameters that may take several values, in grid order.
-GRID_AXES = ("hidden", "lr", "init_scale", "epochs")
 SPEC_VERSION = 1
-#: The sweep kernels count epochs in 32-bit integers; ``train`` takes the same bound.
-MAX_EPOCHS = _validation.MAX_EPOCHS
+#: The options a sweep takes besides its seeds, each a field of :class:`SweepSpec`:
+#: the grid axes in grid order, then the others in the table's order.
+SPEC_OPTIONS = GRID_AXES + tuple(
+    option.name for option in OPTIONS.of("sweep") if option.axis is None and option.name != "seeds"
+)
 
 
 @dataclass(frozen=True)
 class Config:
-    """One point of the grid."""
+    """One point of the grid: its index and a value of each of :data:`GRID_AXES`."""
 
     index: int
     hidden: int
@@ -41,7 +42,11 @@ class Config:
 
 @dataclass(frozen=True, eq=False)
 class SweepSpec:
-    """A checked sweep specification. Build it with :func:`make_spec`."""
+    """A checked sweep specification. Build it with :func:`make_spec`.
+
+    Its fields after ``seeds`` are :data:`SPEC_OPTIONS`: a tuple of values for
+    each grid axis, one value for each other option (a test keeps them equal).
+    """
 
     X: np.ndarray
     y: np.ndarray
@@ -60,8 +65,8 @@ class SweepSpec:
     @property
     def configs(self):
         """Every grid point, in grid order."""
-        points = itertools.product(self.hidden, self.lr, self.init_scale, self.epochs)
-        return [Config(i, *point) for i, point in enumerate(points)]
+        points = itertools.product(*(getattr(self, axis) for axis in GRID_AXES))
+        return [Config(i, **dict(zip(GRID_AXES, point))) for i, point in enumerate(points)]
 
     @property
     def varying_axes(self):
@@ -80,13 +85,10 @@ class SweepSpec:
             "X": self.X.tolist(),
             "y": self.y.tolist(),
             "seeds": self.seeds.tolist(),
-            **{axis: list(getattr(self, axis)) for axis in GRID_AXES},
-            "loss": self.loss,
-            "reduction": self.reduction,
-            "init": self.init,
-            "bias_init": self.bias_init,
-            "dtype": self.dtype,
-            "tol": self.tol,
+            **{
+                name: list(getattr(self, name)) if name in GRID_AXES else getattr(self, name)
+                for name in SPEC_OPTIONS
+            },
         }
 
     def to_json(self):
@@ -109,46 +111,13 @@ def spec_from_dict(description):
         X=np.array(description["X"], dtype=np.float64),
         y=np.array(description["y"], dtype=np.float64),
         seeds=np.array(description["seeds"], dtype=np.int64),
-        **{axis: tuple(description[axis]) for axis in GRID_AXES},
-        loss=description["loss"],
-        reduction=description["reduction"],
-        init=description["init"],
-        bias_init=description["bias_init"],
-        dtype=description["dtype"],
-        tol=float(description["tol"]),
+        **{
+            name: tuple(description[name])
+            if name in GRID_AXES
+            else OPTIONS[name].type(description[name])
+            for name in SPEC_OPTIONS
+        },
     )
-
-
-def _axis(name, values, check):
-    if isinstance(values, (str, bytes)) or not np.iterable(values):
-        values = [values]
-    values = list(values)
-    if not values:
-        raise ValueError(f"{name} is an empty sequence; give at least one value")
-    checked = tuple(check(name, value) for value in values)
-    if len(set(checked)) != len(checked):
-        raise ValueError(f"{name} lists a value twice: {list(checked)}; give each value once")
-    return checked
-
-
-def _seeds(seeds):
-    if isinstance(seeds, numbers.Integral) and not isinstance(seeds, bool):
-        count = _validation.integer("seeds", seeds, minimum=1)
-        _check_runs(count)
-        return np.arange(count, dtype=np.int64)
-    if isinstance(seeds, (str, bytes)) or not np.iterable(seeds):
-        raise TypeError(f"seeds must be a count or an iterable of integers; got {seeds!r}")
-    values = [_validation.seed(value) for value in seeds]
-    if not values:
-        raise ValueError("seeds is empty; give a count or at least one seed")
-    array = np.array(values, dtype=np.int64)
-    unique, counts = np.unique(array, return_counts=True)
-    if (counts > 1).any():
-        raise ValueError(
-            f"seeds lists {unique[counts > 1][:5].tolist()} more than once; "
-            "each seed must appear once"
-        )
-    return array
 
 
 def _check_runs(runs):
@@ -188,51 +157,31 @@ def make_spec(
     X=None,
     y=None,
     *,
-    seeds=1000,
-    hidden=4,
-    lr=0.1,
-    epochs=10_000,
-    loss="bce",
-    reduction="mean",
-    init="normal",
-    init_scale=1.0,
-    bias_init="zeros",
-    dtype="float64",
-    tol=1e-2,
+    seeds=OPTIONS.seeds.default,
+    hidden=OPTIONS.hidden.default,
+    lr=OPTIONS.lr.default,
+    epochs=OPTIONS.epochs.default,
+    loss=OPTIONS.loss.default,
+    reduction=OPTIONS.reduction.default,
+    init=OPTIONS.init.default,
+    init_scale=OPTIONS.init_scale.default,
+    bias_init=OPTIONS.bias_init.default,
+    dtype=OPTIONS.dtype.default,
+    tol=OPTIONS.tol.default,
 ):
     """Check every argument of :func:`xorfast.sweep` and build its :class:`SweepSpec`."""
-    loss = _validation.choice("loss", loss, reference.LOSSES)
-    reduction = _validation.choice("reduction", reduction, reference.REDUCTIONS)
-    init = _validation.choice("init", init, INITS)
-    bias_init = _validation.choice("bias_init", bias_init, BIAS_INITS)
-    scalar_type = _validation.dtype(dtype)
-    tol = _validation.real("tol", tol, dtype=scalar_type)
-    X, y = _validation.data(X, y, loss=loss)
+    given = OPTIONS.check("sweep", locals())
+    X, y = _validation.data(X, y, loss=given["loss"])
+    scalar_type = given["dtype"]
     X, y = _validation.fits("X", X, scalar_type), _validation.fits("y", y, scalar_type)
-    spec = SweepSpec(
-        X=X,
-        y=y,
-        seeds=_seeds(seeds),
-        hidden=_axis(
-            "hidden",
-            hidden,
-            lambda n, v: _validation.integer(n, v, minimum=1, maximum=_validation.MAX_HIDDEN),
-        ),
-        lr=_axis("lr", lr, lambda n, v: _validation.real(n, v, dtype=scalar_type)),
-        init_scale=_axis(
-            "init_scale", init_scale, lambda n, v: _validation.init_scale(v, scalar_type)
-        ),
-        epochs=_axis(
-            "epochs", epochs, lambda n, v: _validation.integer(n, v, minimum=0, maximum=MAX_EPOCHS)
-        ),
-        loss=loss,
-        reduction=reduction,
-        init=init,
-        bias_init=bias_init,
-        dtype=np.dtype(scalar_type).name,
-        tol=tol,
-    )
+    seeds = given["seeds"]
+    if not isinstance(seeds, np.ndarray):  # a count
+        _check_runs(seeds)
+        seeds = np.arange(seeds, dtype=np.int64)
+    options = {name: given[name] for name in SPEC_OPTIONS}
+    options["dtype"] = np.dtype(scalar_type).name
+    spec = SweepSpec(X=X, y=y, seeds=seeds, **options)
     for value in spec.lr:
-        _validation.step(value, X.shape[0], reduction, scalar_type)
+        _validation.step(value, X.shape[0], spec.reduction, scalar_type)
     _check_memory(spec)
     return spec

@@ -14,6 +14,7 @@ import numpy.typing as npt
 from tqdm import tqdm
 
 from .. import _validation
+from ..options import OPTIONS
 from . import executors
 from .blocks import plan_blocks, run_block
 from .results import SweepResult, empty_table
@@ -33,17 +34,17 @@ def sweep(
     X: npt.ArrayLike | None = None,
     y: npt.ArrayLike | None = None,
     *,
-    seeds: int | Iterable[int] = 1000,
-    hidden: IntAxis = 4,
-    lr: FloatAxis = 0.1,
-    epochs: IntAxis = 10_000,
-    loss: Loss = "bce",
-    reduction: Reduction = "mean",
-    init: Init = "normal",
-    init_scale: FloatAxis = 1.0,
-    bias_init: BiasInit = "zeros",
-    dtype: DType = "float64",
-    tol: float = 1e-2,
+    seeds: int | Iterable[int] = OPTIONS.seeds.default,
+    hidden: IntAxis = OPTIONS.hidden.default,
+    lr: FloatAxis = OPTIONS.lr.default,
+    epochs: IntAxis = OPTIONS.epochs.default,
+    loss: Loss = OPTIONS.loss.default,
+    reduction: Reduction = OPTIONS.reduction.default,
+    init: Init = OPTIONS.init.default,
+    init_scale: FloatAxis = OPTIONS.init_scale.default,
+    bias_init: BiasInit = OPTIONS.bias_init.default,
+    dtype: DType = OPTIONS.dtype.default,
+    tol: float = OPTIONS.tol.default,
     store: StrPath | None = None,
     executor: concurrent.futures.Executor | None = None,
     progress: bool | None = None,
@@ -126,21 +127,7 @@ def sweep(
     >>> result.summary()["runs"].tolist()
     [64, 64]
     """
-    spec = make_spec(
-        X,
-        y,
-        seeds=seeds,
-        hidden=hidden,
-        lr=lr,
-        epochs=epochs,
-        loss=loss,
-        reduction=reduction,
-        init=init,
-        init_scale=init_scale,
-        bias_init=bias_init,
-        dtype=dtype,
-        tol=tol,
-    )
+    spec = make_spec(X, y, **OPTIONS.pick("sweep", locals()))
     block_size = _validation.integer("block_size", block_size, minimum=1)
     if progress is not None and not isinstance(progress, bool):
         raise TypeError(f"progress must be True, False or None; got {progress!r}")
