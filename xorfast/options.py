@@ -343,8 +343,9 @@ OPTIONS = Options(
         "normal",
         Choice(INITS),
         "initial weight distribution",
-        doc='weights from `randn * init_scale` (`"normal"`) or from '
-        '`U(-init_scale, init_scale)` (`"uniform"`)',
+        doc='weights from `randn * init_scale` (`"normal"`), from '
+        '`U(-init_scale, init_scale)` (`"uniform"`), or from `U(-g, g)` with '
+        '`g = init_scale * sqrt(6 / (fan_in + fan_out))` per weight matrix (`"glorot"`)',
     ),
     Option(
         "init_scale",
@@ -355,8 +356,10 @@ OPTIONS = Options(
             maximum=_init_scale_maximum,
             maximum_text="the largest value of `dtype` / 64",
         ),
-        "std (normal) or half-width (uniform) of the weights",
-        doc="standard deviation (normal) or half-width (uniform) of the initial weights",
+        "std (normal), half-width (uniform) or factor of the Glorot limit (glorot) "
+        "of the weights",
+        doc="standard deviation (normal), half-width (uniform) or factor of the Glorot "
+        "limit (glorot) of the initial weights",
         axis=2,
         metavar="S",
     ),

@@ -65,10 +65,14 @@ def train(
         Seed for the initial weights: ``np.random.seed(seed)``, ``W1 = randn(d, H)``,
         ``W2 = randn(H, O)``. Drawn at random (and reported) when omitted.
         Refused together with ``weights``, which fix the start instead.
-    init : {"normal", "uniform"}, default "normal"
+    init : {"normal", "uniform", "glorot"}, default "normal"
+        ``randn * init_scale``, ``U(-init_scale, init_scale)``, or ``U(-g, g)``
+        with ``g = init_scale * sqrt(6 / (fan_in + fan_out))`` per weight
+        matrix (see :func:`xorfast.params.initial_params`).
     init_scale : float, default 1.0
-        Standard deviation (normal) or half-width (uniform) of the initial
-        weights; at most the dtype's largest value / 64, so that they fit.
+        Standard deviation (normal), half-width (uniform) or factor of the
+        Glorot limit (glorot) of the initial weights; at most the dtype's
+        largest value / 64, so that they fit.
     bias_init : {"zeros", "same"}, default "zeros"
     weights : tuple (W1, b1, W2, b2), optional
         Start from these arrays instead (they are copied, never modified).
