@@ -125,6 +125,33 @@ def test_a_config_without_runs_is_undefined():
     assert math.isnan(row["epoch_solved_mean"]) and math.isnan(row["epochs_with_restarts"])
 
 
+def test_format_summary_shows_mean_and_sd():
+    lines = four_configs().format_summary().splitlines()
+    assert len(lines) == 5
+    assert len({len(line) for line in lines}) == 1
+    header = " ".join(lines[0].split())
+    assert header.endswith("err<0.1 mean ± SD median ep p90 ep diverged")
+    assert "30 ± 22" in lines[1]  # SD 21.6
+    assert "42 ± -" in lines[2]  # no SD of one run
+    assert "6 ± 2" in lines[4]  # SD 1.79
+    assert lines[3].split()[-4:] == ["-", "-", "-", "0"]
+    # Median, p90 and the diverged count follow, as before.
+    assert lines[1].split()[-3:] == ["25", "51", "1"]  # p90: 30 + 0.7 * 30
+
+
+def test_format_summary_fits_a_terminal():
+    """A 10,000-seed sweep of 10,000-epoch runs stays within 100 columns."""
+    spec = make_spec(seeds=10_000, hidden=[2, 8], lr=[0.1, 0.5])
+    table = np.zeros(4 * 10_000, RUN_DTYPE)
+    table["config"] = np.repeat(np.arange(4), 10_000)
+    table["max_error"] = 0.1
+    table["epoch_solved"] = np.tile(np.arange(10_000) + 1, 4)  # SD sqrt(10_000 * 10_001 / 12)
+    table["max_error"][10_000:20_000:3] = 0.9  # one config 66.7% solved
+    lines = SweepResult(spec, table).format_summary().splitlines()
+    assert "100.0%-100.0%" in lines[1] and " ± 2887" in lines[1]
+    assert max(len(line) for line in lines) <= 100
+
+
 def test_mean_interval_for_25_trials():
     # Fahlman's 10-5-10 figures: mean 129, SD 46 over 25 trials.
     half = 1.959963984540054 * 46 / 5
