@@ -2,6 +2,7 @@
 
 import dataclasses
 import importlib
+import re
 import sys
 
 import numpy as np
@@ -512,3 +513,70 @@ def test_plot_errors_exit_2_with_message(capsys, tmp_path, argv, message):
         main(argv)
     assert stop.value.code == 2
     assert message.format(tmp=tmp_path) in capsys.readouterr().err
+
+
+# slices: SweepResult.where ---------------------------------------------------
+
+
+def three_axis_sweep():
+    """hidden x lr x init_scale = 2 x 2 x 2 configs of 10 seeds, solved counts 0 to 7."""
+    return make_sweep(
+        [0, 1, 2, 3, 4, 5, 6, 7], hidden=[2, 4], lr=[0.1, 1.0], init_scale=[0.5, 1.0]
+    )
+
+
+def test_where_keeps_exactly_the_matching_rows_and_narrows_the_spec():
+    result = three_axis_sweep()
+    table = result.table
+    picked = result.where(hidden=4, lr=[1.0])
+    expected = table[(table["hidden"] == 4) & (table["lr"] == 1.0)]
+    assert len(picked) == 20
+    for field in ("hidden", "lr", "init_scale", "epochs", "seed", "max_error", "epoch_solved"):
+        np.testing.assert_array_equal(picked.table[field], expected[field])
+    assert picked.spec.hidden == (4,) and picked.spec.lr == (1.0,)
+    assert picked.spec.init_scale == (0.5, 1.0) and picked.spec.epochs == result.spec.epochs
+    np.testing.assert_array_equal(picked.spec.seeds, result.spec.seeds)
+    # Each row's config indexes the narrowed spec's configs, so summaries line up.
+    configs = picked.spec.configs
+    assert [(c.hidden, c.lr, c.init_scale) for c in configs] == [(4, 1.0, 0.5), (4, 1.0, 1.0)]
+    for row in picked.table:
+        config = configs[row["config"]]
+        assert (config.hidden, config.lr, config.init_scale) == (
+            row["hidden"],
+            row["lr"],
+            row["init_scale"],
+        )
+    assert picked.summary()["solved"].tolist() == [6, 7]
+    assert result.table is table and len(result) == 80  # the original is untouched
+
+
+def test_where_takes_several_values_in_any_order_and_keeps_grid_order():
+    result = make_sweep([1, 2, 3, 4], hidden=[2, 3, 4, 8])
+    picked = result.where(hidden=[8, 2])
+    assert picked.spec.hidden == (2, 8)
+    assert picked.summary()["solved"].tolist() == [1, 4]
+    assert len(result.where()) == len(result)
+
+
+def test_where_of_a_partial_sweep_keeps_only_finished_rows():
+    full = three_axis_sweep()
+    finished = full.table[full.table["seed"] < 3]
+    picked = SweepResult(full.spec, finished).where(init_scale=0.5)
+    assert len(picked) == 4 * 3
+    assert set(picked.table["init_scale"].tolist()) == {0.5}
+
+
+@pytest.mark.parametrize(
+    ("selection", "message"),
+    [
+        ({"loss": "mse"}, "where() selects by grid axis, one of hidden, lr, init_scale, epochs"),
+        ({"hidden": 3}, "hidden=3 is not in the sweep's grid; its hidden values are 2, 4"),
+        ({"lr": [0.1, 0.2]}, "lr=0.2 is not in the sweep's grid; its lr values are 0.1, 1"),
+        ({"lr": []}, "where() got no value for lr"),
+        ({"hidden": "2"}, "where() takes numbers for hidden; got '2'"),
+        ({"hidden": True}, "where() takes numbers for hidden; got True"),
+    ],
+)
+def test_where_refuses_unknown_axes_and_values_off_the_grid(selection, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        three_axis_sweep().where(**selection)
