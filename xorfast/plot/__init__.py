@@ -21,8 +21,12 @@ from .runs import MAX_LEGEND_ENTRIES as MAX_LEGEND_ENTRIES
 from .runs import MAX_RESOLUTION as MAX_RESOLUTION
 from .runs import _readable_log_labels as _readable_log_labels
 from .runs import decision_boundary, loss_curve
+from .runs import input_range as input_range
 from .runs import output_grid as output_grid
 from .sweeps import AXIS_LABELS as AXIS_LABELS
+from .sweeps import MAX_COLOURS as MAX_COLOURS
+from .sweeps import MAX_CURVES as MAX_CURVES
+from .sweeps import MAX_PANELS as MAX_PANELS
 from .sweeps import GridAxis as GridAxis
 from .sweeps import _percent as _percent
 from .sweeps import convergence_map, epochs_to_solve

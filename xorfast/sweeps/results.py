@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -274,7 +274,7 @@ class SweepResult:
 
         from .spec import GRID_AXES
 
-        kept = {}
+        kept: dict[str, Any] = {}
         for axis, wanted in selection.items():
             if axis not in GRID_AXES:
                 raise ValueError(
