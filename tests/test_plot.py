@@ -676,11 +676,14 @@ def test_convergence_map_can_write_the_interval_in_each_cell():
     result = make_sweep([1, 5, 10, 0], hidden=[2, 4], lr=[0.1, 1.0])
     ax = plot.convergence_map(result, intervals=True).axes[0]
     assert [t.get_text() for t in ax.texts] == [
-        "10%\n2-40%",
+        "10%\n1-41%",  # rounded outwards: 1.79% to 40.42%
         "100%\n72-100%",
-        "50%\n24-76%",
+        "50%\n23-77%",
         "0%\n0-28%",
     ]
+    many = make_sweep([1000], seeds=1000, hidden=4)
+    texts = [t.get_text() for t in plot.convergence_map(many, intervals=True).axes[0].texts]
+    assert texts == ["100%\n99-100%"]  # 99.62% to 100%, never "100-100%"
     with pytest.raises(TypeError, match="intervals must be True or False"):
         plot.convergence_map(result, intervals="yes")
 

@@ -6,6 +6,7 @@ grid axes; :func:`epochs_to_solve` the fraction solved by each epoch.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -97,8 +98,9 @@ def convergence_map(
         ``lr`` up); with one such axis the map is a single row.
     intervals : bool, default False
         Also write each cell's Wilson 95% interval under its percentage, e.g.
-        ``41%`` over ``38-44%`` (what :meth:`SweepResult.summary` gives as
-        ``solved_low``/``solved_high``, here over the cell's pooled runs).
+        ``41%`` over ``38-44%``, rounded outwards to whole percentages (the
+        interval :meth:`SweepResult.summary` gives as ``solved_low`` and
+        ``solved_high``, here over the cell's pooled runs).
     ax : matplotlib Axes, optional
         Draw here instead of in a new figure.
 
@@ -211,9 +213,13 @@ def _percent(wins, runs):
 
 
 def _interval_text(wins, runs):
-    """The Wilson 95% interval of ``wins / runs`` as whole percentages, ``"38-44%"``."""
+    """The Wilson 95% interval of ``wins / runs`` as whole percentages, ``"38-44%"``.
+
+    Rounded outwards (down, then up), so that the text never claims a
+    narrower interval: 1000 of 1000 reads ``99-100%``, not ``100-100%``.
+    """
     low, high = wilson_interval(int(wins), int(runs))
-    return f"{100 * low:.0f}-{100 * high:.0f}%"
+    return f"{math.floor(100 * low + 1e-9):.0f}-{math.ceil(100 * high - 1e-9):.0f}%"
 
 
 def _luminance(rgba):
