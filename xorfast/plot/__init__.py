@@ -6,7 +6,9 @@ shown). Save it with ``figure.savefig("out.png")``. Pass ``ax=`` to draw into
 an existing axes instead; the function then returns that axes' figure.
 
 The figures of single runs are in :mod:`xorfast.plot.runs`, those of sweeps in
-:mod:`xorfast.plot.sweeps`; both are importable from here.
+:mod:`xorfast.plot.sweeps`; both are importable from here. Every title names
+the data set (when it is one of :mod:`xorfast.datasets`), the epochs and the
+loss. To draw part of a sweep, pass a slice: ``convergence_map(result.where(hidden=2))``.
 
 matplotlib is an optional extra: ``pip install 'xorfast[plot]'``. This package
 imports without it and says so when a function is called.
