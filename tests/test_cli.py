@@ -253,6 +253,101 @@ def test_plot_writes_exactly_the_path_it_reports(tmp_path, capsys):
     assert {p.name for p in tmp_path.iterdir()} - before == {"maps.SVG"}
 
 
+def stored_grid_sweep(path):
+    """A stored hidden x lr = 2 x 2 sweep of 5 seeds, no kernel run: config c solves c runs."""
+    from xorfast.sweeps.results import SweepResult, empty_table
+    from xorfast.sweeps.spec import make_spec
+    from xorfast.sweeps.store import open_store
+
+    spec = make_spec(seeds=5, hidden=[2, 4], lr=[0.1, 1.0], epochs=100)
+    table = empty_table(spec)
+    table["max_error"], table["final_mse"] = 0.7, 0.2
+    for config in range(4):
+        rows = table[config * 5 : config * 5 + config]
+        rows["max_error"], rows["final_mse"], rows["epoch_solved"] = 0.1, 0.01, 50
+    with open_store(path, spec) as store:
+        store.write(table)
+    return SweepResult(spec, table)
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """What ``xorfast plot`` passes to the two figure functions (which still draw)."""
+    from xorfast import plot
+
+    calls = {}
+
+    def recorder(name, draw):
+        def record(result, *args, **kwargs):
+            calls[name] = (result, kwargs)
+            return draw(result, *args, **kwargs)
+
+        return record
+
+    for name in ("convergence_map", "epochs_to_solve"):
+        monkeypatch.setattr(plot, name, recorder(name, getattr(plot, name)))
+    return calls
+
+
+def test_plot_where_draws_exactly_the_slice(tmp_path, capsys, drawn):
+    pytest.importorskip("matplotlib")
+    full = stored_grid_sweep(tmp_path / "runs.sqlite")
+    out = tmp_path / "slice.png"
+    argv = ["plot", str(tmp_path / "runs.sqlite"), "--out", str(out), "--where", "hidden=4"]
+    assert main([*argv, "--where", "lr=0.1,1", "--log-epochs"]) == 0
+    assert "10 of 10 runs (2 configs x 5 seeds, hidden=4, lr=0.1,1) drawn to" in (
+        capsys.readouterr().out
+    )
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for name in ("convergence_map", "epochs_to_solve"):
+        result, _ = drawn[name]
+        expected = full.table[full.table["hidden"] == 4]
+        assert result.table["seed"].tolist() == expected["seed"].tolist()
+        assert result.table["max_error"].tolist() == expected["max_error"].tolist()
+        assert result.spec.hidden == (4,) and result.spec.lr == (0.1, 1.0)
+    assert drawn["epochs_to_solve"][1]["log_epochs"] is True
+    assert drawn["convergence_map"][1]["intervals"] is True
+    assert main([*argv, "--no-intervals"]) == 0
+    assert drawn["convergence_map"][1]["intervals"] is False
+    assert drawn["epochs_to_solve"][1]["log_epochs"] is False
+    assert "10 of 10 runs (2 configs x 5 seeds, hidden=4) drawn to" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        (["hidden"], "'hidden' is not AXIS=VALUES with AXIS one of hidden, lr, init_scale"),
+        (["size=2"], "'size=2' is not AXIS=VALUES"),
+        (["lr=0.1,fast"], "'lr=0.1,fast': 'fast' is not a number"),
+        (["hidden="], "'hidden=': '' is not a number"),
+        (["hidden=3"], "hidden=3 is not in the sweep's grid; its hidden values are 2, 4"),
+        (["lr=0.1,0.2"], "lr=0.2 is not in the sweep's grid; its lr values are 0.1, 1"),
+        (["hidden=2", "hidden=4"], "--where names hidden twice; give all its values in one"),
+    ],
+)
+def test_plot_bad_where_exits_2_with_a_message(tmp_path, capsys, where, message):
+    pytest.importorskip("matplotlib")
+    stored_grid_sweep(tmp_path / "runs.sqlite")
+    argv = ["plot", str(tmp_path / "runs.sqlite"), "--out", str(tmp_path / "maps.png")]
+    for option in where:
+        argv += ["--where", option]
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "maps.png").exists()
+
+
+def test_plot_help_documents_the_slice_and_the_log_axis(capsys):
+    with pytest.raises(SystemExit):
+        main(["plot", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--where AXIS=VALUES" in out and "--where lr=0.1,0.5" in out
+    assert "--log-epochs" in out and "--no-intervals" in out
+    assert "split into panels" in out
+
+
 # Ctrl-C ---------------------------------------------------------------------
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="sends SIGINT to a group")

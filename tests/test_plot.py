@@ -2,6 +2,7 @@
 
 import dataclasses
 import importlib
+import re
 import sys
 
 import numpy as np
@@ -512,3 +513,354 @@ def test_plot_errors_exit_2_with_message(capsys, tmp_path, argv, message):
         main(argv)
     assert stop.value.code == 2
     assert message.format(tmp=tmp_path) in capsys.readouterr().err
+
+
+# slices: SweepResult.where ---------------------------------------------------
+
+
+def three_axis_sweep():
+    """hidden x lr x init_scale = 2 x 2 x 2 configs of 10 seeds, solved counts 0 to 7."""
+    return make_sweep(
+        [0, 1, 2, 3, 4, 5, 6, 7], hidden=[2, 4], lr=[0.1, 1.0], init_scale=[0.5, 1.0]
+    )
+
+
+def test_where_keeps_exactly_the_matching_rows_and_narrows_the_spec():
+    result = three_axis_sweep()
+    table = result.table
+    picked = result.where(hidden=4, lr=[1.0])
+    expected = table[(table["hidden"] == 4) & (table["lr"] == 1.0)]
+    assert len(picked) == 20
+    for field in ("hidden", "lr", "init_scale", "epochs", "seed", "max_error", "epoch_solved"):
+        np.testing.assert_array_equal(picked.table[field], expected[field])
+    assert picked.spec.hidden == (4,) and picked.spec.lr == (1.0,)
+    assert picked.spec.init_scale == (0.5, 1.0) and picked.spec.epochs == result.spec.epochs
+    np.testing.assert_array_equal(picked.spec.seeds, result.spec.seeds)
+    # Each row's config indexes the narrowed spec's configs, so summaries line up.
+    configs = picked.spec.configs
+    assert [(c.hidden, c.lr, c.init_scale) for c in configs] == [(4, 1.0, 0.5), (4, 1.0, 1.0)]
+    for row in picked.table:
+        config = configs[row["config"]]
+        assert (config.hidden, config.lr, config.init_scale) == (
+            row["hidden"],
+            row["lr"],
+            row["init_scale"],
+        )
+    assert picked.summary()["solved"].tolist() == [6, 7]
+    assert result.table is table and len(result) == 80  # the original is untouched
+
+
+def test_where_takes_several_values_in_any_order_and_keeps_grid_order():
+    result = make_sweep([1, 2, 3, 4], hidden=[2, 3, 4, 8])
+    picked = result.where(hidden=[8, 2])
+    assert picked.spec.hidden == (2, 8)
+    assert picked.summary()["solved"].tolist() == [1, 4]
+    assert len(result.where()) == len(result)
+
+
+def test_where_of_a_partial_sweep_keeps_only_finished_rows():
+    full = three_axis_sweep()
+    finished = full.table[full.table["seed"] < 3]
+    picked = SweepResult(full.spec, finished).where(init_scale=0.5)
+    assert len(picked) == 4 * 3
+    assert set(picked.table["init_scale"].tolist()) == {0.5}
+
+
+@pytest.mark.parametrize(
+    ("selection", "message"),
+    [
+        ({"loss": "mse"}, "where() selects by grid axis, one of hidden, lr, init_scale, epochs"),
+        ({"hidden": 3}, "hidden=3 is not in the sweep's grid; its hidden values are 2, 4"),
+        ({"lr": [0.1, 0.2]}, "lr=0.2 is not in the sweep's grid; its lr values are 0.1, 1"),
+        ({"lr": []}, "where() got no value for lr"),
+        ({"hidden": "2"}, "where() takes numbers for hidden; got '2'"),
+        ({"hidden": True}, "where() takes numbers for hidden; got True"),
+    ],
+)
+def test_where_refuses_unknown_axes_and_values_off_the_grid(selection, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        three_axis_sweep().where(**selection)
+
+
+# titles ------------------------------------------------------------------------
+
+
+def test_sweep_figures_are_titled_with_data_epochs_and_loss():
+    result = make_sweep([1, 5, 10, 0], hidden=[2, 4], lr=[0.1, 1.0], epochs=200, loss="mse")
+    map_title = plot.convergence_map(result).axes[0].get_title()
+    assert map_title.splitlines() == [
+        "Runs solved (10 runs per cell)",
+        "xor · 200 epochs · mse loss",
+    ]
+    curve_title = plot.epochs_to_solve(result).axes[0].get_title()
+    assert curve_title.splitlines()[1] == "xor · 200 epochs · mse loss · bars: 95% intervals"
+
+
+def test_sweep_title_leaves_out_a_data_set_that_has_no_name():
+    X, y = xorfast.datasets.xor()
+    spec = make_spec(2 * X - 1, y, seeds=4, hidden=[2, 4], epochs=[50, 100])  # bipolar XOR
+    table = empty_table(spec)
+    table["max_error"], table["epoch_solved"] = 0.1, 20
+    result = SweepResult(spec, table)
+    title = plot.convergence_map(result).axes[0].get_title()
+    assert title.splitlines()[1] == "50, 100 epochs · bce loss"
+    assert plot.convergence_map(make_sweep([1], loss="bce"), x="hidden").axes[0].get_title()
+    parity = make_spec(*xorfast.datasets.load("parity3"), seeds=2, hidden=4, epochs=10)
+    table = empty_table(parity)
+    table["max_error"] = 0.1
+    title = plot.epochs_to_solve(SweepResult(parity, table)).axes[0].get_title()
+    assert "parity3 · 10 epochs · bce loss" in title
+
+
+def test_run_figures_are_titled_with_data_epochs_and_loss(trained):
+    title = plot.loss_curve(trained).axes[0].get_title()
+    assert title.splitlines()[1] == "1500 epochs · bce loss"
+    title = plot.loss_curve(trained, data="xor").axes[0].get_title()
+    assert title.splitlines()[1] == "xor · 1500 epochs · bce loss"
+    title = plot.decision_boundary(trained).axes[0].get_title()
+    assert title.splitlines() == [
+        "Output of the 2-3-1 net, seed 0",
+        "xor · 1500 epochs · bce loss",
+    ]
+    runs = [
+        xorfast.train(seed=1, epochs=epochs, log_every=10, backend="numpy") for epochs in (50, 100)
+    ]
+    title = plot.loss_curve(runs).axes[0].get_title()
+    assert title.splitlines() == ["Training loss of 2 runs", "bce loss"]  # epochs differ
+    with pytest.raises(TypeError, match="data must be the data set's name"):
+        plot.loss_curve(trained, data=3)
+
+
+# log epoch axis ----------------------------------------------------------------
+
+
+def test_log_epoch_axis_keeps_epoch_zero(trained):
+    result = make_sweep([1, 5], hidden=[2, 4], epochs=200)
+    ax = render(plot.epochs_to_solve(result, log_epochs=True)).axes[0]
+    assert ax.get_xscale() == "symlog" and ax.get_xlim() == (0, 200)
+    assert "log scale" in ax.get_xlabel()
+    assert [line.get_xdata()[0] for line in ax.lines] == [0, 0]
+    ax = render(plot.loss_curve(trained, log_epochs=True)).axes[0]
+    assert ax.get_xscale() == "symlog" and ax.get_yscale() == "log"
+    assert ax.get_xlim() == (0, trained.history.epoch[-1])
+    assert plot.loss_curve(trained).axes[0].get_xscale() == "linear"
+    with pytest.raises(TypeError, match="log_epochs must be True or False"):
+        plot.epochs_to_solve(result, log_epochs="yes")
+    with pytest.raises(TypeError, match="log_epochs must be True or False"):
+        plot.loss_curve(trained, log_epochs=1)
+
+
+# Wilson intervals --------------------------------------------------------------
+
+# Wilson 95% intervals of k solved in 10 runs, worked by hand (z = 1.96).
+WILSON_OF_10 = {0: (0.0, 0.2775), 1: (0.0179, 0.4042), 5: (0.2366, 0.7634), 10: (0.7225, 1.0)}
+
+
+def test_epochs_to_solve_marks_each_final_fraction_with_its_interval():
+    result = make_sweep([1, 5, 10, 0], hidden=[2, 4], lr=[0.1, 1.0], epochs=200)
+    ax = render(plot.epochs_to_solve(result)).axes[0]
+    bars = [c for c in ax.collections if isinstance(c, matplotlib.collections.LineCollection)]
+    assert len(bars) == 4
+    same_colour = matplotlib.colors.same_color
+    for line, bar, solved in zip(ax.lines, bars, [1, 5, 10, 0]):
+        [segment] = bar.get_segments()
+        (x_low, low), (x_high, high) = segment
+        assert x_low == x_high and 150 <= x_low <= 200  # at the curve's end, inside the axes
+        assert (low, high) == pytest.approx(WILSON_OF_10[solved], abs=1e-4)
+        assert same_colour(bar.get_colors()[0][:3], line.get_color()[:3])
+    ax = plot.epochs_to_solve(result, intervals=False).axes[0]
+    assert not ax.collections and "bars" not in ax.get_title()
+
+
+def test_convergence_map_can_write_the_interval_in_each_cell():
+    result = make_sweep([1, 5, 10, 0], hidden=[2, 4], lr=[0.1, 1.0])
+    ax = plot.convergence_map(result, intervals=True).axes[0]
+    assert [t.get_text() for t in ax.texts] == [
+        "10%\n1-41%",  # rounded outwards: 1.79% to 40.42%
+        "100%\n72-100%",
+        "50%\n23-77%",
+        "0%\n0-28%",
+    ]
+    many = make_sweep([1000], seeds=1000, hidden=4)
+    texts = [t.get_text() for t in plot.convergence_map(many, intervals=True).axes[0].texts]
+    assert texts == ["100%\n99-100%"]  # 99.62% to 100%, never "100-100%"
+    with pytest.raises(TypeError, match="intervals must be True or False"):
+        plot.convergence_map(result, intervals="yes")
+
+
+# many configs: panels, or no legend ----------------------------------------------
+
+
+def many_configs(**grid):
+    count = int(np.prod([len(values) for values in grid.values()]))
+    return make_sweep([config % 11 for config in range(count)], **grid)
+
+
+def assert_no_two_lines_look_alike(ax):
+    looks = [
+        (tuple(matplotlib.colors.to_rgba(line.get_color())), str(line.get_linestyle()))
+        for line in ax.lines
+    ]
+    assert len(set(looks)) == len(looks)
+
+
+def test_epochs_to_solve_splits_many_curves_into_panels_of_one_value_each():
+    grid = {"hidden": [2, 3, 4, 8], "lr": [0.1, 0.5, 1.0, 2.0], "init_scale": [0.5, 1.0, 2.0]}
+    result = many_configs(**grid)
+    assert len(result.spec.configs) == 48 > plot.MAX_CURVES
+    figure = render(plot.epochs_to_solve(result))
+    panels = [ax for ax in figure.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == ["init_scale 0.5", "init_scale 1", "init_scale 2"]
+    solved = result.summary()["solved_fraction"]
+    for number, ax in enumerate(panels):
+        assert len(ax.lines) == 16
+        assert_no_two_lines_look_alike(ax)
+        # Config order is init_scale fastest: this panel holds every third config.
+        ends = [line.get_ydata()[-1] for line in ax.lines]
+        np.testing.assert_allclose(ends, solved[number::3])
+        assert ax.get_legend() is None
+    [legend] = figure.legends
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "hidden 2",
+        "hidden 3",
+        "hidden 4",
+        "hidden 8",
+        "lr 0.1",
+        "lr 0.5",
+        "lr 1",
+        "lr 2",
+    ]
+    title = figure._suptitle.get_text()  # (Figure.get_suptitle is new in matplotlib 3.8)
+    assert title.startswith("Epochs to solve") and "xor · 100 epochs · bce loss" in title
+    assert "epoch" in figure._supxlabel.get_text()
+    # A colour and a line style mean the same hidden and lr in every panel.
+    looks = [
+        [(tuple(line.get_color()), str(line.get_linestyle())) for line in ax.lines]
+        for ax in panels
+    ]
+    assert looks[0] == looks[1] == looks[2]
+    assert len({colour for colour, _ in looks[0]}) == 4
+    assert len({style for _, style in looks[0]}) == 4
+
+
+def test_panels_take_the_place_of_the_given_axes():
+    result = many_configs(hidden=[2, 3, 4, 8], lr=[0.1, 0.5, 1.0, 2.0], init_scale=[0.5, 1.0])
+    figure = Figure(layout="constrained", figsize=(12, 5))
+    left, right = figure.subplots(1, 2)
+    assert plot.epochs_to_solve(result, ax=right) is figure
+    render(figure)
+    assert right not in figure.axes and left in figure.axes
+    panels = [ax for ax in figure.axes if ax is not left]
+    assert [ax.get_title() for ax in panels] == ["init_scale 0.5", "init_scale 1"]
+    right_edge = left.get_window_extent().x1
+    assert all(ax.get_window_extent().x0 > right_edge for ax in panels)
+
+
+def test_too_many_curves_for_panels_drop_the_legend_and_say_so():
+    grid = {"hidden": list(range(2, 11)), "lr": [0.1, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0]}
+    result = many_configs(**grid, init_scale=[0.5, 1.0, 2.0])
+    [ax] = render(plot.epochs_to_solve(result)).axes
+    assert len(ax.lines) == 189 and ax.get_legend() is None
+    assert {str(line.get_linestyle()) for line in ax.lines} == {"-"}
+    title = ax.get_title()
+    assert "189 configs, hidden 2 dark to 10 light" in title
+    assert "lines of one colour differ in lr, init_scale; select a slice" in title
+    assert not ax.collections  # no interval bars among so many curves
+
+
+def test_crowded_curves_keep_a_legend_of_few_colours():
+    grid = {
+        "lr": [0.1, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0],
+        "init_scale": [0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0],
+    }
+    result = many_configs(hidden=[2, 3], **grid)
+    [ax] = plot.epochs_to_solve(result).axes
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["hidden 2", "hidden 3"]
+    assert {str(line.get_linestyle()) for line in ax.lines} == {"-"}
+    assert "98 configs; lines of one colour differ in lr, init_scale" in ax.get_title()
+
+
+def test_drawing_into_a_plain_axes_never_splits():
+    result = many_configs(hidden=[2, 3, 4, 8], lr=[0.1, 0.5, 1.0, 2.0], init_scale=[0.5, 1.0])
+    figure = Figure()
+    ax = figure.add_axes((0.1, 0.1, 0.6, 0.8))
+    plot.epochs_to_solve(result, ax=ax)
+    assert figure.axes == [ax] and len(ax.lines) == 32
+    assert {str(line.get_linestyle()) for line in ax.lines} == {"-"}
+
+
+def test_slices_of_a_crowded_sweep_get_their_legend_back():
+    grid = {"hidden": [2, 3, 4, 8], "lr": [0.1, 0.5, 1.0, 2.0], "init_scale": [0.5, 1.0, 2.0]}
+    result = many_configs(**grid)
+    [ax] = plot.epochs_to_solve(result.where(init_scale=1.0)).axes
+    assert len(ax.lines) == 16
+    assert_no_two_lines_look_alike(ax)
+    assert len(ax.get_legend().get_texts()) == 8
+
+
+# decision boundary range -------------------------------------------------------
+
+BIPOLAR = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]], dtype=float)
+
+
+@pytest.fixture(scope="module")
+def bipolar():
+    result = xorfast.train(
+        BIPOLAR, XOR_TARGETS, hidden=3, lr=1.0, seed=0, epochs=1500, backend="numpy"
+    )
+    assert result.solved
+    return result
+
+
+def test_decision_boundary_covers_bipolar_inputs(bipolar):
+    ax = render(plot.decision_boundary(bipolar, X=BIPOLAR, hidden_lines=True)).axes[0]
+    assert ax.get_xlim() == (-2.0, 2.0) and ax.get_ylim() == (-2.0, 2.0)
+    assert ax.get_xticks().tolist() == [-2, -1, 0, 1, 2]
+    negatives, positives = ax.collections[-2:]
+    points = np.concatenate([negatives.get_offsets(), positives.get_offsets()])
+    assert len(points) == 4 and np.all(np.abs(points) <= 1)
+    x1, x2, values = plot.output_grid(bipolar, X=BIPOLAR, resolution=5)
+    assert x1.tolist() == x2.tolist() == [-2, -1, 0, 1, 2]
+    for (a, b), target in zip(BIPOLAR, XOR_TARGETS):
+        value = values[x2.tolist().index(b), x1.tolist().index(a)]
+        assert value == pytest.approx(bipolar.predict([[a, b]])[0, 0])
+        assert (value > 0.5) == bool(target)
+    assert "Output of the 2-3-1 net" in ax.get_title() and "xor" not in ax.get_title()
+
+
+def test_input_range_is_a_margin_of_half_the_span(trained):
+    assert plot.input_range(XOR_INPUTS) == (plot.INPUT_RANGE, plot.INPUT_RANGE)
+    assert plot.input_range([[0, 2], [4, 2]]) == ((-2.0, 6.0), (1.5, 2.5))
+    ax = plot.decision_boundary(trained, X=XOR_INPUTS).axes[0]
+    assert ax.get_xlim() == plot.INPUT_RANGE
+    assert ax.get_xticks().tolist() == [-0.5, 0, 0.5, 1, 1.5]
+    with pytest.raises(ValueError, match="X contains NaN"):
+        plot.input_range([[0, np.nan], [1, 1]])
+    with pytest.raises(ValueError, match=r"X must have shape \(n, 2\)"):
+        plot.input_range(np.zeros((0, 2)))
+
+
+def test_panels_keep_their_text_apart_and_inside_the_figure():
+    grid = {"hidden": [2, 3, 4, 8], "lr": [0.1, 0.5, 1.0, 2.0], "init_scale": [0.25, 0.5, 1, 2, 4]}
+    figure = render(plot.epochs_to_solve(many_configs(**grid), log_epochs=True))
+    renderer = figure.canvas.get_renderer()
+    assert figure._suptitle.get_text() and "epoch" in figure._supxlabel.get_text()
+    boxes = [figure._suptitle.get_window_extent(renderer)]
+    boxes.append(figure._supxlabel.get_window_extent(renderer))
+    for ax in figure.axes:
+        if not ax.get_visible():
+            continue
+        texts = [ax.title, ax.xaxis.label, ax.yaxis.label]
+        boxes += [t.get_window_extent(renderer) for t in texts if t.get_text()]
+        # Tick labels that are drawn: visible ones of ticks inside the axes.
+        for labels, along in ((ax.get_xticklabels(), 0), (ax.get_yticklabels(), 1)):
+            low, high = ax.bbox.extents[along], ax.bbox.extents[along + 2]
+            for label in labels:
+                box = label.get_window_extent(renderer)
+                inside = low - 1 <= box.get_points()[:, along].mean() <= high + 1
+                if label.get_visible() and label.get_text() and inside:
+                    boxes.append(box)
+    for i, first in enumerate(boxes):
+        for second in boxes[i + 1 :]:
+            assert not first.overlaps(second), (first, second)
+        assert figure.bbox.x0 - 1 <= first.x0 and first.x1 <= figure.bbox.x1 + 1

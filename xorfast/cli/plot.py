@@ -1,5 +1,6 @@
 """``xorfast plot``: pictures of a stored sweep; also the figure of ``xorfast train --plot``."""
 
+import argparse
 import os
 
 import numpy as np
@@ -20,9 +21,13 @@ def add_parser(subparsers):
         "plot",
         help="draw a stored sweep: solved-fraction map and epochs to solve",
         description="Draw the sweep kept in an SQLite store (xorfast sweep --store FILE): "
-        "the fraction of runs solved per config as a heat map, beside the "
-        "fraction solved by each epoch. Needs pip install 'xorfast[plot]'. "
-        "Example: xorfast plot runs.sqlite --out maps.png",
+        "the fraction of runs solved per config as a heat map (with 95% Wilson "
+        "intervals), beside the fraction solved by each epoch. More than "
+        f"{plot.MAX_CURVES} curves are split into panels, one per value of a grid axis; "
+        "when even that does not fit, the lines are told apart by colour only and "
+        "the title says so: then draw a slice with --where. "
+        "Needs pip install 'xorfast[plot]'. "
+        "Example: xorfast plot runs.sqlite --out maps.png --where hidden=2 --where lr=0.1,0.5",
     )
     parser.add_argument("store", metavar="STORE", help="SQLite file written by xorfast sweep")
     parser.add_argument(
@@ -43,23 +48,85 @@ def add_parser(subparsers):
         default=None,
         help="grid axis up the map (default: the next that varies); other varying axes are pooled",
     )
+    parser.add_argument(
+        "--where",
+        action="append",
+        type=where_option,
+        default=[],
+        metavar="AXIS=VALUES",
+        help="draw only the runs whose AXIS (hidden, lr, init_scale or epochs) has one of "
+        "VALUES, comma-separated values of the sweep's grid, e.g. --where lr=0.1,0.5; "
+        "repeat for several axes (runs must match all)",
+    )
+    parser.add_argument(
+        "--log-epochs",
+        action="store_true",
+        help="draw the epoch axis on a log scale (linear below epoch 1)",
+    )
+    parser.add_argument(
+        "--intervals",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="write each map cell's 95%% Wilson interval under its percentage (default: on)",
+    )
     parser.set_defaults(run=run)
     return parser
 
 
+def where_option(text):
+    """``--where AXIS=V1,V2``: ``(axis, [numbers])``; an argparse error for any other form."""
+    axis, equals, values = text.partition("=")
+    axis = axis.strip()
+    if not equals or axis not in GRID_AXES:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not AXIS=VALUES with AXIS one of {', '.join(GRID_AXES)}; "
+            "e.g. --where hidden=2 or --where lr=0.1,0.5"
+        )
+    numbers = []
+    for value in values.split(","):
+        value = value.strip()
+        try:
+            numbers.append(int(value) if value.lstrip("+-").isdigit() else float(value))
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r}: {value!r} is not a number; give {axis}'s values as "
+                f"numbers separated by commas, e.g. --where {axis}=2,4"
+            ) from None
+    return axis, numbers
+
+
+def selection(pairs):
+    """The ``--where`` options as keyword arguments of ``SweepResult.where``."""
+    chosen = {}
+    for axis, values in pairs:
+        if axis in chosen:
+            raise ValueError(
+                f"--where names {axis} twice; give all its values in one option, "
+                f"comma-separated, e.g. --where {axis}=2,4"
+            )
+        chosen[axis] = values
+    return chosen
+
+
 def run(args):
-    """Load the store, draw the two panels side by side, save."""
+    """Load the store, take the --where slice, draw the two panels side by side, save."""
     check_output(args.out)
+    chosen = selection(args.where)
     result = load_sweep(args.store)
+    if chosen:
+        result = result.where(**chosen)
     figure = plot.require_matplotlib()(figsize=(13, 4.8), layout="constrained")
     map_axes, curve_axes = figure.subplots(1, 2, width_ratios=[1, 1.15])
-    plot.convergence_map(result, args.x, args.y, ax=map_axes)
-    plot.epochs_to_solve(result, ax=curve_axes)
+    plot.convergence_map(result, args.x, args.y, intervals=args.intervals, ax=map_axes)
+    plot.epochs_to_solve(result, log_epochs=args.log_epochs, ax=curve_axes)
     save_figure(figure, args.out)
     spec = result.spec
+    where = "".join(
+        f", {axis}={','.join(f'{value:g}' for value in getattr(spec, axis))}" for axis in chosen
+    )
     print(
         f"{len(result)} of {spec.runs} runs ({len(spec.configs)} configs x "
-        f"{len(spec.seeds)} seeds) drawn to {args.out}"
+        f"{len(spec.seeds)} seeds{where}) drawn to {args.out}"
     )
     return 0
 
@@ -128,6 +195,6 @@ def save_training_figure(path, result, X, data):
         loss_axes = figure.add_subplot()
         reason = "the run diverged" if result.diverged else f"{data} has {X.shape[1]} inputs"
         print(f"no decision boundary: {reason}; the figure has the loss curve only")
-    plot.loss_curve(result, ax=loss_axes)
+    plot.loss_curve(result, data=data, ax=loss_axes)
     save_figure(figure, path)
     print(f"figure written to {path}")

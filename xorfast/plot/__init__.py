@@ -6,7 +6,9 @@ shown). Save it with ``figure.savefig("out.png")``. Pass ``ax=`` to draw into
 an existing axes instead; the function then returns that axes' figure.
 
 The figures of single runs are in :mod:`xorfast.plot.runs`, those of sweeps in
-:mod:`xorfast.plot.sweeps`; both are importable from here.
+:mod:`xorfast.plot.sweeps`; both are importable from here. Every title names
+the data set (when it is one of :mod:`xorfast.datasets`), the epochs and the
+loss. To draw part of a sweep, pass a slice: ``convergence_map(result.where(hidden=2))``.
 
 matplotlib is an optional extra: ``pip install 'xorfast[plot]'``. This package
 imports without it and says so when a function is called.
@@ -21,8 +23,12 @@ from .runs import MAX_LEGEND_ENTRIES as MAX_LEGEND_ENTRIES
 from .runs import MAX_RESOLUTION as MAX_RESOLUTION
 from .runs import _readable_log_labels as _readable_log_labels
 from .runs import decision_boundary, loss_curve
+from .runs import input_range as input_range
 from .runs import output_grid as output_grid
 from .sweeps import AXIS_LABELS as AXIS_LABELS
+from .sweeps import MAX_COLOURS as MAX_COLOURS
+from .sweeps import MAX_CURVES as MAX_CURVES
+from .sweeps import MAX_PANELS as MAX_PANELS
 from .sweeps import GridAxis as GridAxis
 from .sweeps import _percent as _percent
 from .sweeps import convergence_map, epochs_to_solve

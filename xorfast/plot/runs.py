@@ -15,13 +15,23 @@ import numpy.typing as npt
 
 from .. import _validation
 from ..result import TrainResult
-from ._figure import COLORMAP, EPOCH_LABEL, colors, figure_and_axes, require_axes
+from ._figure import (
+    COLORMAP,
+    colors,
+    context,
+    dataset_name,
+    epoch_axis,
+    figure_and_axes,
+    require_axes,
+    with_context,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-#: The input square that :func:`decision_boundary` shows, on both axes.
+#: The input square that :func:`decision_boundary` shows for 0/1 inputs, on both axes.
+#: Other inputs get the same margin: half the data's span on each side of it.
 INPUT_RANGE = (-0.5, 1.5)
 #: Most grid points per side of :func:`decision_boundary`'s square.
 MAX_RESOLUTION = 2000
@@ -40,6 +50,8 @@ def loss_curve(
     result_or_results: TrainResult | Iterable[TrainResult],
     *,
     labels: Sequence[str] | None = None,
+    log_epochs: bool = False,
+    data: str | None = None,
     ax: Axes | None = None,
 ) -> Figure:
     """Mean squared error against epoch, on a log scale, for one run or several.
@@ -50,6 +62,12 @@ def loss_curve(
         Runs trained with ``log_every > 0`` so that their ``history`` holds the loss.
     labels : sequence of str, optional
         One legend label per run. Default: the seed and whatever config differs.
+    log_epochs : bool, default False
+        Draw the epoch axis on a log scale too (linear below epoch 1, so epoch 0 stays).
+    data : str, optional
+        The data set's name, for the title (a TrainResult does not keep its
+        inputs). The title also gives the epochs and the loss when every run
+        shares them.
     ax : matplotlib Axes, optional
         Draw here instead of in a new figure.
 
@@ -97,6 +115,10 @@ def loss_curve(
                 f"{which} has no finite positive loss to draw on a log scale "
                 "(its run diverged); train with a smaller lr"
             )
+    if not isinstance(log_epochs, (bool, np.bool_)):
+        raise TypeError(f"log_epochs must be True or False; got {log_epochs!r}")
+    if data is not None and not isinstance(data, str):
+        raise TypeError(f"data must be the data set's name (a str) or None; got {data!r}")
     if labels is None:
         labels = _run_labels(results)
     elif isinstance(labels, (str, bytes)) or not np.iterable(labels):
@@ -119,13 +141,15 @@ def loss_curve(
         )
     ax.set_yscale("log")
     _readable_log_labels(ax.yaxis)
-    ax.set_xlabel(EPOCH_LABEL)
+    last = max(int(result.history.epoch[-1]) for result in results)
+    epoch_axis(ax, log=log_epochs, high=last if log_epochs else None)
     ax.set_ylabel("mean squared error (log scale)")
+    line = _run_context(results, data)
     if len(results) == 1:
         result = results[0]
-        ax.set_title(f"Training loss: {_network(result)}, {labels[0]}")
+        ax.set_title(with_context(f"Training loss: {_network(result)}, {labels[0]}", line))
     else:
-        ax.set_title(f"Training loss of {len(results)} runs")
+        ax.set_title(with_context(f"Training loss of {len(results)} runs", line))
         if not many:
             ax.legend(fontsize="small")
     ax.grid(True, which="major", alpha=0.3)
@@ -159,6 +183,17 @@ def _readable_log_labels(axis):
     axis.set_minor_formatter(FuncFormatter(lambda value, pos: label(value, pos, minor=True)))
 
 
+def _run_context(results, data):
+    """The title line of runs: ``data``, and the epochs and loss when all runs share them."""
+    epochs = {result.config.get("epochs") for result in results}
+    losses = {result.config.get("loss") for result in results}
+    return context(
+        data,
+        epochs.pop() if len(epochs) == 1 and None not in epochs else None,
+        losses.pop() if len(losses) == 1 else None,
+    )
+
+
 def _network(result):
     inputs, hidden = result.W1.shape
     return f"{inputs}-{hidden}-{result.W2.shape[1]} net"
@@ -185,28 +220,9 @@ def _run_labels(results):
     return labels
 
 
-def output_grid(
-    result: TrainResult, *, output: int = 0, resolution: int = 201
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """The network's output over the input square that :func:`decision_boundary` draws.
-
-    Parameters
-    ----------
-    result : TrainResult
-        A run on 2-input data.
-    output : int, default 0
-        Which output unit.
-    resolution : int, default 201
-        Grid points per side of the square ``[-0.5, 1.5]``.
-
-    Returns
-    -------
-    x1, x2 : ndarray (resolution,)
-        The grid coordinates.
-    values : ndarray (resolution, resolution)
-        ``values[i, j]`` is the output at ``(x1[j], x2[i])``.
-    """
-    _check_train_result(result, "output_grid")
+def _check_grid(result, output, resolution, function):
+    """``output`` and ``resolution`` checked for a 2-input run that did not diverge."""
+    _check_train_result(result, function)
     resolution = _validation.integer("resolution", resolution, minimum=2, maximum=MAX_RESOLUTION)
     output = _validation.integer("output", output, minimum=0)
     inputs, outputs = result.W1.shape[0], result.W2.shape[1]
@@ -223,12 +239,81 @@ def output_grid(
             "this run diverged (its weights are not finite or its units are "
             "pinned at 0 or 1), so there is no boundary to draw; try a smaller lr"
         )
-    x1 = np.linspace(*INPUT_RANGE, resolution)
-    x2 = np.linspace(*INPUT_RANGE, resolution)
+    return output, resolution
+
+
+def output_grid(
+    result: TrainResult,
+    *,
+    X: npt.ArrayLike | None = None,
+    output: int = 0,
+    resolution: int = 201,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """The network's output over the input plane that :func:`decision_boundary` draws.
+
+    Parameters
+    ----------
+    result : TrainResult
+        A run on 2-input data.
+    X : array_like (n, 2), optional
+        Inputs whose range the grid covers (see :func:`input_range`). Default:
+        the square ``[-0.5, 1.5]`` around 0/1 inputs.
+    output : int, default 0
+        Which output unit.
+    resolution : int, default 201
+        Grid points per side.
+
+    Returns
+    -------
+    x1, x2 : ndarray (resolution,)
+        The grid coordinates.
+    values : ndarray (resolution, resolution)
+        ``values[i, j]`` is the output at ``(x1[j], x2[i])``.
+    """
+    output, resolution = _check_grid(result, output, resolution, "output_grid")
+    range1, range2 = (INPUT_RANGE, INPUT_RANGE) if X is None else input_range(X)
+    x1 = np.linspace(*range1, resolution)
+    x2 = np.linspace(*range2, resolution)
     grid1, grid2 = np.meshgrid(x1, x2)
     points = np.column_stack([grid1.ravel(), grid2.ravel()])
     values = result.predict(points)[:, output].reshape(grid1.shape)
     return x1, x2, values.astype(np.float64)
+
+
+def input_range(X: npt.ArrayLike) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The ranges of ``x1`` and ``x2`` that :func:`decision_boundary` shows for inputs ``X``.
+
+    Each is the data's range with a margin of half its span on both sides
+    (a span of 1 when all values are equal), so 0/1 inputs give
+    :data:`INPUT_RANGE` and bipolar (-1/1) inputs ``(-2.0, 2.0)``.
+
+    Parameters
+    ----------
+    X : array_like (n, 2)
+        Finite inputs, at least one row.
+
+    Returns
+    -------
+    (low1, high1), (low2, high2) : tuple of float pairs
+    """
+    X = _validation.numeric_array("X", X)
+    if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0:
+        raise ValueError(f"X must have shape (n, 2) with n >= 1; got {X.shape}")
+    ranges = []
+    for column in X.T.astype(np.float64):
+        low, high = float(column.min()), float(column.max())
+        margin = (high - low) / 2 if high > low else 0.5
+        ranges.append((low - margin, high + margin))
+    return ranges[0], ranges[1]
+
+
+def _ticks(low, high):
+    """About five ticks in steps of 1, 2 or 5 times a power of ten (0.5 for ``INPUT_RANGE``)."""
+    raw = (high - low) / 4
+    power = 10 ** np.floor(np.log10(raw))
+    step = power * next(m for m in (1, 2, 5, 10) if m * power >= raw * (1 - 1e-9))
+    first = np.ceil(low / step - 1e-9) * step
+    return np.arange(first, high + step * 1e-6, step)
 
 
 def decision_boundary(
@@ -249,20 +334,27 @@ def decision_boundary(
     X : array_like (n, 2), optional
         The training inputs, one row per row of ``result.targets``. Default: the
         2-input truth table ``00, 01, 10, 11`` shared by xorfast's data sets,
-        which needs 4 target rows.
+        which needs 4 target rows. The plot covers their range with a margin
+        (:func:`input_range`): ``[-0.5, 1.5]`` for 0/1 inputs, ``[-2, 2]`` for
+        bipolar ones.
     hidden_lines : bool, default False
         Also draw each hidden unit's 0.5-line, ``W1[0, h] x1 + W1[1, h] x2 + b1[h] = 0``,
         where that unit's output crosses 0.5: the cuts the output layer combines.
     output : int, default 0
         Which output unit to draw.
     resolution : int, default 201
-        Grid points per side of the square ``[-0.5, 1.5]``.
+        Grid points per side.
     ax : matplotlib Axes, optional
         Draw here instead of in a new figure.
 
     Returns
     -------
     matplotlib.figure.Figure
+
+    Notes
+    -----
+    The title names the network, the seed, the data set (when ``X`` and the
+    targets are one of :mod:`xorfast.datasets`), the epochs and the loss.
 
     Raises
     ------
@@ -277,11 +369,12 @@ def decision_boundary(
     >>> decision_boundary(result, hidden_lines=True).savefig("xor.png")  # doctest: +SKIP
     """
     require_axes(ax)
-    _check_train_result(result, "decision_boundary")
+    _check_grid(result, output, resolution, "decision_boundary")
     if not isinstance(hidden_lines, (bool, np.bool_)):
         raise TypeError(f"hidden_lines must be True or False; got {hidden_lines!r}")
-    x1, x2, values = output_grid(result, output=output, resolution=resolution)
     X = _training_inputs(X, result.targets)
+    ranges = input_range(X)
+    x1, x2, values = output_grid(result, X=X, output=output, resolution=resolution)
     positive = result.targets[:, output] > 0.5
 
     from matplotlib import patheffects
@@ -299,7 +392,7 @@ def decision_boundary(
     ax.plot([], [], color="black", linewidth=2, path_effects=halo, label="output = 0.5")
 
     if hidden_lines:
-        _draw_hidden_lines(ax, result, halo)
+        _draw_hidden_lines(ax, result, halo, ranges)
 
     ax.scatter(
         X[~positive, 0],
@@ -323,16 +416,16 @@ def decision_boundary(
         zorder=3,
         label="target 1",
     )
-    ax.set_xlim(*INPUT_RANGE)
-    ax.set_ylim(*INPUT_RANGE)
-    ticks = np.arange(INPUT_RANGE[0], INPUT_RANGE[1] + 0.25, 0.5)
-    ax.set_xticks(ticks)
-    ax.set_yticks(ticks)
+    ax.set_xlim(*ranges[0])
+    ax.set_ylim(*ranges[1])
+    ax.set_xticks(_ticks(*ranges[0]))
+    ax.set_yticks(_ticks(*ranges[1]))
     ax.set_aspect("equal")
     ax.set_xlabel("input x1")
     ax.set_ylabel("input x2")
     seed = f", seed {result.seed}" if result.seed is not None else ""
-    ax.set_title(f"Output of the {_network(result)}{seed}")
+    line = _run_context([result], dataset_name(X, result.targets))
+    ax.set_title(with_context(f"Output of the {_network(result)}{seed}", line))
     ax.legend(
         loc="upper center",
         bbox_to_anchor=(0.5, -0.14),
@@ -361,11 +454,10 @@ def _training_inputs(X, targets) -> np.ndarray:
     return X
 
 
-def _draw_hidden_lines(ax, result, halo):
-    """Each hidden unit's line ``w . x + b = 0``, clipped to the square, numbered from 1."""
+def _draw_hidden_lines(ax, result, halo, ranges):
+    """Each hidden unit's line ``w . x + b = 0``, clipped to the plot, numbered from 1."""
     from matplotlib import patheffects
 
-    low, high = INPUT_RANGE
     dark_halo = [patheffects.withStroke(linewidth=3.5, foreground="black")]
     drawn = 0
     for unit in range(result.W1.shape[1]):
@@ -373,13 +465,16 @@ def _draw_hidden_lines(ax, result, halo):
         bias = float(result.b1[unit])
         if max(abs(w1), abs(w2)) == 0:
             continue  # a unit with no input weights is constant: no line
-        span = np.linspace(low - 1, high + 1, 2)
         if abs(w2) >= abs(w1):
+            low, high = ranges[0]
+            span = np.linspace(low - (high - low), high + (high - low), 2)
             line = span, -(w1 * span + bias) / w2
         else:
+            low, high = ranges[1]
+            span = np.linspace(low - (high - low), high + (high - low), 2)
             line = -(w2 * span + bias) / w1, span
         ax.plot(*line, color="white", linestyle="--", linewidth=1.5, path_effects=dark_halo)
-        label = _label_point(w1, w2, bias)
+        label = _label_point(w1, w2, bias, ranges)
         if label is not None:
             ax.annotate(
                 f"h{unit + 1}",
@@ -404,17 +499,20 @@ def _draw_hidden_lines(ax, result, halo):
         )
 
 
-def _label_point(w1, w2, bias):
-    """A point of the line ``w1 x1 + w2 x2 + bias = 0`` inside the square, or None."""
-    low, high = INPUT_RANGE
-    # The line's point nearest the square's centre, then pulled along the line
+def _label_point(w1, w2, bias, ranges):
+    """A point of the line ``w1 x1 + w2 x2 + bias = 0`` inside the plot, or None."""
+    low = np.array([ranges[0][0], ranges[1][0]])
+    high = np.array([ranges[0][1], ranges[1][1]])
+    # The line's point nearest the plot's centre, then pulled along the line
     # a little, so labels of lines crossing near the centre do not coincide.
-    centre = np.array([(low + high) / 2] * 2)
+    # (Sizes relative to the span: for INPUT_RANGE, shifts of 0.55 and an inset of 0.08.)
+    span = float(np.mean(high - low))
+    centre = (low + high) / 2
     normal = np.array([w1, w2])
     point = centre - (normal @ centre + bias) / (normal @ normal) * normal
     direction = np.array([-w2, w1]) / np.hypot(w1, w2)
-    for shift in (0.55, -0.55, 0.3, -0.3, 0.0):
-        candidate = point + shift * direction
-        if np.all((candidate > low + 0.08) & (candidate < high - 0.08)):
+    for shift in (0.275, -0.275, 0.15, -0.15, 0.0):
+        candidate = point + shift * span * direction
+        if np.all((candidate > low + 0.04 * span) & (candidate < high - 0.04 * span)):
             return tuple(candidate)
     return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -268,6 +268,86 @@ class SweepResult:
         }
         with _files.atomic_write(_files.check_writable("path", path)) as handle:
             json.dump(document, handle, allow_nan=False)
+
+    def where(self, **selection: object) -> SweepResult:
+        """The runs of a slice of the grid, as a SweepResult of their own.
+
+        Parameters
+        ----------
+        **selection
+            A grid axis (``hidden``, ``lr``, ``init_scale``, ``epochs``) and one
+            value of it, or a list of values, e.g. ``where(hidden=2, lr=[0.1, 0.5])``.
+            Each value must be in the sweep's grid (floats match within 1e-9
+            relative). Axes not named keep all their values.
+
+        Returns
+        -------
+        SweepResult
+            Exactly the rows whose config matches every named axis, in their
+            order here, with a spec narrowed to the chosen values (kept in grid
+            order) and each row's ``config`` renumbered to index the narrowed
+            spec's configs, so that ``summary()`` and the figures work on it.
+            The narrowed spec is for analysis: it has its own fingerprint, so a
+            store of the whole sweep does not accept it.
+
+        Raises
+        ------
+        ValueError
+            An axis that is not a grid axis, no value for an axis, or a value
+            not in the grid (the message lists the grid's values).
+
+        Examples
+        --------
+        >>> result = xorfast.sweep(hidden=[2, 4], lr=[0.1, 1.0], seeds=10)  # doctest: +SKIP
+        >>> result.where(hidden=2).spec.hidden                             # doctest: +SKIP
+        (2,)
+        """
+        import dataclasses
+
+        from .spec import GRID_AXES
+
+        kept: dict[str, Any] = {}
+        for axis, wanted in selection.items():
+            if axis not in GRID_AXES:
+                raise ValueError(
+                    f"where() selects by grid axis, one of {', '.join(GRID_AXES)}; got {axis!r}"
+                )
+            grid = tuple(getattr(self.spec, axis))
+            values = (
+                list(wanted)
+                if np.iterable(wanted) and not isinstance(wanted, (str, bytes))
+                else [wanted]
+            )
+            if not values:
+                raise ValueError(f"where() got no value for {axis}; give one or a list of them")
+            chosen = set()
+            for value in values:
+                if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+                    raise ValueError(
+                        f"where() takes numbers for {axis}; got {value!r} ({type(value).__name__})"
+                    )
+                matches = [
+                    i for i, point in enumerate(grid) if math.isclose(point, value, rel_tol=1e-9)
+                ]
+                if not matches:
+                    raise ValueError(
+                        f"{axis}={value:g} is not in the sweep's grid; "
+                        f"its {axis} values are {', '.join(f'{point:g}' for point in grid)}"
+                    )
+                chosen.update(matches)
+            kept[axis] = tuple(point for i, point in enumerate(grid) if i in chosen)
+        spec = dataclasses.replace(self.spec, **kept)
+
+        def key(config: object) -> tuple:
+            return tuple(getattr(config, axis) for axis in GRID_AXES)
+
+        new_index = {key(config): config.index for config in spec.configs}
+        renumber = np.full(len(self.spec.configs), -1, dtype=np.int64)
+        for config in self.spec.configs:
+            renumber[config.index] = new_index.get(key(config), -1)
+        table = self.table.copy()
+        table["config"] = renumber[table["config"]]
+        return SweepResult(spec, table[table["config"] >= 0])
 
 
 def mean_interval(mean: float, sd: float, trials: int, z: float = Z95) -> tuple[float, float]:
