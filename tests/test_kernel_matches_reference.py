@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 import xorfast
 from xorfast import datasets, reference
-from xorfast._compiled import single_run, specialise
+from xorfast._compiled import single_run, single_run_unrolled
 from xorfast._compiled.jit import machine_code
 
 from .helpers import TOLERANCE, random_problem
@@ -158,10 +158,11 @@ GENERATED_SHAPES = [
 def test_generated_kernel_matches_the_generic_one(
     dtype, mse_output, rows, inputs, hidden, outputs
 ):
-    assert all(w <= limit for w, limit in zip((inputs, hidden, outputs), single_run.SMALL_WIDTHS))
+    limits = single_run_unrolled.SMALL_WIDTHS
+    assert all(w <= limit for w, limit in zip((inputs, hidden, outputs), limits))
     X, y, start = random_problem(rows, inputs, hidden, outputs, seed=rows, dtype=dtype)
     results = []
-    for kernel in (specialise.train_kernel(inputs, hidden, outputs), single_run._train):
+    for kernel in (single_run_unrolled.train_kernel(inputs, hidden, outputs), single_run._train):
         params = start.astype(dtype)
         work = single_run.workspace(rows, hidden, outputs, X.dtype.type)
         log = np.zeros(8, dtype)
