@@ -164,26 +164,13 @@ def test_generated_kernel_matches_the_generic_one(
     results = []
     for kernel in (single_run_unrolled.train_kernel(inputs, hidden, outputs), single_run._train):
         params = start.astype(dtype)
-        work = single_run.workspace(rows, hidden, outputs, X.dtype.type)
-        log = np.zeros(8, dtype)
-        scalar = X.dtype.type
-        arguments = (
-            X,
-            y,
-            params,
-            150,
-            scalar(0.5),
-            scalar(1 / rows),
-            mse_output,
-            20,
-            log,
-            work,
-            inputs,
-            hidden,
-            outputs,
+        arguments = single_run.arguments(
+            X, y, params, epochs=150, lr=0.5, scale=1 / rows, mse_output=mse_output, log_every=20
         )
+        assert arguments.mse_log.shape == (8,)
         machine_code(kernel, arguments)(*arguments)
-        results.append((*params, log, work.A1.copy(), work.A2.copy()))
+        work = arguments.work
+        results.append((*params, arguments.mse_log, work.A1.copy(), work.A2.copy()))
     # The same sums in the same order; LLVM may fuse a different product of a
     # sum into a multiply-add, so the two can differ in the last bits.
     rtol = 1e-12 if dtype == "float64" else 1e-5

@@ -59,6 +59,55 @@ def workspace(rows, hidden, outputs, dtype):
     )
 
 
+class Arguments(NamedTuple):
+    """The arguments of :func:`_train` (and its generated versions), in order.
+
+    Built by :func:`arguments`; a kernel is called as ``kernel(*arguments)``.
+    Field by field as :func:`_train` documents them.
+    """
+
+    X: np.ndarray  # (n, d), the parameters' dtype
+    y: np.ndarray  # (n, O), the parameters' dtype
+    params: tuple  # W1, b1, W2, b2 (xorfast.params.Params), updated in place
+    epochs: int
+    lr: np.floating  # the parameters' dtype
+    scale: np.floating  # 1/n or 1, the parameters' dtype
+    mse_output: bool  # squared-error output error; else cross-entropy
+    log_every: int  # 0: no loss log
+    mse_log: np.ndarray  # one entry per log_every epochs
+    work: Workspace  # the run's buffers; A2 holds the predictions after the run
+    inputs: int
+    hidden: int
+    outputs: int
+
+
+def arguments(X, y, params, *, epochs, lr, scale, mse_output, log_every=0):
+    """The :class:`Arguments` of one run of ``params`` on ``X``, ``y``.
+
+    Allocates the run's :func:`workspace` and its loss log (one entry for every
+    ``log_every`` epochs, none for 0), and takes ``lr`` and ``scale`` into the
+    parameters' dtype. Nothing is checked: the caller has validated everything.
+    """
+    dtype = params[0].dtype.type
+    inputs, (hidden, outputs) = X.shape[1], params[2].shape
+    logged = -(-epochs // log_every) if log_every else 0
+    return Arguments(
+        X,
+        y,
+        params,
+        epochs,
+        dtype(lr),
+        dtype(scale),
+        mse_output,
+        log_every,
+        np.zeros(logged, dtype),
+        workspace(X.shape[0], hidden, outputs, dtype),
+        inputs,
+        hidden,
+        outputs,
+    )
+
+
 @inlined_kernel
 def _layers(X, params, work, inputs, hidden, outputs):
     """The forward pass of :func:`_forward` for the given layer widths."""
@@ -216,11 +265,14 @@ def _train(
 def compiled_train(arguments):
     """The machine code of :func:`_train` (or its generated version) for ``arguments``.
 
-    ``arguments`` are those of :func:`_train`; call the result with them. The
-    first call per shape and argument types (dtype, memory layout) compiles or
-    loads the kernel.
+    ``arguments`` are an :class:`Arguments` (from :func:`arguments`); call the
+    result with ``*arguments``. The first call per shape and argument types
+    (dtype, memory layout) compiles or loads the kernel.
     """
-    widths = arguments[-3:]
+    widths = arguments.inputs, arguments.hidden, arguments.outputs
+    # Looked up by a plain tuple: Numba's fingerprint of a named tuple spells
+    # out its field names, which would add a few us to every run.
+    values = tuple(arguments)
     if single_run_unrolled.unrolls(*widths):
-        return machine_code(single_run_unrolled.train_kernel(*widths), arguments)
-    return machine_code(_train, arguments)
+        return machine_code(single_run_unrolled.train_kernel(*widths), values)
+    return machine_code(_train, values)
