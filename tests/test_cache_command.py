@@ -151,7 +151,7 @@ def test_an_edit_to_the_sigmoid_reaches_a_hand_written_kernel_that_inlines_it(tm
         return json.loads(done.stdout)
 
     assert len(set(predictions())) == 4
-    source = tmp_path / "xorfast" / "sigmoid.py"
+    source = tmp_path / "xorfast" / "_compiled" / "sigmoid.py"
     text = source.read_text()
     assert "        return numerator / (one + e)\n" in text
     source.write_text(

@@ -154,7 +154,7 @@ DAMAGE = {
         "cache/kernels/__pycache__",
     ),
     "data of the generic single-run kernel cut short": (
-        "cache/kernels/numba-*/_kernels._train-*.1.nbc",
+        "cache/kernels/numba-*/single_run._train-*.1.nbc",
         _cut_in_half,
         (),
         "cache/kernels/numba-",
@@ -162,7 +162,7 @@ DAMAGE = {
     # The generic sweep kernel is compiled again (its own cache is gone), so it loads the
     # hand-written _train_group it calls, whose index is empty.
     "index of a hand-written callee emptied": (
-        "cache/kernels/numba-*/_batched._train_group-*.nbi",
+        "cache/kernels/numba-*/sweep_kernel._train_group-*.nbi",
         _empty,
         ("cache/kernels/__pycache__/xorfast_kernel_2_any_1_any_*",),
         "cache/kernels/numba-",
