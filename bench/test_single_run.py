@@ -8,7 +8,6 @@ epochs themselves; ``xorfast bench`` does not show them, so they are defined
 here, as cases of the same kind.
 """
 
-import numpy as np
 import pytest
 
 from bench._cases import baselines, contenders, ids, of_kind
@@ -39,22 +38,8 @@ def kernel_epochs(data, hidden, epochs, dtype="float64"):
     X, y = (a.astype(dtype) for a in datasets.load(data))
     start = initial_params(X.shape[1], hidden, y.shape[1], seed=0, dtype=dtype)
     params = start.astype(dtype)
-    work = single_run.workspace(X.shape[0], hidden, y.shape[1], X.dtype.type)
-    scalar = X.dtype.type
-    arguments = (
-        X,
-        y,
-        params,
-        epochs,
-        scalar(0.1),
-        scalar(1 / X.shape[0]),
-        False,
-        0,
-        np.zeros(0, dtype),
-        work,
-        X.shape[1],
-        hidden,
-        y.shape[1],
+    arguments = single_run.arguments(
+        X, y, params, epochs=epochs, lr=0.1, scale=1 / X.shape[0], mse_output=False
     )
     kernel = single_run.compiled_train(arguments)
 

@@ -115,7 +115,7 @@ def block_recording_threads(monkeypatch):
     block = next(blocks.plan_blocks(spec, np.ones((1, 8), bool), 8))
     seen = []
     monkeypatch.setattr(
-        blocks.specialise,
+        blocks.sweep_unrolled,
         "block_kernel",
         lambda *shape: lambda *args: seen.append(numba.get_num_threads()),
     )

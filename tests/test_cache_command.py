@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import xorfast
-from xorfast._compiled import cache, sigmoid, single_run, specialise
+from xorfast._compiled import cache, modules, sigmoid, single_run
 from xorfast.cli import main
 
 OTHER = "0123456789abcdef"
@@ -79,8 +79,8 @@ def test_old_files_of_other_digests_are_pruned_and_the_rest_kept(folder):
 
 def test_writing_a_generated_module_prunes_its_folder(folder, monkeypatch):
     stale = fill(folder, OTHER, age=2 * 3600)
-    monkeypatch.setattr(specialise, "_folders", {})
-    module = specialise._module("xorfast_train_0_0_1", "VALUE = 1\n", ())
+    monkeypatch.setattr(modules, "_folders", {})
+    module = modules.load_module("xorfast_train_0_0_1", "VALUE = 1\n", ())
     sys.modules.pop(module.__name__, None)
     assert Path(module.__file__).parent == folder
     assert not any(path.exists() for path in stale)
@@ -101,8 +101,8 @@ def test_an_edit_to_any_kernel_source_changes_the_digest_and_the_folders(folder,
         locator = cache._KernelLocator.from_function(
             sigmoid.sigmoid_inplace.py_func, sigmoid.__file__
         )
-        monkeypatch.setattr(specialise, "_folders", {})
-        module = specialise._module("xorfast_train_0_0_0", "VALUE = 1\n", ())
+        monkeypatch.setattr(modules, "_folders", {})
+        module = modules.load_module("xorfast_train_0_0_0", "VALUE = 1\n", ())
     finally:
         monkeypatch.undo()
         cache.source_digest.cache_clear()
@@ -151,7 +151,7 @@ def test_an_edit_to_the_sigmoid_reaches_a_hand_written_kernel_that_inlines_it(tm
         return json.loads(done.stdout)
 
     assert len(set(predictions())) == 4
-    source = tmp_path / "xorfast" / "sigmoid.py"
+    source = tmp_path / "xorfast" / "_compiled" / "sigmoid.py"
     text = source.read_text()
     assert "        return numerator / (one + e)\n" in text
     source.write_text(

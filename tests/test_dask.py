@@ -82,11 +82,11 @@ def test_workers_load_kernels_from_the_disk_cache(client):
     xorfast.sweep(executor=client.get_executor(), **SMALL)
 
     def kernel_cache_stats():
-        from xorfast._compiled import specialise
+        from xorfast._compiled import modules
 
         # In case this worker had no block of one of the shapes.
         xorfast.sweep(seeds=8, hidden=[2, 3], epochs=1, progress=False)
-        kernels = specialise._loaded.values()
+        kernels = modules._loaded.values()
         return (
             len(kernels),
             sum(sum(kernel.stats.cache_hits.values()) for kernel in kernels),

@@ -40,7 +40,7 @@ SCRIPT = """
 import json, sys
 import numba
 import xorfast
-from xorfast._compiled import single_run, specialise
+from xorfast._compiled import single_run, single_run_unrolled
 assert numba.config.DISABLE_JIT
 assert type(single_run._train).__name__ == "function"  # plain Python, not a dispatcher
 trains, sweeps = json.loads(sys.argv[1])

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from xorfast._compiled import jit, specialise
+from xorfast._compiled import jit, modules
 
 TRAIN_AND_SWEEP = """
 import warnings
@@ -154,7 +154,7 @@ DAMAGE = {
         "cache/kernels/__pycache__",
     ),
     "data of the generic single-run kernel cut short": (
-        "cache/kernels/numba-*/_kernels._train-*.1.nbc",
+        "cache/kernels/numba-*/single_run._train-*.1.nbc",
         _cut_in_half,
         (),
         "cache/kernels/numba-",
@@ -162,7 +162,7 @@ DAMAGE = {
     # The generic sweep kernel is compiled again (its own cache is gone), so it loads the
     # hand-written _train_group it calls, whose index is empty.
     "index of a hand-written callee emptied": (
-        "cache/kernels/numba-*/_batched._train_group-*.nbi",
+        "cache/kernels/numba-*/sweep_kernel._train_group-*.nbi",
         _empty,
         ("cache/kernels/__pycache__/xorfast_kernel_2_any_1_any_*",),
         "cache/kernels/numba-",
@@ -209,7 +209,7 @@ PLANTED = "import pathlib\npathlib.Path({marker!r}).write_text('ran')\nVALUE = 2
 @pytest.fixture
 def isolated(monkeypatch, tmp_path):
     """Cache folders under ``tmp_path``, looked up afresh; the process's own kernels untouched."""
-    monkeypatch.setattr(specialise, "_folders", {})
+    monkeypatch.setattr(modules, "_folders", {})
     monkeypatch.setattr(jit, "_DISPATCHERS", weakref.WeakSet())
     monkeypatch.setattr(jit, "_cache_disabled", False)
     monkeypatch.setenv("XORFAST_CACHE_DIR", str(tmp_path / "cache"))
@@ -219,14 +219,14 @@ def isolated(monkeypatch, tmp_path):
 
 
 def probe(stem="xorfast_probe"):
-    return specialise._module(stem, PROBE, ())
+    return modules.load_module(stem, PROBE, ())
 
 
 def probe_name(isolated, monkeypatch):
     """The file name the probe module gets (found by saving it once in a folder of its own)."""
     monkeypatch.setenv("XORFAST_CACHE_DIR", str(isolated / "scratch"))
     name = Path(probe().__file__).name
-    monkeypatch.setattr(specialise, "_folders", {})
+    monkeypatch.setattr(modules, "_folders", {})
     monkeypatch.setenv("XORFAST_CACHE_DIR", str(isolated / "cache"))
     return name
 
@@ -269,7 +269,7 @@ def _shared_as_a_symlink(shared):
 )
 def test_a_shared_temporary_folder_not_safely_ours_is_never_used(isolated, monkeypatch, spoil):
     name = probe_name(isolated, monkeypatch)
-    shared = isolated / "tmp" / f"xorfast-{specialise._user()}"
+    shared = isolated / "tmp" / f"xorfast-{modules._user()}"
     marker = isolated / "planted module ran"
     plant(shared / "kernels", name, marker)
     spoil(shared)
@@ -290,7 +290,7 @@ def test_the_shared_temporary_folder_is_made_private(isolated, monkeypatch):
     make_unwritable(isolated, monkeypatch)
     with pytest.warns(RuntimeWarning, match="cannot write its compiled kernels"):
         module = probe()
-    shared = isolated / "tmp" / f"xorfast-{specialise._user()}"
+    shared = isolated / "tmp" / f"xorfast-{modules._user()}"
     assert Path(module.__file__).parent == shared / "kernels"
     assert_private(shared)
     assert_private(shared / "kernels")

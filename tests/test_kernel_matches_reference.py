@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 import xorfast
 from xorfast import datasets, reference
-from xorfast._compiled import single_run, specialise
+from xorfast._compiled import single_run, single_run_unrolled
 from xorfast._compiled.jit import machine_code
 
 from .helpers import TOLERANCE, random_problem
@@ -158,31 +158,19 @@ GENERATED_SHAPES = [
 def test_generated_kernel_matches_the_generic_one(
     dtype, mse_output, rows, inputs, hidden, outputs
 ):
-    assert all(w <= limit for w, limit in zip((inputs, hidden, outputs), single_run.SMALL_WIDTHS))
+    limits = single_run_unrolled.SMALL_WIDTHS
+    assert all(w <= limit for w, limit in zip((inputs, hidden, outputs), limits))
     X, y, start = random_problem(rows, inputs, hidden, outputs, seed=rows, dtype=dtype)
     results = []
-    for kernel in (specialise.train_kernel(inputs, hidden, outputs), single_run._train):
+    for kernel in (single_run_unrolled.train_kernel(inputs, hidden, outputs), single_run._train):
         params = start.astype(dtype)
-        work = single_run.workspace(rows, hidden, outputs, X.dtype.type)
-        log = np.zeros(8, dtype)
-        scalar = X.dtype.type
-        arguments = (
-            X,
-            y,
-            params,
-            150,
-            scalar(0.5),
-            scalar(1 / rows),
-            mse_output,
-            20,
-            log,
-            work,
-            inputs,
-            hidden,
-            outputs,
+        arguments = single_run.arguments(
+            X, y, params, epochs=150, lr=0.5, scale=1 / rows, mse_output=mse_output, log_every=20
         )
+        assert arguments.mse_log.shape == (8,)
         machine_code(kernel, arguments)(*arguments)
-        results.append((*params, log, work.A1.copy(), work.A2.copy()))
+        work = arguments.work
+        results.append((*params, arguments.mse_log, work.A1.copy(), work.A2.copy()))
     # The same sums in the same order; LLVM may fuse a different product of a
     # sum into a multiply-add, so the two can differ in the last bits.
     rtol = 1e-12 if dtype == "float64" else 1e-5

@@ -5,7 +5,7 @@ import pytest
 
 import xorfast
 from xorfast import datasets, reference
-from xorfast._compiled import specialise
+from xorfast._compiled import modules, sweep_unrolled
 
 CASES = [
     dict(),
@@ -105,7 +105,7 @@ def test_zero_epochs_reports_the_initial_state():
 
 
 def test_unrolled_kernels_take_sigmoids_in_pairs():
-    source = specialise.unrolled_source(2, 3, 1, 3)
+    source = sweep_unrolled.unrolled_source(2, 3, 1, 3)
     # Per forward pass, 9 hidden sigmoids (4 pairs and one alone) and 3 output
     # sigmoids (a pair and one alone); the source has two forward passes, one
     # in the epoch loop and one for the final errors.
@@ -147,8 +147,8 @@ def test_generic_sweep_kernel_runs_equal_train(case, dtype):
         X, y, seeds=[0, 3, 17, 1000, 2**32 - 1], progress=False, dtype=dtype, **kwargs
     )
     for config in result.spec.configs:
-        terms = specialise.unrolled_terms(X.shape[1], config.hidden, y.shape[1], X.shape[0])
-        assert terms > specialise.MAX_UNROLLED_TERMS
+        terms = sweep_unrolled.unrolled_terms(X.shape[1], config.hidden, y.shape[1], X.shape[0])
+        assert terms > sweep_unrolled.MAX_UNROLLED_TERMS
     assert len(result) == len(result.spec.configs) * 5
     for row in result.table:
         assert_run_equals_train(
@@ -171,9 +171,9 @@ def test_both_sweep_kernels_agree_on_a_small_shape(case, dtype, monkeypatch):
     kwargs.update(seeds=[0, 3, 17, 1000, 2**32 - 1], progress=False, dtype=dtype)
     unrolled = xorfast.sweep(X, y, **kwargs)
     with monkeypatch.context() as patch:
-        patch.setattr(specialise, "MAX_UNROLLED_TERMS", 0)
-        patch.setattr(specialise, "_loaded", {})
-        kernel = specialise.block_kernel(X.shape[1], 2, y.shape[1], X.shape[0])
+        patch.setattr(sweep_unrolled, "MAX_UNROLLED_TERMS", 0)
+        patch.setattr(modules, "_loaded", {})
+        kernel = sweep_unrolled.block_kernel(X.shape[1], 2, y.shape[1], X.shape[0])
         assert "_any_" in kernel.py_func.__module__  # the generic kernel's module
         generic = xorfast.sweep(X, y, **kwargs)
     # The unrolled kernel pairs its sigmoids on one division, so the two round

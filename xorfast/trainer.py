@@ -205,25 +205,15 @@ def _run_numba(
     reduction: Reduction,
     log_every: int,
 ) -> _Run:
-    dtype = params.W1.dtype.type
-    scale = 1 / X.shape[0] if reduction == "mean" else 1.0
-    inputs, (hidden, outputs) = X.shape[1], params.W2.shape
-    work = single_run.workspace(X.shape[0], hidden, outputs, dtype)
-    mse_log = np.zeros(_history_length(epochs, log_every), dtype)
-    arguments = (
+    arguments = single_run.arguments(
         X,
         y,
         params,
-        epochs,
-        dtype(lr),
-        dtype(scale),
-        loss == "mse",
-        log_every,
-        mse_log,
-        work,
-        inputs,
-        hidden,
-        outputs,
+        epochs=epochs,
+        lr=lr,
+        scale=1 / X.shape[0] if reduction == "mean" else 1.0,
+        mse_output=loss == "mse",
+        log_every=log_every,
     )
     # Looked up (loaded or compiled on first use) before the clock starts, so
     # the reported time is the training alone.
@@ -231,7 +221,8 @@ def _run_numba(
     began = time.perf_counter()
     run(*arguments)
     seconds = time.perf_counter() - began
-    return params, mse_log, work.A1.copy(), work.A2.copy(), seconds
+    work = arguments.work
+    return params, arguments.mse_log, work.A1.copy(), work.A2.copy(), seconds
 
 
 def _run_numpy(

@@ -6,10 +6,15 @@ package except NumPy and Numba.
 
 - :mod:`.jit`: the one place for Numba options, and machine-code lookup.
 - :mod:`.sigmoid`: the vectorisable sigmoid and its paired form.
-- :mod:`.single_run`: the fused single-run kernel (forward, backprop, update).
+- :mod:`.single_run`: the fused single-run kernel (forward, backprop, update),
+  its arguments and the buffers it works in.
+- :mod:`.single_run_unrolled`: its code generator, which unrolls it for one
+  small layer shape, and the widths it does so up to.
 - :mod:`.sweep_kernel`: the generic sweep kernel (64 seeds in lanes) and its
   parallel driver.
-- :mod:`.specialise`: the code generators that unroll both kernels for one
-  shape, their size limits, and the verified on-disk modules they write.
+- :mod:`.sweep_unrolled`: its code generator, which unrolls it for one small
+  shape and row count, and the size it does so up to.
+- :mod:`.modules`: generated source as modules on disk: written whole,
+  verified, imported; the folder's fallbacks.
 - :mod:`.cache`: the cache folder, keyed by a digest of this package's source.
 """

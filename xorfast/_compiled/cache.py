@@ -3,8 +3,9 @@
 The folder is ``$XORFAST_CACHE_DIR/kernels``, else ``$XDG_CACHE_HOME/xorfast/kernels``,
 else ``~/.cache/xorfast/kernels``, and holds:
 
-- the generated modules of :mod:`xorfast._compiled.specialise` (``xorfast_kernel_*.py``,
-  ``xorfast_train_*.py``), and in ``__pycache__`` Numba's machine code of them
+- the generated modules of :mod:`xorfast._compiled.sweep_unrolled` (``xorfast_kernel_*.py``)
+  and :mod:`~xorfast._compiled.single_run_unrolled` (``xorfast_train_*.py``), written by
+  :mod:`~xorfast._compiled.modules`, and in ``__pycache__`` Numba's machine code of them
   (there even when ``NUMBA_CACHE_DIR`` is set);
 - in ``numba-<digest>``, Numba's machine code of the hand-written kernels
   (:mod:`~xorfast._compiled.sigmoid`, :mod:`~xorfast._compiled.single_run`,
@@ -265,7 +266,7 @@ if _CacheLocator is not None:
                 kernels = configured_folder()
                 self = cls(py_func, kernels / (_HANDWRITTEN + source_digest()), source_digest())
             elif path.suffix == ".py" and _GENERATED.match(path.stem):
-                # A generated module, verified by specialise, named after its digests.
+                # A generated module, verified by .modules, named after its digests.
                 kernels = None
                 self = cls(py_func, path.parent / "__pycache__", path.stem)
             else:

@@ -13,7 +13,7 @@ position: results are bit-identical across them.
 
 Two kernels train a group: :func:`_train_group` here, with loops over the
 layer widths, for any shape; and, for small shapes, a version generated with
-those loops unrolled (:mod:`xorfast._compiled.specialise`), whose whole epoch for one
+those loops unrolled (:mod:`xorfast._compiled.sweep_unrolled`), whose whole epoch for one
 lane is straight-line code that LLVM vectorises across lanes with every value
 in registers. Both follow :func:`xorfast._compiled.single_run._train` step for step, but
 the generated one computes its sigmoids two on one division, which rounds a
@@ -308,7 +308,7 @@ def _train_group(X, y, S, P, R, hidden, epochs, step, mse_output, tol):
     _note_pinned(A1, A2, y, hidden, mse_output, R)
 
 
-#: The parallel driver of one training kernel. :mod:`xorfast._compiled.specialise`
+#: The parallel driver of one training kernel. :mod:`xorfast._compiled.sweep_unrolled`
 #: compiles it in a module of its own next to the ``train_group`` it calls,
 #: because a compiled function cannot be passed to a cached kernel as data.
 DRIVER_SOURCE = '''

@@ -23,7 +23,7 @@ import numba
 import numpy as np
 
 from .. import _validation
-from .._compiled import jit, specialise, sweep_kernel
+from .._compiled import jit, sweep_kernel, sweep_unrolled
 from . import executors
 from .results import RUN_DTYPE
 from .spec import Config
@@ -126,7 +126,9 @@ def run_block(block, threads=None):
     seeds = np.ascontiguousarray(block.seeds, dtype=np.int64)
     outputs = sweep_kernel.run_outputs(len(seeds))
     if len(seeds):
-        sweep_block = specialise.block_kernel(X.shape[1], config.hidden, y.shape[1], X.shape[0])
+        sweep_block = sweep_unrolled.block_kernel(
+            X.shape[1], config.hidden, y.shape[1], X.shape[0]
+        )
         budget = (
             _thread_budget
             if threads is None

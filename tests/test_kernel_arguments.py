@@ -1,0 +1,41 @@
+"""The single-run kernels' arguments are built in one place, in the kernels' own order."""
+
+import inspect
+
+import numpy as np
+import pytest
+
+from xorfast import datasets
+from xorfast._compiled import single_run, single_run_unrolled
+from xorfast.params import initial_params
+
+
+def _parameters(kernel):
+    return tuple(inspect.signature(getattr(kernel, "py_func", kernel)).parameters)
+
+
+def test_the_fields_are_the_parameters_of_every_single_run_kernel():
+    assert single_run.Arguments._fields == _parameters(single_run._train)
+    assert single_run.Arguments._fields == _parameters(single_run_unrolled.train_kernel(2, 2, 1))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize(("epochs", "log_every", "logged"), [(10, 0, 0), (10, 3, 4), (9, 3, 3)])
+def test_arguments_of_one_run(dtype, epochs, log_every, logged):
+    X, y = (a.astype(dtype) for a in datasets.xor())
+    params = initial_params(2, 3, 1, seed=0, dtype=dtype)
+    arguments = single_run.arguments(
+        X, y, params, epochs=epochs, lr=0.5, scale=0.25, mse_output=True, log_every=log_every
+    )
+    assert arguments.X is X and arguments.y is y and arguments.params is params
+    assert (arguments.inputs, arguments.hidden, arguments.outputs) == (2, 3, 1)
+    assert (arguments.epochs, arguments.log_every, arguments.mse_output) == (
+        epochs,
+        log_every,
+        True,
+    )
+    for scalar, value in [(arguments.lr, 0.5), (arguments.scale, 0.25)]:
+        assert type(scalar) is np.dtype(dtype).type and scalar == value
+    assert arguments.mse_log.shape == (logged,) and arguments.mse_log.dtype == dtype
+    assert arguments.work.A1.shape == (4, 3) and arguments.work.A2.shape == (4, 1)
+    assert arguments.work.Z1.dtype == dtype

@@ -1,0 +1,61 @@
+"""Rewrite the golden files: the generated kernel modules of the smallest shapes.
+
+Usage (from the repository root)::
+
+    python tools/refresh_golden.py
+
+``tests/golden/`` holds, for a few small shapes, the exact source the code
+generators (:mod:`xorfast._compiled.sweep_unrolled`,
+:mod:`xorfast._compiled.single_run_unrolled`) write into the kernel cache;
+``tests/test_golden.py`` regenerates them and compares byte for byte, so a
+change to a generator, or to the sweep driver, shows up in review as a diff
+of real kernel code. After an intended change, run this script and commit
+the files it rewrites together with the change. The sources hold no digest,
+path or time, so the files depend on the generators alone.
+"""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's xorfast, not an installed one
+
+from xorfast._compiled import single_run_unrolled, sweep_unrolled  # noqa: E402
+
+GOLDEN = ROOT / "tests" / "golden"
+#: The command that rewrites the golden files, as failures and the docs name it.
+COMMAND = "python tools/refresh_golden.py"
+
+#: Sweep shapes ``(inputs, hidden, outputs, rows)``: 2-2-1 on XOR's 4 rows,
+#: unrolled; 2-30-1, past the unrolling limit, the generic kernel in the driver.
+SWEEP_SHAPES = [(2, 2, 1, 4), (2, 30, 1, 4)]
+#: Single-run layer shapes ``(inputs, hidden, outputs)``.
+SINGLE_RUN_SHAPES = [(2, 2, 1)]
+
+
+def sources():
+    """``{file name: source}`` of every golden file, as the generators write them now."""
+    modules = [sweep_unrolled.module_source(*shape) for shape in SWEEP_SHAPES]
+    modules += [single_run_unrolled.module_source(*shape) for shape in SINGLE_RUN_SHAPES]
+    return {f"{stem}.py": source for stem, source in modules}
+
+
+def main():
+    """Write the golden files that differ, remove the ones no longer generated."""
+    GOLDEN.mkdir(exist_ok=True)
+    expected = sources()
+    for path in sorted(GOLDEN.glob("*.py")):
+        if path.name not in expected:
+            path.unlink()
+            print(f"removed {path.relative_to(ROOT)}")
+    for name, source in expected.items():
+        path = GOLDEN / name
+        data = source.encode()
+        if not path.is_file() or path.read_bytes() != data:
+            path.write_bytes(data)
+            print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
