@@ -1,6 +1,11 @@
 """The vectorisable tanh is within a few ulp of the exact one over the whole float range."""
 
+import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -271,3 +276,98 @@ def test_the_loops_vectorise(dtype, name, function):
 def test_other_argument_types_are_refused():
     with pytest.raises(TypeError, match="tanh takes float32 or float64"):
         tanh_module.tanh(np.int64(3))
+
+
+SPECIAL = [0.0, -0.0, 1e-300, -1e-300, 5e-324, 0.55, -0.55, 19.1, -19.1, 9.02, -9.02]
+SPECIAL += [60.5, 400.5, -400.5, 1e38, -1e38, 1e300, np.inf, -np.inf, np.nan]
+
+
+def _python_and_compiled_inputs(dtype):
+    rng = np.random.default_rng(7)
+    with np.errstate(over="ignore"):  # 1e300 is inf in float32
+        return np.concatenate([rng.normal(0, 2, 2000), rng.uniform(-30, 30, 500), SPECIAL]).astype(
+            dtype
+        )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_python_helpers_follow_the_compiled_loops(dtype):
+    """The Python bodies (what kernels run under NUMBA_DISABLE_JIT=1) against the compiled."""
+    z = _python_and_compiled_inputs(dtype)
+    compiled = z.copy()
+    tanh_inplace(compiled)
+    python = np.array([tanh_module.tanh(value) for value in z])
+    assert python.dtype == dtype
+    np.testing.assert_array_max_ulp(python, compiled, maxulp=1)  # measured: 1
+    assert np.mean(python == compiled) > 0.99  # a fused multiply-add here and there
+    np.testing.assert_array_equal(python[-len(SPECIAL) :], compiled[-len(SPECIAL) :])
+    assert list(np.signbit(python[-len(SPECIAL) :][:2])) == [False, True]  # 0, -0
+
+    first, second = z[:1000].copy(), z[1000:2000].copy()
+    pairs = []
+    for a, b in zip(first, second):
+        terms, terms_other = tanh_module.tanh_terms(a), tanh_module.tanh_terms(b)
+        inverse = tanh_module.tanh_pair_inverse(terms[2], terms_other[2])
+        pairs.append(
+            [
+                tanh_module.paired_tanh(a, *terms, terms_other[2], inverse),
+                tanh_module.paired_tanh(b, *terms_other, terms[2], inverse),
+            ]
+        )
+    tanh_pairs_inplace(first, second)
+    np.testing.assert_array_max_ulp(
+        np.array(pairs, dtype).T, np.array([first, second]), maxulp=2
+    )  # measured: 1
+
+
+SCRIPT = """
+import json, sys
+import numba
+import numpy as np
+from xorfast._compiled import tanh
+assert numba.config.DISABLE_JIT
+assert type(tanh.tanh_inplace).__name__ == "function"  # plain Python, not a dispatcher
+out = {}
+for name in sys.argv[1:]:
+    z = np.frombuffer(sys.stdin.buffer.read(8 * 2520 if name == "float64" else 4 * 2520), name)
+    single, first, second = z.copy(), z[:1000].copy(), z[1000:2000].copy()
+    tanh.tanh_inplace(single)
+    tanh.tanh_pairs_inplace(first, second)
+    out[name] = [single.tobytes().hex(), first.tobytes().hex(), second.tobytes().hex()]
+print(json.dumps(out))
+"""
+
+
+def test_under_disable_jit_the_loops_run_as_python_with_the_compiled_results():
+    inputs = {dtype: _python_and_compiled_inputs(dtype) for dtype in DTYPES}
+    assert all(z.size == 2520 for z in inputs.values())
+    env = dict(
+        os.environ,
+        NUMBA_DISABLE_JIT="1",
+        PYTHONPATH=os.pathsep.join(
+            [str(Path(tanh_module.__file__).parents[2]), os.environ.get("PYTHONPATH", "")]
+        ),
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", SCRIPT, "float64", "float32"],
+        input=b"".join(inputs[dtype].tobytes() for dtype in DTYPES),
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    found = json.loads(done.stdout)
+    for dtype in DTYPES:
+        z = inputs[dtype]
+        single, first, second = (
+            np.frombuffer(bytes.fromhex(text), dtype) for text in found[dtype.__name__]
+        )
+        compiled = z.copy()
+        tanh_inplace(compiled)
+        np.testing.assert_array_max_ulp(single, compiled, maxulp=1)
+        np.testing.assert_array_equal(single[-len(SPECIAL) :], compiled[-len(SPECIAL) :])
+        assert list(np.signbit(single[-len(SPECIAL) :][:2])) == [False, True]  # 0, -0
+        pair_first, pair_second = z[:1000].copy(), z[1000:2000].copy()
+        tanh_pairs_inplace(pair_first, pair_second)
+        np.testing.assert_array_max_ulp(first, pair_first, maxulp=2)
+        np.testing.assert_array_max_ulp(second, pair_second, maxulp=2)
