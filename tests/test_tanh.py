@@ -16,16 +16,19 @@ from hypothesis import strategies as st
 from xorfast._compiled import tanh as tanh_module
 from xorfast._compiled.tanh import tanh_derivative, tanh_inplace, tanh_pairs_inplace
 
-# The largest errors seen over the sweep below (and 3 million random bit patterns) are
-# 1.46 ulp (float64) and 1.48 ulp (float32), in the exp range just above the switch at
-# 0.55; the rational fit below it stays under 0.89 ulp. A wrong constant or coefficient
-# costs far more.
-MAX_ULP = 2.0
+# The largest errors seen over the sweep below (and 3 million random values) are
+# 2.11 ulp (float64) and 2.03 ulp (float32), where the exp's range reduction has k = -1
+# (|z| between 0.17 and 0.52). A wrong constant or coefficient costs far more.
+MAX_ULP = 3.0
 DTYPES = [np.float64, np.float32]
-#: Where the kernel switches from its rational fit to the exp formula.
-SWITCH = 0.55
-#: Above these magnitudes tanh rounds to exactly 1 (2 exp(-2m) below half an ulp of 1).
-SATURATED = {np.float64: 19.07, np.float32: 9.02}
+#: Where the exp's range reduction of -2|z| changes k: (2j + 1) ln(2) / 4.
+K_EDGES = [0.17328679513998632, 0.5198603854199589, 0.8664339756999316]
+#: From these magnitudes on, tanh is exactly 1 (exp(-2|z|) below 2**-54, 2**-25;
+#: measured from 18.5417 and 8.4911).
+SATURATED = {np.float64: 18.55, np.float32: 8.5}
+#: Below these magnitudes tanh(z) is z exactly (above, within 1.4 ulp: the numerator
+#: 2z (1 - z) and the denominator 2 - 2z round apart), subnormals included.
+IDENTITY = {np.float64: 2.0**-54, np.float32: 2.0**-25}
 
 
 def exact_tanh(z):
@@ -54,16 +57,19 @@ def sweep(dtype):
     tiny = float(info.smallest_subnormal)
     magnitudes = np.geomspace(np.longdouble(tiny), np.longdouble(info.max), 200_000)
     dense = np.linspace(-25, 25, 100_001)
-    # The switch, saturation, the clamps of 2|z| (400 and 60) and exp's limit (373, 52).
-    thresholds = [SWITCH, SATURATED[dtype], 400, 60, 373, 52]
-    around_switch = np.linspace(SWITCH - 1e-3, SWITCH + 1e-3, 20_001)
-    # Where tanh(z) = z ends: 1.35e-8 in float64, 3.5e-4 in float32.
-    where_identity_ends = np.geomspace(1e-9, 1e-2, 20_001)
+    # Saturation and where 2|z| is clamped to the exp's limit (373 and 52).
+    thresholds = [SATURATED[dtype], 373, 52]
+    around_k_edges = np.concatenate([np.linspace(t - 1e-3, t + 1e-3, 4001) for t in K_EDGES])
+    # Where the largest errors are, densely.
+    worst = np.linspace(0.17, 0.53, 100_001)
+    # Where tanh(z) = z ends, in float64 and float32, and where it would round to z.
+    where_identity_ends = np.geomspace(1e-14, 1e-2, 20_001)
     edges = np.concatenate(
         [
             [tiny, float(info.smallest_normal), float(info.eps), 0.5, 1, float(info.max)],
             np.concatenate([np.linspace(t - 1, t + 1, 2001) for t in thresholds]),
-            around_switch,
+            around_k_edges,
+            worst,
             where_identity_ends,
         ]
     )
@@ -81,13 +87,12 @@ def test_within_a_few_ulp_over_the_whole_range(dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_relative_accuracy_near_zero(dtype):
-    # 2 sigmoid(2z) - 1 would keep only absolute accuracy here: at 1e-8 no digit in float64.
+    # 2 sigmoid(2z) - 1 keeps only absolute accuracy: millions of ulp off here, or all digits.
     z = np.geomspace(1e-30, 1e-3, 5001).astype(dtype)
     values = z.copy()
     tanh_inplace(values)
-    assert ulp_error(z, dtype, values).max() <= 1.0
-    # tanh(z) = z - z**3 / 3 + ...: below 1e-8 (float64), 1e-4 (float32) that rounds to z.
-    below = z < (1e-8 if dtype == np.float64 else 1e-4)
+    assert ulp_error(z, dtype, values).max() <= 1.5  # measured: 1.35 (float64), 1.05
+    below = z < IDENTITY[dtype]
     np.testing.assert_array_equal(values[below], z[below])
 
 
@@ -155,9 +160,9 @@ def test_any_length_gives_the_elementwise_result(dtype, length):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_monotone_on_a_fine_grid_and_across_the_switch(dtype):
+def test_monotone_on_a_fine_grid_and_across_a_k_edge(dtype):
     z = np.concatenate(
-        [np.linspace(-25, 25, 400_001), np.linspace(SWITCH - 1e-4, SWITCH + 1e-4, 20_001)]
+        [np.linspace(-25, 25, 400_001), np.linspace(K_EDGES[1] - 1e-4, K_EDGES[1] + 1e-4, 20_001)]
     )
     z = np.unique(z.astype(dtype))
     values = z.copy()
@@ -298,7 +303,7 @@ def test_python_helpers_follow_the_compiled_loops(dtype):
     tanh_inplace(compiled)
     python = np.array([tanh_module.tanh(value) for value in z])
     assert python.dtype == dtype
-    np.testing.assert_array_max_ulp(python, compiled, maxulp=1)  # measured: 1
+    np.testing.assert_array_max_ulp(python, compiled, maxulp=2)  # measured: 2
     assert np.mean(python == compiled) > 0.99  # a fused multiply-add here and there
     np.testing.assert_array_equal(python[-len(SPECIAL) :], compiled[-len(SPECIAL) :])
     assert list(np.signbit(python[-len(SPECIAL) :][:2])) == [False, True]  # 0, -0
@@ -307,11 +312,11 @@ def test_python_helpers_follow_the_compiled_loops(dtype):
     pairs = []
     for a, b in zip(first, second):
         terms, terms_other = tanh_module.tanh_terms(a), tanh_module.tanh_terms(b)
-        inverse = tanh_module.tanh_pair_inverse(terms[2], terms_other[2])
+        inverse = tanh_module.tanh_pair_inverse(terms[1], terms_other[1])
         pairs.append(
             [
-                tanh_module.paired_tanh(a, *terms, terms_other[2], inverse),
-                tanh_module.paired_tanh(b, *terms_other, terms[2], inverse),
+                tanh_module.paired_tanh(a, *terms, terms_other[1], inverse),
+                tanh_module.paired_tanh(b, *terms_other, terms[1], inverse),
             ]
         )
     tanh_pairs_inplace(first, second)
@@ -364,7 +369,7 @@ def test_under_disable_jit_the_loops_run_as_python_with_the_compiled_results():
         )
         compiled = z.copy()
         tanh_inplace(compiled)
-        np.testing.assert_array_max_ulp(single, compiled, maxulp=1)
+        np.testing.assert_array_max_ulp(single, compiled, maxulp=2)
         np.testing.assert_array_equal(single[-len(SPECIAL) :], compiled[-len(SPECIAL) :])
         assert list(np.signbit(single[-len(SPECIAL) :][:2])) == [False, True]  # 0, -0
         pair_first, pair_second = z[:1000].copy(), z[1000:2000].copy()
