@@ -205,6 +205,16 @@ def test_pairs_within_a_few_ulp_over_the_whole_range(dtype):
             assert errors[worst] <= MAX_ULP, f"{errors[worst]:.2f} ulp at z={values[worst]!r}"
 
 
+@pytest.mark.parametrize(("dtype", "width"), [(np.float64, 64), (np.float32, 32)])
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_random_pairs_within_bound(dtype, width, data):
+    floats = st.floats(allow_nan=False, width=width)
+    first, second = zip(*data.draw(st.lists(st.tuples(floats, floats), min_size=1, max_size=40)))
+    for errors in paired_ulp_errors(first, second, dtype):
+        assert errors.max() <= MAX_ULP
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_pairs_keep_exact_values(dtype):
     z = np.tile(np.array([0.0, -0.0, 1e4, np.inf, -1e4, -np.inf, 1e-30, -1e-30], dtype), 100)
@@ -265,6 +275,7 @@ def _compiled_afresh(dispatcher):
     return numba.njit(**options)(dispatcher.py_func)
 
 
+@pytest.mark.skipif(numba.config.DISABLE_JIT, reason="inspects compiled code")
 @pytest.mark.parametrize(("dtype", "name"), [(np.float64, "double"), (np.float32, "float")])
 @pytest.mark.parametrize("function", [tanh_inplace, tanh_pairs_inplace], ids=lambda f: f.__name__)
 def test_the_loops_vectorise(dtype, name, function):
@@ -343,6 +354,7 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.slow
 def test_under_disable_jit_the_loops_run_as_python_with_the_compiled_results():
     inputs = {dtype: _python_and_compiled_inputs(dtype) for dtype in DTYPES}
     assert all(z.size == 2520 for z in inputs.values())
