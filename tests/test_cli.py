@@ -316,7 +316,10 @@ def test_plot_where_draws_exactly_the_slice(tmp_path, capsys, drawn):
 @pytest.mark.parametrize(
     ("where", "message"),
     [
-        (["hidden"], "'hidden' is not AXIS=VALUES with AXIS one of hidden, lr, init_scale"),
+        (
+            ["hidden"],
+            "'hidden' is not AXIS=VALUES with AXIS one of hidden, lr, momentum, init_scale",
+        ),
         (["size=2"], "'size=2' is not AXIS=VALUES"),
         (["lr=0.1,fast"], "'lr=0.1,fast': 'fast' is not a number"),
         (["hidden="], "'hidden=': '' is not a number"),

@@ -22,7 +22,7 @@ from xorfast.options import GRID_AXES, OPTIONS, Choice, Integer, Option, Options
 from xorfast.sweeps import spec as sweep_spec
 
 #: Every default before the table, as train, sweep and the command line had them.
-DEFAULTS = {
+BEFORE_TABLE = {
     "hidden": 4,
     "epochs": 10_000,
     "lr": 0.1,
@@ -38,6 +38,9 @@ DEFAULTS = {
     "seeds": 1000,
     "tol": 0.01,
 }
+#: The options issue 12 added, at the values that leave every earlier result unchanged.
+ADDED = {"momentum": 0.0, "derivative_offset": 0.0, "margin": 0.5}
+DEFAULTS = {**BEFORE_TABLE, **ADDED}
 
 #: ``make_spec().fingerprint()`` before the table.
 DEFAULT_FINGERPRINT = "0306c715e222897958a07c9981763a7747ad39032f5fd51f607206a99b2a9c50"
@@ -83,7 +86,7 @@ SPEC_KEYS = [
 
 def test_the_table_keeps_every_default_and_the_grid_order():
     assert {name: option.default for name, option in OPTIONS.items()} == DEFAULTS
-    assert GRID_AXES == ("hidden", "lr", "init_scale", "epochs")
+    assert GRID_AXES == ("hidden", "lr", "momentum", "init_scale", "epochs")
 
 
 def test_stored_specifications_and_fingerprints_are_unchanged():
@@ -184,7 +187,7 @@ def test_help_says_each_options_help_and_default(capsys):
 
 def test_a_new_option_is_one_record():
     # The path issue 12's options take: a record, and the table checks its values.
-    extra = Option("steps", int, 3, Integer(1, 9), "steps per epoch", axis=4)
+    extra = Option("steps", int, 3, Integer(1, 9), "steps per epoch", axis=len(GRID_AXES))
     table = Options(*OPTIONS.values(), extra)
     assert table.grid_axes == (*GRID_AXES, "steps")
     assert table.check("train", {**DEFAULTS, "steps": 5})["steps"] == 5
@@ -212,13 +215,17 @@ def test_numbers_are_checked_against_the_dtype_whatever_its_place_in_the_table()
 
 def test_a_runs_config_is_unchanged_by_the_table():
     result = xorfast.train(seed=1, epochs=3, hidden=3, lr=0.5, dtype=np.float32, backend="numpy")
-    # Keys and order as train wrote them before the table.
+    # Keys and order as train wrote them before the table, with issue 12's options
+    # in the table's order.
     assert list(result.config.items()) == [
         ("hidden", 3),
         ("epochs", 3),
         ("lr", 0.5),
+        ("momentum", 0.0),
         ("loss", "bce"),
         ("reduction", "mean"),
+        ("derivative_offset", 0.0),
+        ("margin", 0.5),
         ("init", "normal"),
         ("init_scale", 1.0),
         ("bias_init", "zeros"),

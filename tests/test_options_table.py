@@ -36,10 +36,10 @@ LR_ROW = (
 SEED_ROW_START = "| `seed` | `--seed` | `None` | integer, 0 to 4,294,967,295 | train | "
 TRAIN_SIGNATURE = """\
 ```python
-xorfast.train(X=None, y=None, *, hidden=None, epochs=10000, lr=0.1, loss="bce",
-    reduction="mean", seed=None, init="normal", init_scale=1.0,
-    bias_init="zeros", weights=None, dtype="float64", log_every=0,
-    backend="numba")
+xorfast.train(X=None, y=None, *, hidden=None, epochs=10000, lr=0.1,
+    momentum=0.0, loss="bce", reduction="mean", derivative_offset=0.0,
+    margin=0.5, seed=None, init="normal", init_scale=1.0, bias_init="zeros",
+    weights=None, dtype="float64", log_every=0, backend="numba")
 ```"""
 
 

@@ -569,7 +569,10 @@ def test_where_of_a_partial_sweep_keeps_only_finished_rows():
 @pytest.mark.parametrize(
     ("selection", "message"),
     [
-        ({"loss": "mse"}, "where() selects by grid axis, one of hidden, lr, init_scale, epochs"),
+        (
+            {"loss": "mse"},
+            "where() selects by grid axis, one of hidden, lr, momentum, init_scale, epochs",
+        ),
         ({"hidden": 3}, "hidden=3 is not in the sweep's grid; its hidden values are 2, 4"),
         ({"lr": [0.1, 0.2]}, "lr=0.2 is not in the sweep's grid; its lr values are 0.1, 1"),
         ({"lr": []}, "where() got no value for lr"),

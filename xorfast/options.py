@@ -277,8 +277,19 @@ class Options(Mapping[str, Option]):
                 checked[record.name] = record.check(value, dtype)
             if record.name == "dtype":
                 dtype = checked["dtype"]
+        _check_together(checked)
         order = [record.name for record in self.of(scope) if record.name in checked]
         return {name: checked[name] for name in order}
+
+
+def _check_together(checked: Mapping[str, Any]) -> None:
+    """Refuse combinations of options that are each fine alone."""
+    if checked.get("derivative_offset") and checked.get("loss") == "bce":
+        raise ValueError(
+            f"derivative_offset={checked['derivative_offset']:g} acts on the sigmoid "
+            "derivative of the squared-error gradient, which loss='bce' does not have; "
+            "use loss='mse' or derivative_offset=0"
+        )
 
 
 def _init_scale_maximum(dtype: Any) -> float:
@@ -307,7 +318,7 @@ OPTIONS = Options(
         Integer(0, _validation.MAX_EPOCHS),
         "training epochs",
         doc="gradient steps, each over the whole data set",
-        axis=3,
+        axis=4,
         metavar="N",
     ),
     Option(
@@ -319,6 +330,18 @@ OPTIONS = Options(
         doc='learning rate; with `reduction="mean"`, `lr` / rows must not round to 0 either',
         axis=1,
         metavar="LR",
+    ),
+    Option(
+        "momentum",
+        float,
+        0.0,
+        Real(positive=False, below=1.0),
+        "heavy-ball momentum, 0 for plain gradient descent",
+        doc="heavy-ball momentum (Rumelhart, Hinton & Williams 1986): "
+        "`velocity = momentum * velocity - lr * gradient; parameter += velocity`, "
+        "velocities starting at 0; 0 is plain gradient descent",
+        axis=2,
+        metavar="M",
     ),
     Option(
         "loss",
@@ -336,6 +359,27 @@ OPTIONS = Options(
         Choice(REDUCTIONS),
         "average or sum the gradient over rows",
         doc='`"mean"` divides the gradient by the number of rows, `"sum"` does not',
+    ),
+    Option(
+        "derivative_offset",
+        float,
+        0.0,
+        Real(positive=False),
+        "added to the output units' sigmoid derivative (loss mse only)",
+        doc="Fahlman's (1988) flat-spot fix: the output error becomes "
+        '`(A2 - y) (A2 (1 - A2) + derivative_offset)`; only with `loss="mse"` '
+        "(`bce` has no derivative factor to offset)",
+        metavar="D",
+    ),
+    Option(
+        "margin",
+        float,
+        0.5,
+        Real(below=1.0),
+        "a run is solved when every output is within this of its target",
+        doc="success criterion: solved means every output within `margin` of its target "
+        "(`max_error < margin`); 0.4 is Fahlman's 40-20-40 rule",
+        metavar="M",
     ),
     Option(
         "init",
@@ -356,11 +400,10 @@ OPTIONS = Options(
             maximum=_init_scale_maximum,
             maximum_text="the largest value of `dtype` / 64",
         ),
-        "std (normal), half-width (uniform) or factor of the Glorot limit (glorot) "
-        "of the weights",
+        "std (normal), half-width (uniform) or factor of the Glorot limit (glorot) of the weights",
         doc="standard deviation (normal), half-width (uniform) or factor of the Glorot "
         "limit (glorot) of the initial weights",
-        axis=2,
+        axis=3,
         metavar="S",
     ),
     Option(

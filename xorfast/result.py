@@ -84,13 +84,18 @@ class TrainResult:
 
     @property
     def max_error(self) -> float:
-        """Largest ``|prediction - target|``; below 0.5 means every output is on the right side."""
+        """Largest ``|prediction - target|``; below ``margin`` means the run is solved."""
         return float(np.max(np.abs(self.predictions - self.targets)))
 
     @property
+    def margin(self) -> float:
+        """The success criterion of the run (``config["margin"]``, default 0.5)."""
+        return float(self.config.get("margin", 0.5))
+
+    @property
     def solved(self) -> bool:
-        """True when every output is on the correct side of 0.5 (``max_error < 0.5``)."""
-        return not self.diverged and self.max_error < 0.5
+        """True when every output is within :attr:`margin` of its target, not diverged."""
+        return not self.diverged and self.max_error < self.margin
 
     def predict(self, X: npt.ArrayLike) -> npt.NDArray[np.floating[Any]]:
         """Network outputs (m, O) for inputs ``X`` (m, d), in the run's dtype."""

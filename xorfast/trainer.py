@@ -31,8 +31,11 @@ def train(
     hidden: int | None = None,
     epochs: int = OPTIONS.epochs.default,
     lr: float = OPTIONS.lr.default,
+    momentum: float = OPTIONS.momentum.default,
     loss: Loss = OPTIONS.loss.default,
     reduction: Reduction = OPTIONS.reduction.default,
+    derivative_offset: float = OPTIONS.derivative_offset.default,
+    margin: float = OPTIONS.margin.default,
     seed: int | None = None,
     init: Init = OPTIONS.init.default,
     init_scale: float = OPTIONS.init_scale.default,
@@ -42,7 +45,7 @@ def train(
     log_every: int = OPTIONS.log_every.default,
     backend: Backend = OPTIONS.backend.default,
 ) -> TrainResult:
-    """Train one two-layer sigmoid network by full-batch gradient descent.
+    """Train one two-layer sigmoid network by full-batch gradient descent, with momentum.
 
     Parameters
     ----------
@@ -56,11 +59,24 @@ def train(
         Gradient steps, each over the whole data set.
     lr : float, default 0.1
         Learning rate (> 0).
+    momentum : float, default 0.0
+        Heavy-ball momentum in [0, 1) (Rumelhart, Hinton & Williams 1986):
+        ``velocity = momentum * velocity - lr * gradient; parameter += velocity``,
+        each velocity starting at 0. With 0, plain gradient descent
+        ``parameter -= lr * gradient``, exactly.
     loss : {"bce", "mse"}, default "bce"
         Output error ``A2 - y`` (cross-entropy gradient) or ``(A2 - y) A2 (1 - A2)``
         (squared-error gradient through the output sigmoid).
     reduction : {"mean", "sum"}, default "mean"
         Average the gradient over the rows, or sum it.
+    derivative_offset : float, default 0.0
+        Fahlman's (1988) flat-spot fix (>= 0): added to the output units'
+        sigmoid derivative, so the output error is
+        ``(A2 - y) (A2 (1 - A2) + derivative_offset)``. Only with
+        ``loss="mse"``; the hidden units keep ``A1 (1 - A1)``.
+    margin : float, default 0.5
+        Success criterion in (0, 1): the run is ``solved`` when every output
+        is within ``margin`` of its target. 0.4 is Fahlman's 40-20-40 rule.
     seed : int, optional
         Seed for the initial weights: ``np.random.seed(seed)``, ``W1 = randn(d, H)``,
         ``W2 = randn(H, O)``. Drawn at random (and reported) when omitted.
@@ -110,6 +126,7 @@ def train(
     # The seed is checked below, once it is known not to clash with weights.
     given = OPTIONS.check("train", locals(), skip=("seed",))
     hidden, epochs, lr = given["hidden"], given["epochs"], given["lr"]
+    momentum, offset = given["momentum"], given["derivative_offset"]
     loss, reduction, dtype = given["loss"], given["reduction"], given["dtype"]
     init, init_scale, bias_init = given["init"], given["init_scale"], given["bias_init"]
     log_every, backend = given["log_every"], given["backend"]
@@ -148,7 +165,16 @@ def train(
 
     run = _run_numpy if backend == "numpy" else _run_numba
     params, mse_log, hidden_activations, predictions, seconds = run(
-        X, y, params, epochs=epochs, lr=lr, loss=loss, reduction=reduction, log_every=log_every
+        X,
+        y,
+        params,
+        epochs=epochs,
+        lr=lr,
+        momentum=momentum,
+        loss=loss,
+        reduction=reduction,
+        derivative_offset=offset,
+        log_every=log_every,
     )
 
     # Every option but how the run is logged (the seed is reported on its own).
@@ -156,7 +182,7 @@ def train(
     config.update(hidden=params.W1.shape[1], dtype=np.dtype(dtype).name)
     logged = np.arange(0, epochs, log_every, dtype=np.int64) if log_every else np.zeros(0, int)
     diverged = not (params.all_finite() and np.isfinite(predictions).all()) or reference.pinned(
-        hidden_activations, predictions, y, loss
+        hidden_activations, predictions, y, loss, offset
     )
     return TrainResult(
         *params,
@@ -201,8 +227,10 @@ def _run_numba(
     *,
     epochs: int,
     lr: float,
+    momentum: float,
     loss: Loss,
     reduction: Reduction,
+    derivative_offset: float,
     log_every: int,
 ) -> _Run:
     arguments = single_run.arguments(
@@ -214,6 +242,8 @@ def _run_numba(
         scale=1 / X.shape[0] if reduction == "mean" else 1.0,
         mse_output=loss == "mse",
         log_every=log_every,
+        momentum=momentum,
+        derivative_offset=derivative_offset,
     )
     # Looked up (loaded or compiled on first use) before the clock starts, so
     # the reported time is the training alone.
@@ -232,15 +262,26 @@ def _run_numpy(
     *,
     epochs: int,
     lr: float,
+    momentum: float,
     loss: Loss,
     reduction: Reduction,
+    derivative_offset: float,
     log_every: int,
 ) -> _Run:
     # A diverging run overflows and makes NaNs by design; it is reported, not warned about.
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         began = time.perf_counter()
         params, mse_log = reference.train(
-            X, y, params, epochs=epochs, lr=lr, loss=loss, reduction=reduction, log_every=log_every
+            X,
+            y,
+            params,
+            epochs=epochs,
+            lr=lr,
+            loss=loss,
+            reduction=reduction,
+            momentum=momentum,
+            derivative_offset=derivative_offset,
+            log_every=log_every,
         )
         seconds = time.perf_counter() - began
         hidden_activations, predictions = reference.forward(X, params)

@@ -6,6 +6,8 @@ package except NumPy and Numba.
 
 - :mod:`.jit`: the one place for Numba options, and machine-code lookup.
 - :mod:`.sigmoid`: the vectorisable sigmoid and its paired form.
+- :mod:`.tanh`: the vectorisable tanh (accurate near 0) and its paired form, for
+  tanh hidden units.
 - :mod:`.single_run`: the fused single-run kernel (forward, backprop, update),
   its arguments and the buffers it works in.
 - :mod:`.single_run_unrolled`: its code generator, which unrolls it for one

@@ -81,13 +81,27 @@ class Arguments(NamedTuple):
     outputs: int
 
 
-def arguments(X, y, params, *, epochs, lr, scale, mse_output, log_every=0):
+def arguments(
+    X,
+    y,
+    params,
+    *,
+    epochs,
+    lr,
+    scale,
+    mse_output,
+    log_every=0,
+    momentum=0.0,
+    derivative_offset=0.0,
+):
     """The :class:`Arguments` of one run of ``params`` on ``X``, ``y``.
 
     Allocates the run's :func:`workspace` and its loss log (one entry for every
     ``log_every`` epochs, none for 0), and takes ``lr`` and ``scale`` into the
     parameters' dtype. Nothing is checked: the caller has validated everything.
     """
+    if momentum or derivative_offset:
+        raise NotImplementedError("momentum and derivative_offset: kernel work in progress")
     dtype = params[0].dtype.type
     inputs, (hidden, outputs) = X.shape[1], params[2].shape
     logged = -(-epochs // log_every) if log_every else 0

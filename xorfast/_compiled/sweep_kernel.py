@@ -39,11 +39,15 @@ class BlockConfig(NamedTuple):
     epochs: int
     lr: float
     scale: float  # 1/n for reduction="mean", 1 for "sum"
-    init_scale: float  # float64: weights are drawn in float64, then rounded
+    init_scale: float  # of W1 and b1; float64: weights are drawn in float64, then rounded
+    init_scale_2: float  # of W2 and b2 (differs from init_scale for glorot limits)
     tol: float
     mse_output: bool  # squared-error output error; else cross-entropy
     normal_init: bool  # randn; else uniform(-init_scale, init_scale)
     same_bias: bool  # biases drawn like the weights; else zeros
+    momentum: float
+    derivative_offset: float  # added to the output units' a (1 - a), with mse_output
+    margin: float  # solved: every output within margin of its target
 
 
 class RunOutputs(NamedTuple):

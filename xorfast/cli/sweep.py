@@ -106,11 +106,7 @@ def run(args):
             return _report_interrupt(args)
         raise
     spec = result.spec
-    print(
-        f"{args.data}: {len(spec.configs)} configs x {len(spec.seeds)} seeds, "
-        f"loss {spec.loss} ({spec.reduction}), {spec.dtype}; "
-        "solved = every output within 0.5 of its target"
-    )
+    print(_headline(args.data, spec))
     print(result.format_summary())
     if args.csv:
         result.to_csv(args.csv)
@@ -119,6 +115,20 @@ def run(args):
         result.to_json(args.json)
         print(f"specification and per-run table written to {args.json}")
     return 0
+
+
+def _headline(data, spec):
+    """What was swept, with every rule that is not the default."""
+    rules = [f"loss {spec.loss} ({spec.reduction})"]
+    if spec.momentum != (0.0,) and len(spec.momentum) == 1:
+        rules.append(f"momentum {spec.momentum[0]:g}")
+    if spec.derivative_offset:
+        rules.append(f"derivative offset {spec.derivative_offset:g}")
+    return (
+        f"{data}: {len(spec.configs)} configs x {len(spec.seeds)} seeds, "
+        f"{', '.join(rules)}, {spec.dtype}; "
+        f"solved = every output within {spec.margin:g} of its target"
+    )
 
 
 def _check_outputs(args):

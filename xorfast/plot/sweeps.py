@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure, SubFigure
 
-GridAxis = Literal["hidden", "lr", "init_scale", "epochs"]
+GridAxis = Literal["hidden", "lr", "momentum", "init_scale", "epochs"]
 
 #: Grid axes as axis labels.
 AXIS_LABELS = {
@@ -140,7 +140,7 @@ def convergence_map(
     # The spec's order, keeping only values that have runs.
     columns = [value for value in order[x] if value in table[x]]
     rows = [value for value in order[y] if value in table[y]] if y is not None else [None]
-    solved = solved_mask(table)
+    solved = solved_mask(table, sweep_result.spec.margin)
     runs = np.zeros((len(rows), len(columns)), dtype=np.int64)
     wins = np.zeros_like(runs)
     for i, row_value in enumerate(rows):
@@ -303,7 +303,15 @@ def epochs_to_solve(
     if facet is False:
         # Too many curves to label: solid thin lines, told apart by colour alone, no bars.
         figure, ax = figure_and_axes(ax, (7.2, 4.5))
-        _draw_panel(ax, table, configs, _Styles(configs, varying, crowded=True), log_epochs, False)
+        _draw_panel(
+            ax,
+            table,
+            sweep_result.spec.margin,
+            configs,
+            _Styles(configs, varying, crowded=True),
+            log_epochs,
+            False,
+        )
         values = list(dict.fromkeys(getattr(config, varying[0]) for config in configs))
         note = f"{len(configs)} configs"
         if len(values) > MAX_COLOURS:
@@ -318,7 +326,7 @@ def epochs_to_solve(
     if facet is None:
         figure, ax = figure_and_axes(ax, (7.2, 4.5))
         styles = _Styles(configs, varying)
-        _draw_panel(ax, table, configs, styles, log_epochs, intervals)
+        _draw_panel(ax, table, sweep_result.spec.margin, configs, styles, log_epochs, intervals)
         ax.set_title(with_context(title, line))
         if len(varying) >= 2:
             _outside_legend(ax, styles.handles())
@@ -346,7 +354,7 @@ def epochs_to_solve(
     axes = container.subplots(rows, columns, sharex=True, sharey=True, squeeze=False).ravel()
     for panel_ax, value in zip(axes, panels):
         mine = [config for config in configs if getattr(config, facet) == value]
-        _draw_panel(panel_ax, table, mine, styles, log_epochs, intervals)
+        _draw_panel(panel_ax, table, sweep_result.spec.margin, mine, styles, log_epochs, intervals)
         epoch_label = panel_ax.get_xlabel()
         panel_ax.set_title(_config_label(((facet, value),), [facet]), fontsize="medium")
         panel_ax.label_outer()
@@ -463,9 +471,9 @@ def _outside_legend(ax, handles):
     )
 
 
-def _draw_panel(ax, table, configs, styles, log_epochs, intervals):
+def _draw_panel(ax, table, margin, configs, styles, log_epochs, intervals):
     """Draw the curves of ``configs`` into ``ax`` in the colours and styles of ``styles``."""
-    solved = solved_mask(table)
+    solved = solved_mask(table, margin)
     high = max(config.epochs for config in configs)
     label_axes = [axis for axis in GRID_AXES if axis in styles.axes]
     ends = {}

@@ -24,6 +24,7 @@ import numpy as np
 
 from .. import _validation
 from .._compiled import jit, sweep_kernel, sweep_unrolled
+from ..params import glorot_limit
 from . import executors
 from .results import RUN_DTYPE
 from .spec import Config
@@ -37,6 +38,8 @@ class Problem:
     y: np.ndarray
     loss: str
     reduction: str
+    derivative_offset: float
+    margin: float
     init: str
     bias_init: str
     dtype: str
@@ -50,6 +53,8 @@ class Problem:
             spec.y,
             spec.loss,
             spec.reduction,
+            spec.derivative_offset,
+            spec.margin,
             spec.init,
             spec.bias_init,
             spec.dtype,
@@ -112,16 +117,28 @@ def run_block(block, threads=None):
     X = np.ascontiguousarray(problem.X, dtype=dtype)
     y = np.ascontiguousarray(problem.y, dtype=dtype)
     scale = 1 / X.shape[0] if problem.reduction == "mean" else 1.0
+    inputs, outputs = X.shape[1], y.shape[1]
+    if problem.init == "glorot":
+        scales = (
+            glorot_limit(inputs, config.hidden, config.init_scale),
+            glorot_limit(config.hidden, outputs, config.init_scale),
+        )
+    else:
+        scales = (config.init_scale, config.init_scale)
     kernel_config = sweep_kernel.BlockConfig(
         hidden=config.hidden,
         epochs=config.epochs,
         lr=config.lr,
         scale=scale,
-        init_scale=config.init_scale,
+        init_scale=scales[0],
+        init_scale_2=scales[1],
         tol=problem.tol,
         mse_output=problem.loss == "mse",
         normal_init=problem.init == "normal",
         same_bias=problem.bias_init == "same",
+        momentum=config.momentum,
+        derivative_offset=problem.derivative_offset,
+        margin=problem.margin,
     )
     seeds = np.ascontiguousarray(block.seeds, dtype=np.int64)
     outputs = sweep_kernel.run_outputs(len(seeds))
@@ -143,6 +160,7 @@ def run_block(block, threads=None):
     rows["config"] = config.index
     rows["hidden"] = config.hidden
     rows["lr"] = config.lr
+    rows["momentum"] = config.momentum
     rows["init_scale"] = config.init_scale
     rows["epochs"] = config.epochs
     rows["seed"] = seeds

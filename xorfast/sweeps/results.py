@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .. import _files, _validation
+from ..options import GRID_AXES
 
 if TYPE_CHECKING:
     import pandas
@@ -27,9 +28,11 @@ RUN_FIELDS = [
     ("seed", np.int64),
     ("max_error", np.float64),  # largest |output - target| after training
     ("final_mse", np.float64),  # mean squared error after training
-    ("epoch_solved", np.int64),  # first epoch with every output within 0.5 of target, or -1
+    ("epoch_solved", np.int64),  # first epoch with every output within margin of target, or -1
     ("epoch_tol", np.int64),  # first epoch with MSE < tol, or -1
     ("diverged", np.bool_),  # NaN/inf, or units pinned (xorfast.reference.pinned)
+    # Grid axes added after the first release go last, so columns keep their places.
+    ("momentum", np.float64),
 ]
 RUN_DTYPE = np.dtype(RUN_FIELDS)
 _RUN_NAMES: tuple[str, ...] = RUN_DTYPE.names or ()
@@ -55,6 +58,7 @@ SUMMARY_DTYPE = np.dtype(
         ("epoch_solved_min", np.float64),
         ("epoch_solved_max", np.float64),
         ("epochs_with_restarts", np.float64),
+        ("momentum", np.float64),
     ]
 )
 
@@ -62,7 +66,8 @@ SUMMARY_DTYPE = np.dtype(
 Z95 = 1.959963984540054
 #: A run is "precise" when every output is within this of its target.
 PRECISE_ERROR = 0.1
-#: A run solves the task when every output is on the correct side of 0.5.
+#: A run solves the task when every output is within this of its target, unless
+#: the sweep says otherwise (its ``margin``).
 SOLVED_ERROR = 0.5
 
 
@@ -77,7 +82,7 @@ def empty_table(spec: SweepSpec) -> np.ndarray:
     for config in configs:
         rows = table[config.index * per_config : (config.index + 1) * per_config]
         rows["config"] = config.index
-        for axis in ("hidden", "lr", "init_scale", "epochs"):
+        for axis in GRID_AXES:
             rows[axis] = getattr(config, axis)
         rows["seed"] = spec.seeds
     table["max_error"] = np.nan
@@ -98,9 +103,9 @@ def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float,
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def solved_mask(table: np.ndarray) -> npt.NDArray[np.bool_]:
-    """Runs that solve the task: finite and every output within 0.5 of its target."""
-    return ~table["diverged"] & (table["max_error"] < SOLVED_ERROR)
+def solved_mask(table: np.ndarray, margin: float = SOLVED_ERROR) -> npt.NDArray[np.bool_]:
+    """Runs that solve the task: not diverged, every output within ``margin`` of its target."""
+    return ~table["diverged"] & (table["max_error"] < margin)
 
 
 class SweepResult:
@@ -129,8 +134,8 @@ class SweepResult:
 
     @property
     def solved(self) -> npt.NDArray[np.bool_]:
-        """Boolean mask of the runs that solve the task (``max_error < 0.5``)."""
-        return solved_mask(self.table)
+        """Boolean mask of the runs that solve the task (``max_error < spec.margin``)."""
+        return solved_mask(self.table, self.spec.margin)
 
     def summary(self) -> np.ndarray:
         """Per-config statistics as a structured array of dtype :data:`SUMMARY_DTYPE`.
@@ -162,7 +167,7 @@ class SweepResult:
         rows = []
         for config in configs:
             mine = table[bounds[config.index] : bounds[config.index + 1]]
-            solved = solved_mask(mine)
+            solved = solved_mask(mine, self.spec.margin)
             runs = len(mine)
             wins = int(solved.sum())
             epochs = mine["epoch_solved"][solved & (mine["epoch_solved"] >= 0)]
@@ -186,6 +191,7 @@ class SweepResult:
                     int(mine["diverged"].sum()),
                     *_moments(epochs),
                     _with_restarts(epochs, wins, runs, config.epochs),
+                    config.momentum,
                 )
             )
         return np.array(rows, dtype=SUMMARY_DTYPE)

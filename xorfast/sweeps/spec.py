@@ -3,8 +3,14 @@
 A :class:`SweepSpec` is everything that decides a sweep's numbers. Each
 (config, seed) pair is one run with the same meaning as :func:`xorfast.train`
 with that seed and config. Configs are the Cartesian product of the grid axes
-in the order of :data:`xorfast.options.GRID_AXES`, ``hidden, lr, init_scale,
-epochs`` (the last varying fastest).
+in the order of :data:`xorfast.options.GRID_AXES`, ``hidden, lr, momentum,
+init_scale, epochs`` (the last varying fastest).
+
+Specifications are stored as canonical JSON (:meth:`SweepSpec.to_json`).
+Version 2 added ``momentum``, ``margin`` and ``derivative_offset``; a
+specification that leaves all three at the values version 1 meant (momentum
+0, margin 0.5, no offset) is still written as version 1, byte for byte, so
+stores of earlier versions load, resume and keep their fingerprints.
 """
 
 import hashlib
@@ -21,7 +27,9 @@ from .._compiled import sweep_kernel
 from ..options import GRID_AXES, OPTIONS
 from .results import RUN_DTYPE
 
-SPEC_VERSION = 1
+SPEC_VERSION = 2
+#: The options version 2 added, with the value every version 1 specification has.
+ADDED_IN_VERSION_2 = {"momentum": [0.0], "margin": 0.5, "derivative_offset": 0.0}
 #: The options a sweep takes besides its seeds, each a field of :class:`SweepSpec`:
 #: the grid axes in grid order, then the others in the table's order.
 SPEC_OPTIONS = GRID_AXES + tuple(
@@ -36,6 +44,7 @@ class Config:
     index: int
     hidden: int
     lr: float
+    momentum: float
     init_scale: float
     epochs: int
 
@@ -53,10 +62,13 @@ class SweepSpec:
     seeds: np.ndarray  # int64, unique, in the order given
     hidden: tuple
     lr: tuple
+    momentum: tuple
     init_scale: tuple
     epochs: tuple
     loss: str
     reduction: str
+    derivative_offset: float
+    margin: float
     init: str
     bias_init: str
     dtype: str
@@ -79,16 +91,26 @@ class SweepSpec:
         return math.prod(len(getattr(self, axis)) for axis in GRID_AXES) * len(self.seeds)
 
     def to_dict(self):
-        """A JSON-ready description; :func:`spec_from_dict` reverses it exactly."""
+        """A JSON-ready description; :func:`spec_from_dict` reverses it exactly.
+
+        Version 1 (without the options of :data:`ADDED_IN_VERSION_2`) when
+        those are at the values version 1 meant, else version 2.
+        """
+        options = {
+            name: list(getattr(self, name)) if name in GRID_AXES else getattr(self, name)
+            for name in SPEC_OPTIONS
+        }
+        version = SPEC_VERSION
+        if all(options[name] == value for name, value in ADDED_IN_VERSION_2.items()):
+            version = 1
+            for name in ADDED_IN_VERSION_2:
+                del options[name]
         return {
-            "version": SPEC_VERSION,
+            "version": version,
             "X": self.X.tolist(),
             "y": self.y.tolist(),
             "seeds": self.seeds.tolist(),
-            **{
-                name: list(getattr(self, name)) if name in GRID_AXES else getattr(self, name)
-                for name in SPEC_OPTIONS
-            },
+            **options,
         }
 
     def to_json(self):
@@ -101,12 +123,15 @@ class SweepSpec:
 
 
 def spec_from_dict(description):
-    """Rebuild a :class:`SweepSpec` from :meth:`SweepSpec.to_dict` output."""
-    if description.get("version") != SPEC_VERSION:
+    """Rebuild a :class:`SweepSpec` from :meth:`SweepSpec.to_dict` output (version 1 or 2)."""
+    version = description.get("version")
+    if version not in (1, SPEC_VERSION) or isinstance(version, bool):
         raise ValueError(
-            f"sweep specification version {description.get('version')!r} is not "
-            f"supported (this xorfast writes version {SPEC_VERSION})"
+            f"sweep specification version {version!r} is not "
+            f"supported (this xorfast reads versions 1 and {SPEC_VERSION})"
         )
+    if version == 1:
+        description = {**ADDED_IN_VERSION_2, **description}
     return SweepSpec(
         X=np.array(description["X"], dtype=np.float64),
         y=np.array(description["y"], dtype=np.float64),
@@ -160,9 +185,12 @@ def make_spec(
     seeds=OPTIONS.seeds.default,
     hidden=OPTIONS.hidden.default,
     lr=OPTIONS.lr.default,
+    momentum=OPTIONS.momentum.default,
     epochs=OPTIONS.epochs.default,
     loss=OPTIONS.loss.default,
     reduction=OPTIONS.reduction.default,
+    derivative_offset=OPTIONS.derivative_offset.default,
+    margin=OPTIONS.margin.default,
     init=OPTIONS.init.default,
     init_scale=OPTIONS.init_scale.default,
     bias_init=OPTIONS.bias_init.default,

@@ -37,9 +37,12 @@ def sweep(
     seeds: int | Iterable[int] = OPTIONS.seeds.default,
     hidden: IntAxis = OPTIONS.hidden.default,
     lr: FloatAxis = OPTIONS.lr.default,
+    momentum: FloatAxis = OPTIONS.momentum.default,
     epochs: IntAxis = OPTIONS.epochs.default,
     loss: Loss = OPTIONS.loss.default,
     reduction: Reduction = OPTIONS.reduction.default,
+    derivative_offset: float = OPTIONS.derivative_offset.default,
+    margin: float = OPTIONS.margin.default,
     init: Init = OPTIONS.init.default,
     init_scale: FloatAxis = OPTIONS.init_scale.default,
     bias_init: BiasInit = OPTIONS.bias_init.default,
@@ -62,10 +65,11 @@ def sweep(
         The data set, as for :func:`xorfast.train`; XOR when omitted.
     seeds : int or iterable of int, default 1000
         A count ``n`` (seeds ``0 .. n-1``) or the seeds themselves (unique, >= 0).
-    hidden, lr, init_scale, epochs : value or sequence
+    hidden, lr, momentum, init_scale, epochs : value or sequence
         Sequences form a grid: every combination is one config.
-    loss, reduction, init, bias_init, dtype
-        As for :func:`xorfast.train`.
+    loss, reduction, derivative_offset, margin, init, bias_init, dtype
+        As for :func:`xorfast.train`; ``epoch_solved`` and the summary's
+        solved runs follow ``margin``.
     tol : float, default 0.01
         ``epoch_tol`` is the first epoch with mean squared error below ``tol``.
     store : str or path, optional
@@ -97,7 +101,7 @@ def sweep(
     SweepResult
         ``table`` has one row per run with ``max_error``, ``final_mse``,
         ``epoch_solved`` (first epoch whose forward pass has every output
-        within 0.5 of its target, checked at every epoch, with epoch
+        within ``margin`` of its target, checked at every epoch, with epoch
         ``epochs`` meaning the state after the last update; -1 if never),
         ``epoch_tol`` (likewise for MSE < tol) and ``diverged``, with the
         meaning of :attr:`xorfast.TrainResult.diverged` (non-finite values, or
@@ -109,7 +113,7 @@ def sweep(
     ------
     ValueError, TypeError
         A bad argument, before any work. ``epochs`` is at most 2**31 - 2,
-        ``hidden`` at most 2**16, and the table (about 81 bytes per run) plus
+        ``hidden`` at most 2**16, and the table (about 89 bytes per run) plus
         the kernels' buffers at most 4 GiB.
 
     Raises
