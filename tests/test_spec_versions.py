@@ -1,0 +1,81 @@
+"""Sweep specifications across versions: version 2 adds momentum, margin and the offset.
+
+``data/sweep_spec_v1_partial.sqlite`` was written by xorfast before version 2
+(commit 745d69e): ``sweep(seeds=128, hidden=[2, 3], lr=0.5, epochs=300,
+loss="mse", block_size=32)`` interrupted after its first three blocks.
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import xorfast
+import xorfast.sweeps.sweeper
+from xorfast.sweeps import spec as sweep_spec
+
+from .test_sweep_invariants import assert_tables_identical
+
+OLD_STORE = Path(__file__).parent / "data" / "sweep_spec_v1_partial.sqlite"
+OLD_SWEEP = dict(seeds=128, hidden=[2, 3], lr=0.5, epochs=300, loss="mse", block_size=32)
+#: The runs the old store holds: three blocks of 32 seeds of the first config.
+OLD_FINISHED = 96
+
+
+@pytest.fixture
+def old_store(tmp_path):
+    path = tmp_path / "old.sqlite"
+    shutil.copyfile(OLD_STORE, path)
+    return path
+
+
+def test_a_version_1_store_loads_with_the_rules_it_was_run_with(old_store):
+    result = xorfast.load_sweep(old_store)
+    assert json.loads(result.spec.to_json())["version"] == 1
+    assert result.spec.momentum == (0.0,)
+    assert result.spec.margin == 0.5 and result.spec.derivative_offset == 0.0
+    finished = np.isfinite(result.table["max_error"])
+    assert finished.sum() == OLD_FINISHED and finished[:OLD_FINISHED].all()
+
+
+def test_a_version_1_store_resumes_to_a_fresh_sweeps_numbers(old_store, monkeypatch):
+    fresh = xorfast.sweep(progress=False, **OLD_SWEEP)
+    trained = []
+    run_block = xorfast.sweeps.sweeper.run_block
+    monkeypatch.setattr(
+        xorfast.sweeps.sweeper,
+        "run_block",
+        lambda block, *args: trained.append(len(block.seeds)) or run_block(block, *args),
+    )
+    resumed = xorfast.sweep(store=old_store, progress=False, **OLD_SWEEP)
+    assert sum(trained) == 2 * 128 - OLD_FINISHED  # only the runs the old store lacked
+    # The old code's finished runs equal this code's, bit for bit.
+    assert_tables_identical(resumed.table, fresh.table)
+
+
+def test_the_default_rules_write_version_1_and_any_other_version_2():
+    assert sweep_spec.make_spec().to_dict()["version"] == 1
+    for changed in (dict(momentum=0.9), dict(margin=0.4), dict(loss="mse", derivative_offset=0.1)):
+        spec = sweep_spec.make_spec(**changed)
+        description = spec.to_dict()
+        assert description["version"] == 2
+        assert {"momentum", "margin", "derivative_offset"} <= set(description)
+        again = sweep_spec.spec_from_dict(json.loads(spec.to_json()))
+        assert again.fingerprint() == spec.fingerprint()
+        assert again.to_json() == spec.to_json()
+
+
+def test_a_momentum_grid_is_stored_as_version_2_with_every_value():
+    spec = sweep_spec.make_spec(momentum=[0.0, 0.5, 0.9])
+    assert spec.to_dict()["momentum"] == [0.0, 0.5, 0.9]
+    assert [config.momentum for config in spec.configs] == [0.0, 0.5, 0.9]
+
+
+@pytest.mark.parametrize("version", [0, 3, "2", True, None])
+def test_unknown_versions_are_refused_by_name(version):
+    description = sweep_spec.make_spec().to_dict()
+    description["version"] = version
+    with pytest.raises(ValueError, match="reads versions 1 and 2"):
+        sweep_spec.spec_from_dict(description)
