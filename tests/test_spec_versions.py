@@ -79,3 +79,20 @@ def test_unknown_versions_are_refused_by_name(version):
     description["version"] = version
     with pytest.raises(ValueError, match="reads versions 1 and 2"):
         sweep_spec.spec_from_dict(description)
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [dict(margin=0.4), dict(margin=0.4, loss="mse", derivative_offset=0.1)],
+    ids=["version 2", "version 2 with an offset"],
+)
+def test_minus_zero_is_the_same_sweep_as_zero(rules):
+    # --momentum -0 and --momentum 0 are one sweep: the same fingerprint (a
+    # store of one resumes with the other) and "0", never "-0", in the tables.
+    zero = sweep_spec.make_spec(**{"momentum": 0.0, "init_scale": 0.0, **rules})
+    minus = sweep_spec.make_spec(**{"momentum": -0.0, "init_scale": -0.0, **rules})
+    assert minus.fingerprint() == zero.fingerprint()
+    assert str(minus.momentum[0]) == "0.0" and str(minus.init_scale[0]) == "0.0"
+    offset = sweep_spec.make_spec(margin=0.4, loss="mse", derivative_offset=-0.0)
+    assert str(offset.derivative_offset) == "0.0"
+    assert offset.fingerprint() == sweep_spec.make_spec(margin=0.4, loss="mse").fingerprint()
