@@ -305,6 +305,13 @@ DATASETS = [
     (lambda: datasets.load(None), ValueError, "unknown data set None"),
     (lambda: datasets.load("parity"), ValueError, "unknown data set 'parity'"),
     (lambda: datasets.load("parity11"), ValueError, "bits must be from 2 to 10"),
+    (lambda: datasets.load("encoder1"), ValueError, "unknown data set 'encoder1': n must be"),
+    (lambda: datasets.load("encoder65"), ValueError, "choose xor, and, or, nand"),
+    # Names load took though NAMES does not list them.
+    (lambda: datasets.load("encoder010"), ValueError, "unknown data set 'encoder010'"),
+    (lambda: datasets.load("parity\u0663"), ValueError, "unknown data set 'parity\u0663'"),
+    (lambda: datasets.load("encoder8 "), ValueError, "unknown data set 'encoder8 '"),
+    (lambda: datasets.load("encoder-3"), ValueError, "unknown data set 'encoder-3'"),
 ]
 
 
@@ -521,9 +528,12 @@ CLI = [
     (["train", "--margin", "0.5x"], 2, "argument --margin: invalid float value"),
     (["train", "--derivative-offset", "0.1"], 2, "use loss='mse' or derivative_offset=0"),
     (["train", "--derivative-offset", "-1", "--loss", "mse"], 2, "must be >= 0"),
+    (["train", "--data", "encoder1"], 2, "unknown data set 'encoder1'"),
+    (["train", "--data", "encoder65"], 2, "N from 2 to 64"),
     (["sweep", "--momentum", "0", "0.0"], 2, "momentum lists a value twice"),
     (["sweep", "--momentum", "0.5", "1"], 2, "momentum must be >= 0 and < 1"),
     (["sweep", "--margin", "0.4", "0.5"], 2, "unrecognized arguments: 0.5"),
+    (["sweep", "--data", "complement_encoder65"], 2, "unknown data set 'complement_encoder65'"),
     (["sweep", "--seeds", "0"], 2, "seeds must be >= 1"),
     (["sweep", "--seeds", str(10**10)], 2, "a table of 10,000,000,000 runs needs about"),
     (["sweep", "--hidden", "0"], 2, "hidden must be from 1 to 65536"),
