@@ -1,5 +1,6 @@
 """Summary statistics against numbers worked out by hand."""
 
+import dataclasses
 import json
 import math
 
@@ -68,6 +69,27 @@ def test_format_summary_is_aligned():
     assert lines[2].split()[-3:] == ["-", "-", "0"]
 
 
+def test_format_summary_shows_momentum_values_that_round_alike_apart():
+    # 0.9999999 and 0.99999999 both print as "1" with 6 significant digits.
+    spec = make_spec(seeds=2, momentum=[0.9, 0.9999999, 0.99999999])
+    table = np.zeros(6, RUN_DTYPE)
+    table["config"] = np.repeat([0, 1, 2], 2)
+    table["momentum"] = np.repeat(spec.momentum, 2)
+    table["max_error"] = 0.9
+    lines = SweepResult(spec, table).format_summary().splitlines()
+    assert lines[0].split()[0] == "momentum"
+    assert [line.split()[0] for line in lines[1:]] == ["0.9", "0.9999999", "0.99999999"]
+
+
+def test_format_summary_names_a_margin_that_is_not_the_default():
+    result = hand_made_result()
+    assert result.format_summary().splitlines()[0].split()[2] == "solved"
+    narrowed = SweepResult(dataclasses.replace(result.spec, margin=0.3), result.table)
+    lines = narrowed.format_summary().splitlines()
+    assert lines[0].split()[2] == "solved<0.3"
+    assert "50.0%" in lines[1]  # 0.05 .. 0.25: five of the ten runs within 0.3
+
+
 def test_exports(tmp_path):
     result = xorfast.sweep(seeds=8, epochs=100, lr=[0.1, 0.2], progress=False)
     result.to_csv(tmp_path / "runs.csv")
@@ -95,3 +117,16 @@ def test_progress_bar_on_stderr_shows_runs_per_second(capsys, progress, shown):
     assert captured.out == ""
     # None shows a bar only once a sweep has run for about a second; this one is instant.
     assert ("run/s" in captured.err and "16.0/16.0" in captured.err) == shown
+
+
+def test_where_by_momentum_names_the_values_in_full():
+    spec = make_spec(seeds=2, momentum=[0.0, 0.99999999])
+    table = np.zeros(4, RUN_DTYPE)
+    table["config"] = np.repeat([0, 1], 2)
+    table["momentum"] = np.repeat(spec.momentum, 2)
+    result = SweepResult(spec, table)
+    assert result.where(momentum=0.99999999).spec.momentum == (0.99999999,)
+    assert len(result.where(momentum=-0.0)) == 2
+    message = "momentum=0.9999999 is not in the sweep's grid; its momentum values are 0, 0.9999"
+    with pytest.raises(ValueError, match=message):
+        result.where(momentum=0.9999999)
