@@ -47,6 +47,23 @@ def test_train_parity_and_float32(capsys):
     assert out.count("\n1 1 1  ") == 1
 
 
+def test_train_headline_and_verdict_name_the_rules_that_are_not_the_default(capsys):
+    argv = ["train", "--seed", "1", "--epochs", "2000", "--log-every", "0", "--loss", "mse"]
+    rules = ["--momentum", "0.9", "--derivative-offset", "0.1", "--margin", "0.4"]
+    assert main([*argv, *rules, "--backend", "numpy"]) == 0
+    out = capsys.readouterr().out
+    headline = out.splitlines()[0]
+    assert "loss mse (mean), momentum 0.9, derivative offset 0.1, float64" in headline
+    assert "solved = every output within 0.4 of its target" in headline
+    verdict = next(line for line in out.splitlines() if "max error" in line)
+    assert verdict.startswith("solved (margin 0.4): max error")
+    # The default rules keep the headline and verdict of earlier versions.
+    assert main([*argv, "--epochs", "10"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].endswith("loss mse (mean), float64, seed 1")
+    assert "\nnot solved: max error" in out
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -347,6 +364,7 @@ def test_plot_help_documents_the_slice_and_the_log_axis(capsys):
         main(["plot", "--help"])
     out = " ".join(capsys.readouterr().out.split())
     assert "--where AXIS=VALUES" in out and "--where lr=0.1,0.5" in out
+    assert "AXIS (hidden, lr, momentum, init_scale or epochs)" in out
     assert "--log-epochs" in out and "--no-intervals" in out
     assert "split into panels" in out
 
