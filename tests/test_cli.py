@@ -537,3 +537,15 @@ def test_an_interrupt_inside_llvmlite_is_raised_once_it_returns(monkeypatch):
             time.sleep(0.01)
     assert returned and list(values) == [1, 2, 3]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.parametrize("command", ["train", "sweep"])
+def test_help_gives_the_range_of_each_training_rule(capsys, command):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "momentum, in [0, 1)" in out
+    assert "within this of its target, in (0, 1)" in out
+    assert "sigmoid derivative, >= 0; needs --loss mse" in out
+    # One metavar, one option: --momentum M and --margin M read alike.
+    assert "--margin MARGIN" in out and "--margin M " not in out

@@ -359,7 +359,7 @@ OPTIONS = Options(
         float,
         0.0,
         Real(positive=False, below=1.0),
-        "heavy-ball momentum, 0 for plain gradient descent",
+        "heavy-ball momentum, in [0, 1); 0 is plain gradient descent",
         doc="heavy-ball momentum (Rumelhart, Hinton & Williams 1986): "
         "`velocity = momentum * velocity - lr * gradient; parameter += velocity`, "
         "velocities starting at 0; 0 is plain gradient descent",
@@ -388,7 +388,7 @@ OPTIONS = Options(
         float,
         0.0,
         Real(positive=False),
-        "added to the output units' sigmoid derivative (loss mse only)",
+        "added to the output units' sigmoid derivative, >= 0; needs --loss mse",
         doc="Fahlman's (1988) flat-spot fix: the output error becomes "
         '`(A2 - y) (A2 (1 - A2) + derivative_offset)`; only with `loss="mse"` '
         "(`bce` has no derivative factor to offset)",
@@ -399,10 +399,11 @@ OPTIONS = Options(
         float,
         0.5,
         Real(below=1.0),
-        "a run is solved when every output is within this of its target",
+        "a run is solved when every output is within this of its target, in (0, 1); "
+        "0.4 is Fahlman's 40-20-40 rule",
         doc="success criterion: solved means every output within `margin` of its target "
         "(`max_error < margin`); 0.4 is Fahlman's 40-20-40 rule",
-        metavar="M",
+        metavar="MARGIN",
     ),
     Option(
         "init",
