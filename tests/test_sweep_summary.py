@@ -130,3 +130,14 @@ def test_where_by_momentum_names_the_values_in_full():
     message = "momentum=0.9999999 is not in the sweep's grid; its momentum values are 0, 0.9999"
     with pytest.raises(ValueError, match=message):
         result.where(momentum=0.9999999)
+
+
+def test_precise_fraction_counts_errors_below_0_1_whatever_the_margin():
+    # Config 0 has errors 0.05 and 0.08 below 0.1 (and a diverged run); with a
+    # margin of 0.05 neither is solved, but both are still within 0.1.
+    result = hand_made_result()
+    tight = SweepResult(dataclasses.replace(result.spec, margin=0.05), result.table)
+    first = tight.summary()[0]
+    assert first["solved"] == 0
+    assert first["precise_fraction"] == 0.2
+    assert result.summary()[0]["precise_fraction"] == 0.2

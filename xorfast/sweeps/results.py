@@ -141,7 +141,8 @@ class SweepResult:
         """Per-config statistics as a structured array of dtype :data:`SUMMARY_DTYPE`.
 
         ``solved_low``/``solved_high`` bound the solved fraction with a Wilson
-        95% interval; ``precise_fraction`` counts ``max_error < 0.1``;
+        95% interval; ``precise_fraction`` counts the runs not diverged
+        with ``max_error < 0.1``, whatever the margin;
         ``epoch_solved_median`` and ``epoch_solved_p90`` are taken over solved
         runs (NaN when none solved), with NumPy's linear interpolation.
 
@@ -183,9 +184,8 @@ class SweepResult:
                     wins / runs if runs else math.nan,
                     low,
                     high,
-                    float((mine["max_error"][solved] < PRECISE_ERROR).sum()) / runs
-                    if runs
-                    else math.nan,
+                    # Not within solved: a margin below 0.1 must not hide errors under 0.1.
+                    float(solved_mask(mine, PRECISE_ERROR).sum()) / runs if runs else math.nan,
                     float(np.median(epochs)) if len(epochs) else math.nan,
                     float(np.percentile(epochs, 90)) if len(epochs) else math.nan,
                     int(mine["diverged"].sum()),
