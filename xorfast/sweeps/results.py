@@ -397,7 +397,7 @@ def _with_restarts(epochs: npt.NDArray[np.int64], wins: int, runs: int, budget: 
     return mean + budget * (runs - wins) / wins
 
 
-def short_number(value: float) -> str:
+def short_number(value: float | np.number[Any]) -> str:
     """``value`` as ``:g`` writes it (6 significant digits) if that reads back, else in full.
 
     Momentum 0.99999999 must not print as 1, nor epochs 1234567 as 1.23457e+06.
