@@ -160,6 +160,25 @@ def test_module_entry_point():
     assert completed.stdout.strip() == f"xorfast {xorfast.__version__}"
 
 
+@pytest.mark.parametrize("unbuffered", ["1", ""])
+def test_output_cut_short_by_its_reader_ends_quietly(unbuffered):
+    # xorfast train | head -1: the reader leaves; no traceback, no "Exception ignored".
+    argv = ["train", "--epochs", "50", "--backend", "numpy", "--log-every", "1", "--seed", "0"]
+    env = {**os.environ, "PYTHONUNBUFFERED": unbuffered}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "xorfast", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    process.stdout.close()  # before it writes a line
+    with process.stderr:
+        err = process.stderr.read()
+    assert process.wait(timeout=120) == 1
+    assert err == ""
+
+
 # Output paths ---------------------------------------------------------------
 
 
