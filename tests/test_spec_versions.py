@@ -141,3 +141,24 @@ def test_a_damaged_description_is_refused_by_field(change, error, message):
 def test_a_checked_description_still_reads_back_exactly():
     description = _version_2()
     assert sweep_spec.spec_from_dict(description).to_dict() == description
+
+
+def test_a_store_of_other_rules_names_the_difference_across_versions(tmp_path):
+    # A version 2 store asked for by a version 1 specification (or the reverse)
+    # failed with KeyError: 'momentum' while describing the difference.
+    from xorfast.sweeps.store import StoreError, open_store
+
+    path = tmp_path / "runs.sqlite"
+    stored = sweep_spec.make_spec(seeds=4, momentum=[0.0, 0.9], margin=0.4)
+    with open_store(path, stored):
+        pass
+    with pytest.raises(StoreError) as refused:
+        open_store(path, sweep_spec.make_spec(seeds=4))
+    message = str(refused.value)
+    assert "momentum: stored [0.0, 0.9], asked [0.0]" in message
+    assert "margin: stored 0.4, asked 0.5" in message and "version" not in message
+    other = tmp_path / "other.sqlite"
+    with open_store(other, sweep_spec.make_spec(seeds=4)):
+        pass
+    with pytest.raises(StoreError, match=re.escape("margin: stored 0.5, asked 0.4")):
+        open_store(other, sweep_spec.make_spec(seeds=4, margin=0.4))
