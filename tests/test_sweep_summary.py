@@ -141,3 +141,20 @@ def test_precise_fraction_counts_errors_below_0_1_whatever_the_margin():
     assert first["solved"] == 0
     assert first["precise_fraction"] == 0.2
     assert result.summary()[0]["precise_fraction"] == 0.2
+
+
+def test_a_table_of_the_previous_version_reads_as_momentum_0():
+    # A table saved before momentum was a grid axis (np.save(result.table)) has
+    # every field but momentum; it was run with momentum 0.
+    previous = np.dtype([(name, RUN_DTYPE[name]) for name in RUN_DTYPE.names[:-1]])
+    assert RUN_DTYPE.names[-1] == "momentum"
+    result = hand_made_result()
+    old = np.zeros(len(result.table), previous)
+    for name in previous.names:
+        old[name] = result.table[name]
+    again = SweepResult(result.spec, old)
+    assert (again.table["momentum"] == 0).all()
+    for name in again.summary().dtype.names:
+        np.testing.assert_array_equal(again.summary()[name], result.summary()[name])
+    with pytest.raises(TypeError, match="table lacks the fields hidden, lr, init_scale, epochs"):
+        SweepResult(result.spec, old[["config", "seed"]])

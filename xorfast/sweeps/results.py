@@ -121,7 +121,7 @@ class SweepResult:
 
     def __init__(self, spec: SweepSpec, table: npt.ArrayLike) -> None:
         self.spec = spec
-        self.table = np.asarray(table, dtype=RUN_DTYPE)
+        self.table = _run_table(table)
 
     def __len__(self) -> int:
         return len(self.table)
@@ -356,6 +356,24 @@ class SweepResult:
         table = self.table.copy()
         table["config"] = renumber[table["config"]]
         return SweepResult(spec, table[table["config"] >= 0])
+
+
+def _run_table(table: npt.ArrayLike) -> np.ndarray:
+    """``table`` as :data:`RUN_DTYPE`; one saved before momentum was an axis has momentum 0."""
+    array = np.asarray(table)
+    names = array.dtype.names
+    missing = [name for name in _RUN_NAMES if names is not None and name not in names]
+    if missing == ["momentum"]:
+        converted = np.zeros(array.shape, RUN_DTYPE)
+        for name in names or ():
+            converted[name] = array[name]
+        return converted
+    if missing:
+        raise TypeError(
+            f"table lacks the fields {', '.join(missing)}; a sweep's table has the fields "
+            "of xorfast.sweeps.results.RUN_DTYPE (those of SweepResult.table)"
+        )
+    return np.asarray(array, dtype=RUN_DTYPE)
 
 
 def mean_interval(mean: float, sd: float, trials: int, z: float = Z95) -> tuple[float, float]:
