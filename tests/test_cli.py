@@ -62,6 +62,9 @@ def test_train_headline_and_verdict_name_the_rules_that_are_not_the_default(caps
     out = capsys.readouterr().out
     assert out.splitlines()[0].endswith("loss mse (mean), float64, seed 1")
     assert "\nnot solved: max error" in out
+    # A learning rate of more than 6 digits is printed as given, not rounded.
+    assert main([*argv, "--epochs", "0", "--lr", "0.12345678"]) == 0
+    assert "0 epochs, lr 0.12345678, loss mse" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

@@ -65,7 +65,7 @@ def run(args):
 
 def _headline(X, y, data, config, seed):
     """The run's shape and rules; momentum, offset and margin only where not the default."""
-    rules = [f"lr {config['lr']:g}", f"loss {config['loss']} ({config['reduction']})"]
+    rules = [f"lr {short_number(config['lr'])}", f"loss {config['loss']} ({config['reduction']})"]
     if config["momentum"]:
         rules.append(f"momentum {short_number(config['momentum'])}")
     if config["derivative_offset"]:
