@@ -80,6 +80,38 @@ TRAIN = [
         ValueError,
         "weights W1 holds values up to 1e+39",
     ),
+    # The training rules: momentum in [0, 1), margin in (0, 1), an offset >= 0 with mse.
+    (dict(momentum=1), ValueError, "momentum must be >= 0 and < 1; got 1"),
+    # Printed in full: 1.0000001 shown as "1" would not say what was wrong.
+    (dict(momentum=1.0000001), ValueError, "momentum must be >= 0 and < 1; got 1.0000001"),
+    (dict(momentum=-1e-300), ValueError, "momentum must be >= 0; got -1e-300"),
+    (dict(momentum=np.nan), ValueError, "momentum must be finite"),
+    (dict(momentum=np.inf), ValueError, "momentum must be finite"),
+    (dict(momentum=True), TypeError, "momentum must be a real number"),
+    (dict(momentum="0.5"), TypeError, "momentum must be a real number"),
+    (dict(momentum=[0.5]), TypeError, "momentum must be a real number"),
+    (dict(momentum=np.array([0.5])), TypeError, "momentum must be a real number"),
+    # 0.99999999 is 1.0 in float32: the velocity would never decay.
+    (
+        dict(momentum=0.99999999, dtype="float32"),
+        ValueError,
+        "momentum=0.99999999 rounds to 1 in float32",
+    ),
+    (dict(margin=0), ValueError, "margin must be > 0; got 0"),
+    (dict(margin=-0.0), ValueError, "margin must be > 0"),
+    (dict(margin=1), ValueError, "margin must be > 0 and < 1; got 1"),
+    (dict(margin=np.nan), ValueError, "margin must be finite"),
+    (dict(margin=None), TypeError, "margin must be a real number"),
+    (dict(margin=0.99999999, dtype="float32"), ValueError, "margin=0.99999999 rounds to 1"),
+    (dict(margin=1e-40, dtype="float32"), ValueError, "margin=1e-40 rounds to 0"),
+    (dict(derivative_offset=-1, loss="mse"), ValueError, "derivative_offset must be >= 0"),
+    (dict(derivative_offset=0.1), ValueError, "derivative_offset=0.1 acts on the sigmoid"),
+    (dict(derivative_offset=0.1, loss="bce"), ValueError, "use loss='mse' or derivative_offset=0"),
+    (
+        dict(derivative_offset=1e39, loss="mse", dtype="float32"),
+        ValueError,
+        "derivative_offset=1e+39 does not fit in float32",
+    ),
     # Arrays of the wrong kind.
     (dict(X=masked(X), y=Y), TypeError, "X must be a plain array, not a masked array"),
     (dict(X=X, y=masked(Y)), TypeError, "y must be a plain array, not a masked array"),
@@ -166,6 +198,20 @@ SWEEP = [
     (dict(progress="yes"), TypeError, "progress must be True, False or None"),
     (dict(executor=object()), TypeError, "executor must be a concurrent.futures.Executor"),
     (dict(loss=None), ValueError, "loss must be one of"),
+    (dict(momentum=[0, 0.0, -0.0]), ValueError, "momentum lists a value twice"),
+    (dict(momentum=[0.5, 1.0]), ValueError, "momentum must be >= 0 and < 1; got 1"),
+    (dict(momentum=[0.5, "0.9"]), TypeError, "momentum must be a real number; got '0.9'"),
+    (
+        dict(momentum=[0.9, 0.99999999], dtype="float32"),
+        ValueError,
+        "momentum=0.99999999 rounds to 1 in float32",
+    ),
+    # Options that are not grid axes take one value; a list must not read as a bad number.
+    (dict(margin=[0.4, 0.5]), TypeError, "margin takes one value in a sweep"),
+    (dict(derivative_offset=[0.1], loss="mse"), TypeError, "derivative_offset takes one value"),
+    (dict(loss=["bce", "mse"]), TypeError, "loss takes one value in a sweep"),
+    (dict(margin=1.0), ValueError, "margin must be > 0 and < 1"),
+    (dict(derivative_offset=0.5), ValueError, "use loss='mse' or derivative_offset=0"),
 ]
 
 
@@ -259,6 +305,13 @@ DATASETS = [
     (lambda: datasets.load(None), ValueError, "unknown data set None"),
     (lambda: datasets.load("parity"), ValueError, "unknown data set 'parity'"),
     (lambda: datasets.load("parity11"), ValueError, "bits must be from 2 to 10"),
+    (lambda: datasets.load("encoder1"), ValueError, "unknown data set 'encoder1': n must be"),
+    (lambda: datasets.load("encoder65"), ValueError, "choose xor, and, or, nand"),
+    # Names load took though NAMES does not list them.
+    (lambda: datasets.load("encoder010"), ValueError, "unknown data set 'encoder010'"),
+    (lambda: datasets.load("parity\u0663"), ValueError, "unknown data set 'parity\u0663'"),
+    (lambda: datasets.load("encoder8 "), ValueError, "unknown data set 'encoder8 '"),
+    (lambda: datasets.load("encoder-3"), ValueError, "unknown data set 'encoder-3'"),
 ]
 
 
@@ -467,6 +520,20 @@ CLI = [
     (["train", "--backend", "jax"], 2, "argument --backend: invalid choice"),
     (["train", "--plot", "{tmp}/nowhere/out.png"], 2, "folder {tmp}/nowhere does not exist"),
     (["train", "--bogus"], 2, "unrecognized arguments: --bogus"),
+    (["train", "--momentum", "1"], 2, "momentum must be >= 0 and < 1; got 1"),
+    (["train", "--momentum", "nan"], 2, "momentum must be finite"),
+    (["train", "--momentum", "0.99999999", "--dtype", "float32"], 2, "rounds to 1 in float32"),
+    (["train", "--margin", "0"], 2, "margin must be > 0"),
+    (["train", "--margin", "1"], 2, "margin must be > 0 and < 1"),
+    (["train", "--margin", "0.5x"], 2, "argument --margin: invalid float value"),
+    (["train", "--derivative-offset", "0.1"], 2, "use loss='mse' or derivative_offset=0"),
+    (["train", "--derivative-offset", "-1", "--loss", "mse"], 2, "must be >= 0"),
+    (["train", "--data", "encoder1"], 2, "unknown data set 'encoder1'"),
+    (["train", "--data", "encoder65"], 2, "N from 2 to 64"),
+    (["sweep", "--momentum", "0", "0.0"], 2, "momentum lists a value twice"),
+    (["sweep", "--momentum", "0.5", "1"], 2, "momentum must be >= 0 and < 1"),
+    (["sweep", "--margin", "0.4", "0.5"], 2, "unrecognized arguments: 0.5"),
+    (["sweep", "--data", "complement_encoder65"], 2, "unknown data set 'complement_encoder65'"),
     (["sweep", "--seeds", "0"], 2, "seeds must be >= 1"),
     (["sweep", "--seeds", str(10**10)], 2, "a table of 10,000,000,000 runs needs about"),
     (["sweep", "--hidden", "0"], 2, "hidden must be from 1 to 65536"),

@@ -47,6 +47,26 @@ def test_train_parity_and_float32(capsys):
     assert out.count("\n1 1 1  ") == 1
 
 
+def test_train_headline_and_verdict_name_the_rules_that_are_not_the_default(capsys):
+    argv = ["train", "--seed", "1", "--epochs", "2000", "--log-every", "0", "--loss", "mse"]
+    rules = ["--momentum", "0.9", "--derivative-offset", "0.1", "--margin", "0.4"]
+    assert main([*argv, *rules, "--backend", "numpy"]) == 0
+    out = capsys.readouterr().out
+    headline = out.splitlines()[0]
+    assert "loss mse (mean), momentum 0.9, derivative offset 0.1, float64" in headline
+    assert "solved = every output within 0.4 of its target" in headline
+    verdict = next(line for line in out.splitlines() if "max error" in line)
+    assert verdict.startswith("solved (margin 0.4): max error")
+    # The default rules keep the headline and verdict of earlier versions.
+    assert main([*argv, "--epochs", "10"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].endswith("loss mse (mean), float64, seed 1")
+    assert "\nnot solved: max error" in out
+    # A learning rate of more than 6 digits is printed as given, not rounded.
+    assert main([*argv, "--epochs", "0", "--lr", "0.12345678"]) == 0
+    assert "0 epochs, lr 0.12345678, loss mse" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -141,6 +161,25 @@ def test_module_entry_point():
         env=dict(os.environ),
     )
     assert completed.stdout.strip() == f"xorfast {xorfast.__version__}"
+
+
+@pytest.mark.parametrize("unbuffered", ["1", ""])
+def test_output_cut_short_by_its_reader_ends_quietly(unbuffered):
+    # xorfast train | head -1: the reader leaves; no traceback, no "Exception ignored".
+    argv = ["train", "--epochs", "50", "--backend", "numpy", "--log-every", "1", "--seed", "0"]
+    env = {**os.environ, "PYTHONUNBUFFERED": unbuffered}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "xorfast", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    process.stdout.close()  # before it writes a line
+    with process.stderr:
+        err = process.stderr.read()
+    assert process.wait(timeout=120) == 1
+    assert err == ""
 
 
 # Output paths ---------------------------------------------------------------
@@ -347,6 +386,7 @@ def test_plot_help_documents_the_slice_and_the_log_axis(capsys):
         main(["plot", "--help"])
     out = " ".join(capsys.readouterr().out.split())
     assert "--where AXIS=VALUES" in out and "--where lr=0.1,0.5" in out
+    assert "AXIS (hidden, lr, momentum, init_scale or epochs)" in out
     assert "--log-epochs" in out and "--no-intervals" in out
     assert "split into panels" in out
 
@@ -519,3 +559,15 @@ def test_an_interrupt_inside_llvmlite_is_raised_once_it_returns(monkeypatch):
             time.sleep(0.01)
     assert returned and list(values) == [1, 2, 3]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.parametrize("command", ["train", "sweep"])
+def test_help_gives_the_range_of_each_training_rule(capsys, command):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "momentum, in [0, 1)" in out
+    assert "within this of its target, in (0, 1)" in out
+    assert "sigmoid derivative, >= 0; needs --loss mse" in out
+    # One metavar, one option: --momentum M and --margin M read alike.
+    assert "--margin MARGIN" in out and "--margin M " not in out

@@ -123,3 +123,27 @@ def test_glorot_sweep_runs_equal_train():
         )
         np.testing.assert_allclose(row["max_error"], single.max_error, rtol=1e-9)
         np.testing.assert_allclose(row["final_mse"], single.final_mse, rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        # A misspelt init used to draw uniform weights without a word.
+        (dict(init="glorto"), ValueError, "init must be one of 'normal', 'uniform', 'glorot'"),
+        (dict(init="Glorot"), ValueError, "init must be one of"),
+        (dict(bias_init="nope"), ValueError, "bias_init must be one of 'zeros', 'same'"),
+        (dict(init_scale=-1.0), ValueError, "init_scale must be >= 0"),
+        (dict(init="glorot", init_scale=math.nan), ValueError, "init_scale must be finite"),
+        (dict(init_scale="1"), TypeError, "init_scale must be a real number"),
+        (dict(seed=-1), ValueError, "seed must be from 0 to 4294967295"),
+        (dict(seed=1.5), TypeError, "seed must be an integer"),
+        (dict(hidden=0), ValueError, "hidden must be >= 1"),
+        (dict(inputs=2.0), TypeError, "inputs must be an integer"),
+    ],
+)
+def test_initial_params_refuses_what_it_cannot_draw(kwargs, error, message):
+    arguments = {**dict(inputs=2, hidden=3, outputs=1, seed=0), **kwargs}
+    with pytest.raises(error, match=message):
+        initial_params(
+            arguments.pop("inputs"), arguments.pop("hidden"), arguments.pop("outputs"), **arguments
+        )

@@ -493,6 +493,30 @@ def test_plot_subcommand_draws_a_stored_sweep(capsys, tmp_path):
     assert f"40 of 40 runs (4 configs x 10 seeds) drawn to {out_path}" in capsys.readouterr().out
 
 
+def test_a_momentum_grid_is_drawn_with_its_axis_named(capsys, tmp_path):
+    from xorfast.plot.sweeps import AXIS_LABELS
+    from xorfast.sweeps.spec import GRID_AXES
+
+    assert set(AXIS_LABELS) == set(GRID_AXES)  # every grid axis can be drawn
+    result = make_sweep([1, 5, 10, 0], hidden=[2, 4], momentum=[0.0, 0.9], epochs=200)
+    ax = render(plot.convergence_map(result)).axes[0]
+    assert ax.get_ylabel().startswith("momentum")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0", "0.9"]
+    ax = render(plot.convergence_map(result, x="momentum", y="hidden")).axes[0]
+    assert ax.get_xlabel().startswith("momentum")
+    legend = plot.epochs_to_solve(result).axes[0].get_legend().get_texts()
+    assert [t.get_text() for t in legend] == ["hidden 2", "hidden 4", "momentum 0", "momentum 0.9"]
+    # The command line draws it too (it failed with KeyError: 'momentum').
+    store_path = tmp_path / "runs.sqlite"
+    with open_store(store_path, result.spec) as store:
+        store.write(result.table)
+    out_path = tmp_path / "maps.png"
+    assert main(["plot", str(store_path), "--out", str(out_path)]) == 0
+    argv = ["plot", str(store_path), "--out", str(out_path), "--where", "momentum=0.9"]
+    assert main([*argv, "--x", "hidden"]) == 0
+    assert "(2 configs x 10 seeds, momentum=0.9) drawn to" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -449,3 +449,49 @@ def test_row_moved_to_no_block_and_block_entry_of_no_config_are_refused(tmp_path
         stored(path, change)
         with pytest.raises(StoreError, match=named):
             xorfast.load_sweep(path)
+
+
+def _rewrite_spec(path, change):
+    """Edit the stored specification and its checksum together, as other code might."""
+    import hashlib
+    import json
+
+    (text,) = stored(path, "SELECT value FROM xorfast_meta WHERE key = 'spec'")[0]
+    description = json.loads(text)
+    change(description)
+    text = json.dumps(description, sort_keys=True, separators=(",", ":"))
+    stored(path, "UPDATE xorfast_meta SET value = ? WHERE key = 'spec'", text)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    stored(path, "UPDATE xorfast_meta SET value = ? WHERE key = 'fingerprint'", digest)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.pop("momentum"), "version 2 lacks momentum"),
+        (lambda d: d.update(momentum=[2.0]), "momentum must be >= 0 and < 1"),
+        (lambda d: d.update(margin=5.0), "margin must be > 0 and < 1"),
+        (lambda d: d.update(derivative_offset=0.5), "use loss='mse' or derivative_offset=0"),
+    ],
+)
+def test_a_specification_that_matches_its_checksum_is_still_checked(tmp_path, change, message):
+    path = tmp_path / "runs.sqlite"
+    xorfast.sweep(store=path, seeds=4, hidden=2, epochs=20, margin=0.4, progress=False)
+    _rewrite_spec(path, change)
+    for attempt in (lambda: xorfast.load_sweep(path), lambda: repair_store(path)):
+        with pytest.raises(StoreError, match="specification cannot be read") as refused:
+            attempt()
+        assert message in str(refused.value)
+
+
+def test_damage_message_tells_configs_apart_by_momentum(tmp_path):
+    spec = make_spec(seeds=4, hidden=2, momentum=[0.0, 0.9], epochs=200)
+    table = empty_table(spec)
+    path = tmp_path / "runs.sqlite"
+    write_v1_store(path, spec, table)
+    stored(path, "UPDATE runs SET diverged = 2 WHERE seed = 1")
+    with pytest.warns(UnverifiedStoreWarning), pytest.raises(StoreError) as refused:
+        xorfast.load_sweep(path)
+    message = str(refused.value)
+    assert "config 0 (hidden 2, lr 0.1, momentum 0.0, init_scale 1.0, epochs 200)" in message
+    assert "config 1 (hidden 2, lr 0.1, momentum 0.9, init_scale 1.0, epochs 200)" in message

@@ -1,5 +1,6 @@
 """Summary statistics against numbers worked out by hand."""
 
+import dataclasses
 import json
 import math
 
@@ -68,6 +69,27 @@ def test_format_summary_is_aligned():
     assert lines[2].split()[-3:] == ["-", "-", "0"]
 
 
+def test_format_summary_shows_momentum_values_that_round_alike_apart():
+    # 0.9999999 and 0.99999999 both print as "1" with 6 significant digits.
+    spec = make_spec(seeds=2, momentum=[0.9, 0.9999999, 0.99999999])
+    table = np.zeros(6, RUN_DTYPE)
+    table["config"] = np.repeat([0, 1, 2], 2)
+    table["momentum"] = np.repeat(spec.momentum, 2)
+    table["max_error"] = 0.9
+    lines = SweepResult(spec, table).format_summary().splitlines()
+    assert lines[0].split()[0] == "momentum"
+    assert [line.split()[0] for line in lines[1:]] == ["0.9", "0.9999999", "0.99999999"]
+
+
+def test_format_summary_names_a_margin_that_is_not_the_default():
+    result = hand_made_result()
+    assert result.format_summary().splitlines()[0].split()[2] == "solved"
+    narrowed = SweepResult(dataclasses.replace(result.spec, margin=0.3), result.table)
+    lines = narrowed.format_summary().splitlines()
+    assert lines[0].split()[2] == "solved<0.3"
+    assert "50.0%" in lines[1]  # 0.05 .. 0.25: five of the ten runs within 0.3
+
+
 def test_exports(tmp_path):
     result = xorfast.sweep(seeds=8, epochs=100, lr=[0.1, 0.2], progress=False)
     result.to_csv(tmp_path / "runs.csv")
@@ -95,3 +117,44 @@ def test_progress_bar_on_stderr_shows_runs_per_second(capsys, progress, shown):
     assert captured.out == ""
     # None shows a bar only once a sweep has run for about a second; this one is instant.
     assert ("run/s" in captured.err and "16.0/16.0" in captured.err) == shown
+
+
+def test_where_by_momentum_names_the_values_in_full():
+    spec = make_spec(seeds=2, momentum=[0.0, 0.99999999])
+    table = np.zeros(4, RUN_DTYPE)
+    table["config"] = np.repeat([0, 1], 2)
+    table["momentum"] = np.repeat(spec.momentum, 2)
+    result = SweepResult(spec, table)
+    assert result.where(momentum=0.99999999).spec.momentum == (0.99999999,)
+    assert len(result.where(momentum=-0.0)) == 2
+    message = "momentum=0.9999999 is not in the sweep's grid; its momentum values are 0, 0.9999"
+    with pytest.raises(ValueError, match=message):
+        result.where(momentum=0.9999999)
+
+
+def test_precise_fraction_counts_errors_below_0_1_whatever_the_margin():
+    # Config 0 has errors 0.05 and 0.08 below 0.1 (and a diverged run); with a
+    # margin of 0.05 neither is solved, but both are still within 0.1.
+    result = hand_made_result()
+    tight = SweepResult(dataclasses.replace(result.spec, margin=0.05), result.table)
+    first = tight.summary()[0]
+    assert first["solved"] == 0
+    assert first["precise_fraction"] == 0.2
+    assert result.summary()[0]["precise_fraction"] == 0.2
+
+
+def test_a_table_of_the_previous_version_reads_as_momentum_0():
+    # A table saved before momentum was a grid axis (np.save(result.table)) has
+    # every field but momentum; it was run with momentum 0.
+    previous = np.dtype([(name, RUN_DTYPE[name]) for name in RUN_DTYPE.names[:-1]])
+    assert RUN_DTYPE.names[-1] == "momentum"
+    result = hand_made_result()
+    old = np.zeros(len(result.table), previous)
+    for name in previous.names:
+        old[name] = result.table[name]
+    again = SweepResult(result.spec, old)
+    assert (again.table["momentum"] == 0).all()
+    for name in again.summary().dtype.names:
+        np.testing.assert_array_equal(again.summary()[name], result.summary()[name])
+    with pytest.raises(TypeError, match="table lacks the fields hidden, lr, init_scale, epochs"):
+        SweepResult(result.spec, old[["config", "seed"]])

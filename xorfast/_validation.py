@@ -57,6 +57,8 @@ def integer(name, value, *, minimum, maximum=None):
 def real(name, value, *, positive=True, dtype=np.float64, maximum=None):
     """Return ``value`` as a finite ``float``, > 0 (``positive``) or >= 0, that fits ``dtype``.
 
+    ``-0.0`` is returned as ``0.0``.
+
     Fitting means at most ``maximum`` (default: the largest ``dtype`` value)
     and, unless 0, at least the smallest normal ``dtype`` value, so that it
     neither overflows nor rounds to 0 or a subnormal number there.
@@ -83,7 +85,8 @@ def real(name, value, *, positive=True, dtype=np.float64, maximum=None):
             f"(smallest normal value {float(info.tiny):g}); use a larger value"
             + (" or dtype='float64'" if name_of_dtype != "float64" else "")
         )
-    return value
+    # -0.0 is 0: one sweep, one fingerprint, and "0" in every table, never "-0".
+    return value + 0.0
 
 
 def step(lr, rows, reduction, dtype):

@@ -203,6 +203,12 @@ def load(name: str) -> Dataset:
         return _NAMED[key]()
     for prefix, make in _SIZED.items():
         size = key[len(prefix) :]
-        if key.startswith(prefix) and size.isdigit():
-            return make(int(size))
+        # Only the names NAMES lists: ASCII digits, no leading zero ("encoder010").
+        if key.startswith(prefix) and size.isascii() and size.isdigit() and size[0] != "0":
+            try:
+                return make(int(size))
+            except ValueError as error:  # a size out of range
+                raise ValueError(
+                    f"unknown data set {name!r}: {error}; choose {NAMES_SUMMARY}"
+                ) from None
     raise ValueError(f"unknown data set {name!r}; choose {NAMES_SUMMARY}")

@@ -96,9 +96,21 @@ class Real:
         """``value`` as a ``float`` that fits ``dtype``."""
         largest = None if self.maximum is None else self.maximum(dtype)
         value = _validation.real(name, value, positive=self.positive, dtype=dtype, maximum=largest)
-        if self.below is not None and value >= self.below:
+        if self.below is not None:
             sign = "> 0" if self.positive else ">= 0"
-            raise ValueError(f"{name} must be {sign} and < {self.below:g}; got {value:g}")
+            if value >= self.below:
+                # In full: 1.0000001 printed as "1" would hide what is wrong.
+                raise ValueError(f"{name} must be {sign} and < {self.below:g}; got {value!r}")
+            # The run computes in its dtype: a value just below the bound may round to it
+            # there (0.99999999 is 1.0 in float32).
+            kind = np.dtype(dtype).type
+            if float(kind(value)) >= self.below:
+                largest_below = float(np.nextafter(kind(self.below), kind(0)))
+                raise ValueError(
+                    f"{name}={value!r} rounds to {self.below:g} in {np.dtype(dtype).name}, "
+                    f"and {name} must be {sign} and < {self.below:g} there; use at most "
+                    f"{largest_below!r} or dtype='float64'"
+                )
         return value
 
     def describe(self) -> str:
@@ -271,6 +283,12 @@ class Options(Mapping[str, Option]):
             value = values[record.name]
             if scope == SWEEP and record.axis is not None:
                 checked[record.name] = record.check_axis(value, dtype)
+            elif scope == SWEEP and _several(value) and record.name != "seeds":
+                raise TypeError(
+                    f"{record.name} takes one value in a sweep, not several ({value!r}); "
+                    f"the grid axes, which take several, are {', '.join(self.grid_axes)}: "
+                    f"run one sweep per {record.name}"
+                )
             elif record.optional and value is None:
                 checked[record.name] = None
             else:
@@ -280,6 +298,11 @@ class Options(Mapping[str, Option]):
         _check_together(checked)
         order = [record.name for record in self.of(scope) if record.name in checked]
         return {name: checked[name] for name in order}
+
+
+def _several(value: Any) -> bool:
+    """Whether ``value`` is a sequence or array of values rather than one (a string is one)."""
+    return not isinstance(value, (str, bytes)) and bool(np.iterable(value))
 
 
 def _check_together(checked: Mapping[str, Any]) -> None:
@@ -336,7 +359,7 @@ OPTIONS = Options(
         float,
         0.0,
         Real(positive=False, below=1.0),
-        "heavy-ball momentum, 0 for plain gradient descent",
+        "heavy-ball momentum, in [0, 1); 0 is plain gradient descent",
         doc="heavy-ball momentum (Rumelhart, Hinton & Williams 1986): "
         "`velocity = momentum * velocity - lr * gradient; parameter += velocity`, "
         "velocities starting at 0; 0 is plain gradient descent",
@@ -365,7 +388,7 @@ OPTIONS = Options(
         float,
         0.0,
         Real(positive=False),
-        "added to the output units' sigmoid derivative (loss mse only)",
+        "added to the output units' sigmoid derivative, >= 0; needs --loss mse",
         doc="Fahlman's (1988) flat-spot fix: the output error becomes "
         '`(A2 - y) (A2 (1 - A2) + derivative_offset)`; only with `loss="mse"` '
         "(`bce` has no derivative factor to offset)",
@@ -376,10 +399,11 @@ OPTIONS = Options(
         float,
         0.5,
         Real(below=1.0),
-        "a run is solved when every output is within this of its target",
+        "a run is solved when every output is within this of its target, in (0, 1); "
+        "0.4 is Fahlman's 40-20-40 rule",
         doc="success criterion: solved means every output within `margin` of its target "
         "(`max_error < margin`); 0.4 is Fahlman's 40-20-40 rule",
-        metavar="M",
+        metavar="MARGIN",
     ),
     Option(
         "init",

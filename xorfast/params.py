@@ -131,12 +131,28 @@ def initial_params(
     -------
     Params
 
+    Raises
+    ------
+    ValueError, TypeError
+        A width, seed, ``init``, ``init_scale`` or ``bias_init`` that
+        :func:`xorfast.train` would refuse (a misspelt ``init`` must not draw
+        another distribution).
+
     Examples
     --------
     >>> p = initial_params(2, 4, 1, seed=42)
     >>> np.random.seed(42); bool(np.array_equal(p.W1, np.random.randn(2, 4)))
     True
     """
+    from . import _validation  # imports this module: checked here, not at import
+    from .options import OPTIONS
+
+    for name, width in (("inputs", inputs), ("hidden", hidden), ("outputs", outputs)):
+        _validation.integer(name, width, minimum=1)
+    seed = OPTIONS.seed.check(seed)
+    init = OPTIONS.init.check(init)
+    init_scale = OPTIONS.init_scale.check(init_scale)  # within float64, where draws are made
+    bias_init = OPTIONS.bias_init.check(bias_init)
     if init == "glorot":
         scale1 = glorot_limit(inputs, hidden, init_scale)
         scale2 = glorot_limit(hidden, outputs, init_scale)

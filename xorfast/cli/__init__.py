@@ -1,6 +1,7 @@
 """The ``xorfast`` command line: one module per subcommand, each with add_parser and run."""
 
 import argparse
+import os
 import sys
 
 from .. import __version__
@@ -25,6 +26,22 @@ def build_parser():
 
 def main(argv=None):
     """Run the command line; returns the process exit status."""
+    try:
+        status = _main(argv)
+        # Flushed here, where a reader that left is caught, not at the exit.
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        # The reader of the output left (xorfast train | head -1): stop quietly, and
+        # point stdout at nothing so that the flush at exit finds no pipe to fail on.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (AttributeError, OSError, ValueError):  # stdout replaced, e.g. captured
+            pass
+        return 1
+
+
+def _main(argv):
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -6,6 +6,7 @@ import os
 import numpy as np
 
 from .. import _files, plot
+from ..sweeps.results import short_number
 from ..sweeps.spec import GRID_AXES
 from ..sweeps.store import load_sweep
 
@@ -54,8 +55,8 @@ def add_parser(subparsers):
         type=where_option,
         default=[],
         metavar="AXIS=VALUES",
-        help="draw only the runs whose AXIS (hidden, lr, init_scale or epochs) has one of "
-        "VALUES, comma-separated values of the sweep's grid, e.g. --where lr=0.1,0.5; "
+        help=f"draw only the runs whose AXIS ({', '.join(GRID_AXES[:-1])} or {GRID_AXES[-1]}) "
+        "has one of VALUES, comma-separated values of the sweep's grid, e.g. --where lr=0.1,0.5; "
         "repeat for several axes (runs must match all)",
     )
     parser.add_argument(
@@ -122,7 +123,7 @@ def run(args):
     save_figure(figure, args.out)
     spec = result.spec
     where = "".join(
-        f", {axis}={','.join(f'{value:g}' for value in getattr(spec, axis))}" for axis in chosen
+        f", {axis}={','.join(map(short_number, getattr(spec, axis)))}" for axis in chosen
     )
     print(
         f"{len(result)} of {spec.runs} runs ({len(spec.configs)} configs x "

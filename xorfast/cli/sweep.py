@@ -7,6 +7,7 @@ import sys
 from .. import _files, datasets
 from ..options import OPTIONS
 from ..sweeps.executors import ExecutorError
+from ..sweeps.results import short_number
 from ..sweeps.store import StoreError, load_sweep
 from ..sweeps.sweeper import DEFAULT_BLOCK_SIZE, sweep
 from . import _interrupts
@@ -121,13 +122,13 @@ def _headline(data, spec):
     """What was swept, with every rule that is not the default."""
     rules = [f"loss {spec.loss} ({spec.reduction})"]
     if spec.momentum != (0.0,) and len(spec.momentum) == 1:
-        rules.append(f"momentum {spec.momentum[0]:g}")
+        rules.append(f"momentum {short_number(spec.momentum[0])}")
     if spec.derivative_offset:
-        rules.append(f"derivative offset {spec.derivative_offset:g}")
+        rules.append(f"derivative offset {short_number(spec.derivative_offset)}")
     return (
         f"{data}: {len(spec.configs)} configs x {len(spec.seeds)} seeds, "
         f"{', '.join(rules)}, {spec.dtype}; "
-        f"solved = every output within {spec.margin:g} of its target"
+        f"solved = every output within {short_number(spec.margin)} of its target"
     )
 
 

@@ -4,6 +4,7 @@ import numpy as np
 
 from .. import datasets
 from ..options import OPTIONS
+from ..sweeps.results import short_number
 from ..trainer import train
 from . import plot
 from ._options import add_data_options, add_training_options
@@ -46,23 +47,39 @@ def run(args):
         record_every = plot.plot_log_every(args.epochs, log_every)
     result = train(X, y, **{**OPTIONS.pick("train", vars(args)), "log_every": record_every})
     config = result.config
-    shape = f"{X.shape[1]}-{config['hidden']}-{y.shape[1]}"
-    print(
-        f"{shape} network on {args.data}: {config['epochs']} epochs, lr {config['lr']:g}, "
-        f"loss {config['loss']} ({config['reduction']}), {config['dtype']}, "
-        f"seed {result.seed}"
-    )
+    print(_headline(X, y, args.data, config, result.seed))
     for epoch, mse in zip(result.history.epoch, result.history.mse):
         if log_every and epoch % log_every == 0:
             print(f"Epoch {epoch}, Loss: {mse:.4f}")
     print()
     print(format_predictions(X, y, result.predictions))
     verdict = "diverged" if result.diverged else ("solved" if result.solved else "not solved")
+    if result.margin != OPTIONS.margin.default:
+        verdict += f" (margin {short_number(result.margin)})"
     print(f"\n{verdict}: max error {result.max_error:.3f}, final MSE {result.final_mse:.5f}")
     print(f"trained in {_duration(result.seconds)} ({config['backend']} backend)")
     if args.plot:
         plot.save_training_figure(args.plot, result, X, args.data)
     return 0
+
+
+def _headline(X, y, data, config, seed):
+    """The run's shape and rules; momentum, offset and margin only where not the default."""
+    rules = [f"lr {short_number(config['lr'])}", f"loss {config['loss']} ({config['reduction']})"]
+    if config["momentum"]:
+        rules.append(f"momentum {short_number(config['momentum'])}")
+    if config["derivative_offset"]:
+        rules.append(f"derivative offset {short_number(config['derivative_offset'])}")
+    margin = config["margin"]
+    solved = (
+        ""
+        if margin == OPTIONS.margin.default
+        else f"; solved = every output within {short_number(margin)} of its target"
+    )
+    return (
+        f"{X.shape[1]}-{config['hidden']}-{y.shape[1]} network on {data}: "
+        f"{config['epochs']} epochs, {', '.join(rules)}, {config['dtype']}, seed {seed}{solved}"
+    )
 
 
 def format_predictions(X, y, predictions):

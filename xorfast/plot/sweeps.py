@@ -35,6 +35,7 @@ GridAxis = Literal["hidden", "lr", "momentum", "init_scale", "epochs"]
 AXIS_LABELS = {
     "hidden": "hidden units",
     "lr": "learning rate (step size)",
+    "momentum": "momentum (heavy ball)",
     "init_scale": "initial weight scale (std or half-width)",
     "epochs": "training epochs",
 }
@@ -92,7 +93,7 @@ def convergence_map(
     ----------
     sweep_result : SweepResult
         From :func:`xorfast.sweep` or :func:`xorfast.load_sweep`.
-    x, y : {"hidden", "lr", "init_scale", "epochs"}, optional
+    x, y : {"hidden", "lr", "momentum", "init_scale", "epochs"}, optional
         The grid axes across and up the map. Default: the first two axes that
         take several values among the runs (for example ``hidden`` across and
         ``lr`` up); with one such axis the map is a single row.

@@ -220,8 +220,10 @@ class Scan:
             seeds, missing = per_config[config]
             if 0 <= config < len(configs):
                 c = configs[config]
+                # Momentum only where a sweep has any, so earlier messages stay as they were.
+                momentum = f"momentum {c.momentum}, " if self.spec.momentum != (0.0,) else ""
                 name = (
-                    f"config {config} (hidden {c.hidden}, lr {c.lr}, init_scale "
+                    f"config {config} (hidden {c.hidden}, lr {c.lr}, {momentum}init_scale "
                     f"{c.init_scale}, epochs {c.epochs})"
                 )
             else:

@@ -121,7 +121,7 @@ class SweepResult:
 
     def __init__(self, spec: SweepSpec, table: npt.ArrayLike) -> None:
         self.spec = spec
-        self.table = np.asarray(table, dtype=RUN_DTYPE)
+        self.table = _run_table(table)
 
     def __len__(self) -> int:
         return len(self.table)
@@ -141,7 +141,8 @@ class SweepResult:
         """Per-config statistics as a structured array of dtype :data:`SUMMARY_DTYPE`.
 
         ``solved_low``/``solved_high`` bound the solved fraction with a Wilson
-        95% interval; ``precise_fraction`` counts ``max_error < 0.1``;
+        95% interval; ``precise_fraction`` counts the runs not diverged
+        with ``max_error < 0.1``, whatever the margin;
         ``epoch_solved_median`` and ``epoch_solved_p90`` are taken over solved
         runs (NaN when none solved), with NumPy's linear interpolation.
 
@@ -183,9 +184,8 @@ class SweepResult:
                     wins / runs if runs else math.nan,
                     low,
                     high,
-                    float((mine["max_error"][solved] < PRECISE_ERROR).sum()) / runs
-                    if runs
-                    else math.nan,
+                    # Not within solved: a margin below 0.1 must not hide errors under 0.1.
+                    float(solved_mask(mine, PRECISE_ERROR).sum()) / runs if runs else math.nan,
                     float(np.median(epochs)) if len(epochs) else math.nan,
                     float(np.percentile(epochs, 90)) if len(epochs) else math.nan,
                     int(mine["diverged"].sum()),
@@ -199,7 +199,8 @@ class SweepResult:
     def format_summary(self) -> str:
         """The summary as an aligned text table (grid axes that vary, then statistics).
 
-        Columns: the varying axes, runs, solved fraction and its Wilson 95%
+        Columns: the varying axes, runs, solved fraction (headed
+        ``solved<margin`` when the sweep's margin is not 0.5) and its Wilson 95%
         interval, the fraction with ``max_error < 0.1``, then the epochs to
         solve over solved runs: mean ± sample SD, median and 90th percentile,
         and the diverged count. ``-`` marks a figure that is undefined (no
@@ -209,10 +210,11 @@ class SweepResult:
         """
         summary = self.summary()
         axes = self.spec.varying_axes or ("hidden",)
+        margin = self.spec.margin
         header = [
             *axes,
             "runs",
-            "solved",
+            "solved" if margin == SOLVED_ERROR else f"solved<{short_number(margin)}",
             "95% interval",
             "err<0.1",
             "mean ± SD",
@@ -222,7 +224,7 @@ class SweepResult:
         ]
         lines = []
         for row in summary:
-            cells = [f"{row[axis]:g}" for axis in axes]
+            cells = [short_number(row[axis]) for axis in axes]
             cells += [
                 str(row["runs"]),
                 f"{row['solved_fraction']:.1%}",
@@ -281,7 +283,7 @@ class SweepResult:
         Parameters
         ----------
         **selection
-            A grid axis (``hidden``, ``lr``, ``init_scale``, ``epochs``) and one
+            A grid axis (``hidden``, ``lr``, ``momentum``, ``init_scale``, ``epochs``) and one
             value of it, or a list of values, e.g. ``where(hidden=2, lr=[0.1, 0.5])``.
             Each value must be in the sweep's grid (floats match within 1e-9
             relative). Axes not named keep all their values.
@@ -337,8 +339,8 @@ class SweepResult:
                 ]
                 if not matches:
                     raise ValueError(
-                        f"{axis}={value:g} is not in the sweep's grid; "
-                        f"its {axis} values are {', '.join(f'{point:g}' for point in grid)}"
+                        f"{axis}={short_number(value)} is not in the sweep's grid; "
+                        f"its {axis} values are {', '.join(map(short_number, grid))}"
                     )
                 chosen.update(matches)
             kept[axis] = tuple(point for i, point in enumerate(grid) if i in chosen)
@@ -354,6 +356,24 @@ class SweepResult:
         table = self.table.copy()
         table["config"] = renumber[table["config"]]
         return SweepResult(spec, table[table["config"] >= 0])
+
+
+def _run_table(table: npt.ArrayLike) -> np.ndarray:
+    """``table`` as :data:`RUN_DTYPE`; one saved before momentum was an axis has momentum 0."""
+    array = np.asarray(table)
+    names = array.dtype.names
+    missing = [name for name in _RUN_NAMES if names is not None and name not in names]
+    if missing == ["momentum"]:
+        converted = np.zeros(array.shape, RUN_DTYPE)
+        for name in names or ():
+            converted[name] = array[name]
+        return converted
+    if missing:
+        raise TypeError(
+            f"table lacks the fields {', '.join(missing)}; a sweep's table has the fields "
+            "of xorfast.sweeps.results.RUN_DTYPE (those of SweepResult.table)"
+        )
+    return np.asarray(array, dtype=RUN_DTYPE)
 
 
 def mean_interval(mean: float, sd: float, trials: int, z: float = Z95) -> tuple[float, float]:
@@ -393,6 +413,19 @@ def _with_restarts(epochs: npt.NDArray[np.int64], wins: int, runs: int, budget: 
         return math.inf
     mean = float(np.mean(epochs)) if len(epochs) else math.nan
     return mean + budget * (runs - wins) / wins
+
+
+def short_number(value: float | np.number[Any]) -> str:
+    """``value`` as ``:g`` writes it (6 significant digits) if that reads back, else in full.
+
+    Momentum 0.99999999 must not print as 1, nor epochs 1234567 as 1.23457e+06.
+    """
+    text = f"{value:g}"
+    if float(text) == value:
+        return text
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    return repr(float(value))
 
 
 def _epochs(value: float) -> str:

@@ -123,15 +123,58 @@ class SweepSpec:
 
 
 def spec_from_dict(description):
-    """Rebuild a :class:`SweepSpec` from :meth:`SweepSpec.to_dict` output (version 1 or 2)."""
+    """Rebuild a :class:`SweepSpec` from :meth:`SweepSpec.to_dict` output (version 1 or 2).
+
+    The description is checked as :func:`make_spec` checks its arguments (but
+    for the memory limits, which depend on the machine): a missing or unknown
+    field, or a value a sweep would refuse, raises a ``ValueError`` or
+    ``TypeError`` naming the field. A store's checksum says its text is
+    intact, not that the text is a sweep this xorfast would run.
+    """
+    if not isinstance(description, dict):
+        raise TypeError(
+            f"a sweep specification is a dict (SweepSpec.to_dict()); got "
+            f"{type(description).__name__}"
+        )
     version = description.get("version")
-    if version not in (1, SPEC_VERSION) or isinstance(version, bool):
+    # type(), not isinstance: True is an int, and 2.0 is no version number.
+    if type(version) is not int or version not in (1, SPEC_VERSION):
         raise ValueError(
             f"sweep specification version {version!r} is not "
             f"supported (this xorfast reads versions 1 and {SPEC_VERSION})"
         )
+    fields = ["version", "X", "y", "seeds", *SPEC_OPTIONS]
+    if version == 1:
+        fields = [name for name in fields if name not in ADDED_IN_VERSION_2]
+    missing = [name for name in fields if name not in description]
+    if missing:
+        raise ValueError(f"sweep specification version {version} lacks {', '.join(missing)}")
+    unknown = sorted(set(description) - set(fields))
+    if unknown:
+        added = " (version 2 added them)" if set(unknown) <= set(ADDED_IN_VERSION_2) else ""
+        raise ValueError(
+            f"sweep specification version {version} has no field {', '.join(unknown)}{added}"
+        )
     if version == 1:
         description = {**ADDED_IN_VERSION_2, **description}
+    for name, what in (("X", "rows"), ("y", "rows"), ("seeds", "seeds")):
+        if not isinstance(description[name], list):
+            raise TypeError(
+                f"sweep specification: {name} must be a list of {what}; got {description[name]!r}"
+            )
+    for name in GRID_AXES:
+        if not isinstance(description[name], list):
+            raise TypeError(
+                f"sweep specification: {name} must be a list of values; got {description[name]!r}"
+            )
+    given = OPTIONS.check("sweep", {name: description[name] for name in ("seeds", *SPEC_OPTIONS)})
+    X, y = _validation.data(description["X"], description["y"], loss=given["loss"])
+    _validation.fits("X", X, given["dtype"])
+    _validation.fits("y", y, given["dtype"])
+    for value in given["lr"]:
+        _validation.step(value, X.shape[0], given["reduction"], given["dtype"])
+    # Built from the description's own values, as before the checks: every
+    # stored specification reads back to its own fingerprint.
     return SweepSpec(
         X=np.array(description["X"], dtype=np.float64),
         y=np.array(description["y"], dtype=np.float64),

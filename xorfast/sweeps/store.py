@@ -70,6 +70,7 @@ from ._store_file import (
 )
 from ._store_lock import StoreLock, StoreLocked
 from .results import SweepResult, empty_table
+from .spec import ADDED_IN_VERSION_2, SPEC_OPTIONS
 
 if TYPE_CHECKING:
     from .._typing import StrPath
@@ -333,8 +334,9 @@ def open_store(path: StrPath, spec: SweepSpec) -> RunStore:
 
 
 def _difference(stored, wanted):
-    a, b = stored.to_dict(), wanted.to_dict()
-    names = [key for key in a if a[key] != b.get(key)]
+    # Version 1 descriptions leave out what version 2 added: compare with it filled in.
+    a, b = ({**ADDED_IN_VERSION_2, **spec.to_dict()} for spec in (stored, wanted))
+    names = [key for key in ("X", "y", "seeds", *SPEC_OPTIONS) if a[key] != b[key]]
     described = []
     for key in names[:3]:
         if key in ("X", "y", "seeds"):
