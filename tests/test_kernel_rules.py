@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import xorfast
-from xorfast import datasets, reference
+from xorfast import datasets, reference, trainer
 from xorfast._compiled import single_run, single_run_unrolled
 from xorfast._compiled.jit import machine_code
 from xorfast.params import Params
@@ -310,3 +310,11 @@ def test_train_without_the_rules_gives_the_old_results_to_the_bit(dtype, hidden)
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(result.predictions, old.work.A2)
     np.testing.assert_array_equal(result.history.mse, old.mse_log)
+
+
+def test_the_memory_check_counts_the_velocities_of_a_momentum_run():
+    # 2500-65536-1 on one row: three copies of the parameters fit in the limit, four do not.
+    X, y = np.ones((1, 2500)), [1.0]
+    trainer._check_memory(1, 2500, 2**16, 1, 0, momentum=0.0)
+    with pytest.raises(ValueError, match="needs about 4.9 GiB of memory"):
+        xorfast.train(X, y, hidden=2**16, epochs=1, momentum=0.9)
