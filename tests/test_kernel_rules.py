@@ -12,6 +12,8 @@ import inspect
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import xorfast
 from xorfast import datasets, reference, trainer
@@ -140,7 +142,13 @@ def test_one_epoch_with_the_offset_steps_along_the_offset_gradient(dtype, hidden
 
 
 # Shapes at and near the limits of the generated kernels, as in test_kernel_matches_reference.
-GENERATED_SHAPES = [(1, 1, 1, 1), (7, 5, 3, 2), (4, 2, 4, 1), (2, 8, 1, 4)]
+GENERATED_SHAPES = [
+    (1, 1, 1, 1),
+    (7, 5, 3, 2),
+    pytest.param(33, 8, 16, 4, marks=pytest.mark.slow),
+    (4, 2, 4, 1),
+    (2, 8, 1, 4),
+]
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -318,3 +326,43 @@ def test_the_memory_check_counts_the_velocities_of_a_momentum_run():
     trainer._check_memory(1, 2500, 2**16, 1, 0, momentum=0.0)
     with pytest.raises(ValueError, match="needs about 4.9 GiB of memory"):
         xorfast.train(X, y, hidden=2**16, epochs=1, momentum=0.9)
+
+
+# About 20 new shapes, each compiled in both variants: the exhaustive tier.
+@pytest.mark.slow
+@settings(max_examples=20, deadline=None)
+@given(
+    rows=st.integers(1, 9),
+    inputs=st.integers(1, 4),
+    hidden=st.integers(1, 20),
+    outputs=st.integers(1, 3),
+    seed=st.integers(0, 2**32 - 1),
+    loss=st.sampled_from(["bce", "mse"]),
+    momentum=st.sampled_from([0.0, 0.5, 0.9]),
+    offset=st.sampled_from([0.0, 0.1]),
+    epochs=st.integers(0, 200),
+)
+def test_random_problems_with_the_rules_match_the_reference(
+    rows, inputs, hidden, outputs, seed, loss, momentum, offset, epochs
+):
+    X, y, start = random_problem(rows, inputs, hidden, outputs, seed)
+    rules = dict(momentum=momentum, derivative_offset=offset if loss == "mse" else 0.0)
+    lr = 0.2 * (1 - momentum)  # a modest step in effect, out of chaotic regimes
+    fast = _run(
+        X,
+        y,
+        start,
+        unrolled=True,
+        epochs=epochs,
+        lr=lr,
+        loss=loss,
+        reduction="mean",
+        log_every=7,
+        **rules,
+    )
+    slow_params, slow_log = reference.train(
+        X, y, start, epochs=epochs, lr=lr, loss=loss, reduction="mean", log_every=7, **rules
+    )
+    for a, b in zip(fast.params, slow_params):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(fast.mse_log, slow_log, rtol=1e-7, atol=1e-12)
