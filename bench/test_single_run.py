@@ -33,19 +33,28 @@ def test_kernel(speedup, case, entry):
     speedup.contender(case, entry)
 
 
-def kernel_epochs(data, hidden, epochs, dtype="float64"):
+def kernel_epochs(data, hidden, epochs, dtype="float64", momentum=0.0):
     """The compiled kernel alone: ``epochs`` epochs from the same start on each call."""
     X, y = (a.astype(dtype) for a in datasets.load(data))
     start = initial_params(X.shape[1], hidden, y.shape[1], seed=0, dtype=dtype)
     params = start.astype(dtype)
     arguments = single_run.arguments(
-        X, y, params, epochs=epochs, lr=0.1, scale=1 / X.shape[0], mse_output=False
+        X,
+        y,
+        params,
+        epochs=epochs,
+        lr=0.1,
+        scale=1 / X.shape[0],
+        mse_output=False,
+        momentum=momentum,
     )
     kernel = single_run.compiled_train(arguments)
 
     def call():
         for array, initial in zip(params, start):
             array[...] = initial
+        for velocity in arguments.velocities:
+            velocity[...] = 0
         kernel(*arguments)
 
     return call
@@ -79,3 +88,37 @@ def test_cost_baseline(speedup):
 @pytest.mark.parametrize("entry", COST.contenders, ids=[e.name for e in COST.contenders])
 def test_cost_of_wider_networks(speedup, entry):
     speedup.cost(COST, entry)
+
+
+# Per-epoch cost of the heavy ball (momentum 0.9, its own kernel variant) over
+# plain gradient descent (momentum 0), same network and run: a generated shape
+# and one past SMALL_WIDTHS, where the generic kernel runs. No limit: reported.
+MOMENTUM = [
+    Case(
+        f"cost of momentum 0.9, {name}",
+        "cost",
+        Entry(f"{name}, momentum 0", kernel_epochs(data, hidden, epochs), epochs, rounds=50),
+        (
+            Entry(
+                f"{name}, momentum 0.9",
+                kernel_epochs(data, hidden, epochs, momentum=0.9),
+                epochs,
+                rounds=50,
+            ),
+        ),
+    )
+    for name, data, hidden, epochs in [
+        ("2-4-1 xor", "xor", 4, COST_EPOCHS),
+        ("2-64-1 xor", "xor", 64, COST_EPOCHS),
+    ]
+]
+
+
+@pytest.mark.parametrize("case", MOMENTUM, ids=[case.name for case in MOMENTUM])
+def test_momentum_baseline(speedup, case):
+    speedup.baseline(case)
+
+
+@pytest.mark.parametrize("case", MOMENTUM, ids=[case.name for case in MOMENTUM])
+def test_cost_of_momentum(speedup, case):
+    speedup.cost(case, case.contenders[0])

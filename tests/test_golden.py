@@ -7,6 +7,7 @@ review as a diff of real kernel code. After an intended change, run
 """
 
 import difflib
+import functools
 import importlib.util
 import sys
 from pathlib import Path
@@ -78,6 +79,11 @@ def test_golden_sources_hold_no_digest_path_or_time(name):
         (sweep_unrolled.block_kernel, (2, 2, 1, 4), "xorfast_kernel_2_2_1_4.py"),
         (sweep_unrolled.block_kernel, (2, 30, 1, 4), "xorfast_kernel_2_any_1_any.py"),
         (single_run_unrolled.train_kernel, (2, 2, 1), "xorfast_train_2_2_1.py"),
+        (
+            functools.partial(single_run_unrolled.train_kernel, momentum=True),
+            (2, 2, 1),
+            "xorfast_train_momentum_2_2_1.py",
+        ),
     ],
 )
 def test_the_module_the_kernels_run_is_the_golden_source(load, shape, name):

@@ -29,14 +29,19 @@ COMMAND = "python tools/refresh_golden.py"
 #: Sweep shapes ``(inputs, hidden, outputs, rows)``: 2-2-1 on XOR's 4 rows,
 #: unrolled; 2-30-1, past the unrolling limit, the generic kernel in the driver.
 SWEEP_SHAPES = [(2, 2, 1, 4), (2, 30, 1, 4)]
-#: Single-run layer shapes ``(inputs, hidden, outputs)``.
+#: Single-run layer shapes ``(inputs, hidden, outputs)``, each in both variants:
+#: plain gradient descent and the heavy ball (momentum).
 SINGLE_RUN_SHAPES = [(2, 2, 1)]
 
 
 def sources():
     """``{file name: source}`` of every golden file, as the generators write them now."""
     modules = [sweep_unrolled.module_source(*shape) for shape in SWEEP_SHAPES]
-    modules += [single_run_unrolled.module_source(*shape) for shape in SINGLE_RUN_SHAPES]
+    modules += [
+        single_run_unrolled.module_source(*shape, momentum=momentum)
+        for shape in SINGLE_RUN_SHAPES
+        for momentum in (False, True)
+    ]
     return {f"{stem}.py": source for stem, source in modules}
 
 

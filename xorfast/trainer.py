@@ -145,11 +145,11 @@ def train(
         start = _validation.weights(weights, inputs=inputs, hidden=hidden, outputs=outputs)
         for name, array in zip(start._fields, start):
             _validation.fits(f"weights {name}", array, dtype)
-        _check_memory(X.shape[0], inputs, start.W1.shape[1], outputs, logged)
+        _check_memory(X.shape[0], inputs, start.W1.shape[1], outputs, logged, momentum)
         seed = None
     else:
         hidden = hidden or DEFAULT_HIDDEN
-        _check_memory(X.shape[0], inputs, hidden, outputs, logged)
+        _check_memory(X.shape[0], inputs, hidden, outputs, logged, momentum)
         seed = _random_seed() if seed is None else OPTIONS.seed.check(seed)
         start = initial_params(
             inputs,
@@ -196,13 +196,20 @@ def train(
     )
 
 
-def _check_memory(rows: int, inputs: int, hidden: int, outputs: int, logged: int) -> None:
+def _check_memory(
+    rows: int, inputs: int, hidden: int, outputs: int, logged: int, momentum: float = 0.0
+) -> None:
     """Refuse a run whose arrays (in float64, the widest dtype) exceed the memory limit."""
     parameters = inputs * hidden + hidden + hidden * outputs + outputs
-    # Parameters: drawn, converted and trained copies; activations and errors of
-    # both layers; the data in float64 and in the run's dtype; the loss log.
+    # Parameters: drawn, converted and trained copies, and with momentum their
+    # velocities; activations and errors of both layers; the data in float64
+    # and in the run's dtype; the loss log.
+    copies = 4 if momentum else 3
     values = (
-        3 * parameters + 2 * rows * (hidden + outputs) + 2 * rows * (inputs + outputs) + logged
+        copies * parameters
+        + 2 * rows * (hidden + outputs)
+        + 2 * rows * (inputs + outputs)
+        + logged
     )
     _validation.memory(
         f"a {inputs}-{hidden}-{outputs} network on {rows} rows"

@@ -6,8 +6,8 @@ Written by xorfast._compiled.single_run_unrolled.
 from xorfast._compiled.jit import kernel
 from xorfast._compiled.sigmoid import sigmoid_inplace
 @kernel
-def train_run(X, y, params, epochs, lr, scale, mse_output, log_every, mse_log, work,
-              inputs, hidden, outputs):
+def train_run(X, y, params, velocities, epochs, lr, scale, momentum, mse_output,
+              derivative_offset, log_every, mse_log, work, inputs, hidden, outputs):
     """:func:`~xorfast._compiled.single_run._train` for 2-2-1 networks."""
     W1, b1, W2, b2 = params
     Z1, Z2 = work.Z1, work.Z2
@@ -58,7 +58,7 @@ def train_run(X, y, params, epochs, lr, scale, mse_output, log_every, mse_log, w
             p0 = Z2[i * 1 + 0]
             d2_0 = p0 - y[i, 0]
             if mse_output:
-                d2_0 *= p0 * (one - p0)
+                d2_0 *= p0 * (one - p0) + derivative_offset
             # The hidden error uses W2 from before this epoch's update.
             d1_0 = (d2_0 * w2_0_0) * a0 * (one - a0)
             d1_1 = (d2_0 * w2_1_0) * a1 * (one - a1)

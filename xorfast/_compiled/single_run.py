@@ -15,6 +15,16 @@ a version of :func:`_train` generated for their shape
 (:mod:`xorfast._compiled.single_run_unrolled`), with the same arithmetic in the
 same order on named scalars (equal to the last bits, or nearly: see there); it
 runs 1.2x (16 hidden units) to 2x (several outputs) faster.
+
+Each kernel comes in two variants, chosen by :func:`kernel_for` from the
+run's arguments: plain gradient descent ``p -= (lr * scale) * gradient_sum``
+(:func:`_train`) and, for a non-zero ``momentum``, the heavy ball
+``v = momentum * v - (lr * scale) * gradient_sum; p += v``
+(:func:`_train_momentum`). The plain variant is compiled without the
+velocities' code, so runs without momentum pay nothing for it and give
+exactly the results of the kernels from before momentum existed. The
+flat-spot ``derivative_offset`` is a plain scalar in both: adding an offset
+of 0 to ``a (1 - a)`` changes no bit.
 """
 
 from typing import NamedTuple
@@ -69,10 +79,13 @@ class Arguments(NamedTuple):
     X: np.ndarray  # (n, d), the parameters' dtype
     y: np.ndarray  # (n, O), the parameters' dtype
     params: tuple  # W1, b1, W2, b2 (xorfast.params.Params), updated in place
+    velocities: tuple  # zeros like params, updated in place; empty arrays without momentum
     epochs: int
     lr: np.floating  # the parameters' dtype
     scale: np.floating  # 1/n or 1, the parameters' dtype
+    momentum: np.floating  # in [0, 1), the parameters' dtype
     mse_output: bool  # squared-error output error; else cross-entropy
+    derivative_offset: np.floating  # added to the outputs' a (1 - a), the parameters' dtype
     log_every: int  # 0: no loss log
     mse_log: np.ndarray  # one entry per log_every epochs
     work: Workspace  # the run's buffers; A2 holds the predictions after the run
@@ -96,23 +109,31 @@ def arguments(
 ):
     """The :class:`Arguments` of one run of ``params`` on ``X``, ``y``.
 
-    Allocates the run's :func:`workspace` and its loss log (one entry for every
-    ``log_every`` epochs, none for 0), and takes ``lr`` and ``scale`` into the
-    parameters' dtype. Nothing is checked: the caller has validated everything.
+    Allocates the run's :func:`workspace`, its loss log (one entry for every
+    ``log_every`` epochs, none for 0) and, with a non-zero ``momentum``, its
+    velocities (zeros shaped like ``params``; without momentum, empty arrays
+    of the same types, which the plain kernel never reads), and takes ``lr``,
+    ``scale``, ``momentum`` and ``derivative_offset`` into the parameters'
+    dtype. Nothing is checked: the caller has validated everything.
     """
-    if momentum or derivative_offset:
-        raise NotImplementedError("momentum and derivative_offset: kernel work in progress")
     dtype = params[0].dtype.type
     inputs, (hidden, outputs) = X.shape[1], params[2].shape
     logged = -(-epochs // log_every) if log_every else 0
+    if momentum:
+        velocities = tuple(np.zeros_like(array) for array in params)
+    else:
+        velocities = tuple(np.zeros((0,) * array.ndim, dtype) for array in params)
     return Arguments(
         X,
         y,
         params,
+        velocities,
         epochs,
         dtype(lr),
         dtype(scale),
+        dtype(momentum),
         mse_output,
+        dtype(derivative_offset),
         log_every,
         np.zeros(logged, dtype),
         workspace(X.shape[0], hidden, outputs, dtype),
@@ -153,15 +174,34 @@ def _forward(X, params, work):
 
 @inlined_kernel
 def _epochs(
-    X, y, params, epochs, lr, scale, mse_output, log_every, mse_log, work, inputs, hidden, outputs
+    X,
+    y,
+    params,
+    velocities,
+    epochs,
+    lr,
+    scale,
+    momentum,
+    mse_output,
+    derivative_offset,
+    log_every,
+    mse_log,
+    work,
+    inputs,
+    hidden,
+    outputs,
+    heavy_ball,
 ):
     """The epoch loop of :func:`_train` for the given layer widths.
 
     Every gradient is summed over the rows in row order, as the reference
     writes it; the rows are the outer loop so that the inner loops run along
-    contiguous rows of ``A1``, ``D1`` and ``W1``.
+    contiguous rows of ``A1``, ``D1`` and ``W1``. ``heavy_ball`` is a constant
+    of each calling kernel (False in :func:`_train`, True in
+    :func:`_train_momentum`), so LLVM drops the update it does not take.
     """
     W1, b1, W2, b2 = params
+    vW1, vb1, vW2, vb2 = velocities
     A1, A2, D1, D2 = work.Z1, work.Z2, work.D1, work.D2
     # Gradient sums, allocated once per call, never inside the epoch loop.
     gW1 = np.empty_like(W1)
@@ -187,7 +227,7 @@ def _epochs(
                 a = A2[i * outputs + o]
                 error = a - y[i, o]
                 if mse_output:
-                    error *= a * (one - a)
+                    error *= a * (one - a) + derivative_offset
                 D2[i * outputs + o] = error
 
         # The hidden error uses W2 from before this epoch's update.
@@ -221,35 +261,75 @@ def _epochs(
             for h in range(hidden):
                 gb1[h] += D1[row + h]
 
-        for h in range(hidden):
-            for o in range(outputs):
-                W2[h, o] -= step * gW2[o, h]
-        for o in range(outputs):
-            b2[o] -= step * gb2[o]
-        for k in range(inputs):
+        if heavy_ball:
             for h in range(hidden):
-                W1[k, h] -= step * gW1[k, h]
-        for h in range(hidden):
-            b1[h] -= step * gb1[h]
+                for o in range(outputs):
+                    vW2[h, o] = momentum * vW2[h, o] - step * gW2[o, h]
+                    W2[h, o] += vW2[h, o]
+            for o in range(outputs):
+                vb2[o] = momentum * vb2[o] - step * gb2[o]
+                b2[o] += vb2[o]
+            for k in range(inputs):
+                for h in range(hidden):
+                    vW1[k, h] = momentum * vW1[k, h] - step * gW1[k, h]
+                    W1[k, h] += vW1[k, h]
+            for h in range(hidden):
+                vb1[h] = momentum * vb1[h] - step * gb1[h]
+                b1[h] += vb1[h]
+        else:
+            for h in range(hidden):
+                for o in range(outputs):
+                    W2[h, o] -= step * gW2[o, h]
+            for o in range(outputs):
+                b2[o] -= step * gb2[o]
+            for k in range(inputs):
+                for h in range(hidden):
+                    W1[k, h] -= step * gW1[k, h]
+            for h in range(hidden):
+                b1[h] -= step * gb1[h]
 
 
 @kernel
 def _train(
-    X, y, params, epochs, lr, scale, mse_output, log_every, mse_log, work, inputs, hidden, outputs
+    X,
+    y,
+    params,
+    velocities,
+    epochs,
+    lr,
+    scale,
+    momentum,
+    mse_output,
+    derivative_offset,
+    log_every,
+    mse_log,
+    work,
+    inputs,
+    hidden,
+    outputs,
 ):
     """Run ``epochs`` full-batch gradient steps, updating ``params`` in place.
 
-    Ends with a forward pass of the trained parameters, so ``work.A2`` holds
-    the predictions.
+    Plain gradient descent: ``momentum`` and ``velocities`` are not read
+    (:func:`_train_momentum` is the heavy ball). Ends with a forward pass of
+    the trained parameters, so ``work.A2`` holds the predictions.
 
     Parameters
     ----------
     X, y : 2-D arrays (n, d), (n, O) of the parameters' dtype.
     params : Params, updated in place.
+    velocities : tuple of arrays
+        One per parameter array, zeros at the start, updated in place
+        (:func:`_train_momentum` only).
     epochs : int
     lr, scale : scalars of the parameters' dtype; ``scale`` is ``1/n`` or 1.
+    momentum : scalar of the parameters' dtype
+        ``v = momentum * v - (lr * scale) * gradient_sum; p += v``
+        (:func:`_train_momentum` only).
     mse_output : bool
-        Squared-error output error ``(A2 - y) A2 (1 - A2)``; else cross-entropy ``A2 - y``.
+        Squared-error output error ``(A2 - y) (A2 (1 - A2) + derivative_offset)``;
+        else cross-entropy ``A2 - y``.
+    derivative_offset : scalar of the parameters' dtype
     log_every : int
         Write the forward pass's mean squared error to ``mse_log[epoch // log_every]``
         at every multiple of ``log_every``; 0 writes nothing.
@@ -262,31 +342,91 @@ def _train(
         X,
         y,
         params,
+        velocities,
         epochs,
         lr,
         scale,
+        momentum,
         mse_output,
+        derivative_offset,
         log_every,
         mse_log,
         work,
         inputs,
         hidden,
         outputs,
+        False,
     )
     _layers(X, params, work, inputs, hidden, outputs)
 
 
+@kernel
+def _train_momentum(
+    X,
+    y,
+    params,
+    velocities,
+    epochs,
+    lr,
+    scale,
+    momentum,
+    mse_output,
+    derivative_offset,
+    log_every,
+    mse_log,
+    work,
+    inputs,
+    hidden,
+    outputs,
+):
+    """:func:`_train` with the heavy ball: ``v = momentum * v - (lr * scale) * g; p += v``.
+
+    ``velocities`` must be arrays shaped like ``params`` (zeros to start a run);
+    they hold the last velocities afterwards.
+    """
+    _epochs(
+        X,
+        y,
+        params,
+        velocities,
+        epochs,
+        lr,
+        scale,
+        momentum,
+        mse_output,
+        derivative_offset,
+        log_every,
+        mse_log,
+        work,
+        inputs,
+        hidden,
+        outputs,
+        True,
+    )
+    _layers(X, params, work, inputs, hidden, outputs)
+
+
+def kernel_for(arguments, *, unrolled=True):
+    """The single-run kernel (a dispatcher) that runs ``arguments``.
+
+    The heavy-ball variant for a non-zero ``arguments.momentum``, else the
+    plain one; for shapes up to ``SMALL_WIDTHS``, the generated version of it
+    (unless ``unrolled`` is False: the generic kernel, as tests compare them).
+    """
+    momentum = bool(arguments.momentum != 0)
+    widths = arguments.inputs, arguments.hidden, arguments.outputs
+    if unrolled and single_run_unrolled.unrolls(*widths):
+        return single_run_unrolled.train_kernel(*widths, momentum=momentum)
+    return _train_momentum if momentum else _train
+
+
 def compiled_train(arguments):
-    """The machine code of :func:`_train` (or its generated version) for ``arguments``.
+    """The machine code of :func:`kernel_for` ``(arguments)`` for ``arguments``.
 
     ``arguments`` are an :class:`Arguments` (from :func:`arguments`); call the
-    result with ``*arguments``. The first call per shape and argument types
-    (dtype, memory layout) compiles or loads the kernel.
+    result with ``*arguments``. The first call per variant, shape and argument
+    types (dtype, memory layout) compiles or loads the kernel.
     """
-    widths = arguments.inputs, arguments.hidden, arguments.outputs
     # Looked up by a plain tuple: Numba's fingerprint of a named tuple spells
     # out its field names, which would add a few us to every run.
-    values = tuple(arguments)
-    if single_run_unrolled.unrolls(*widths):
-        return machine_code(single_run_unrolled.train_kernel(*widths), values)
-    return machine_code(_train, values)
+    return machine_code(kernel_for(arguments), tuple(arguments))

@@ -9,6 +9,12 @@ straight-line code on named scalars, with the parameters and gradient sums
 held in them for the whole run. Only the sigmoids go through the activation
 buffers, one vectorised loop per layer. :mod:`.modules` saves and imports the
 source.
+
+Like the generic kernel, each shape has two modules: ``xorfast_train_*`` (plain
+gradient descent, :func:`~xorfast._compiled.single_run._train`) and
+``xorfast_train_momentum_*`` (the heavy ball,
+:func:`~xorfast._compiled.single_run._train_momentum`), whose velocities are
+named scalars beside the parameters'.
 """
 
 from . import jit, modules, sigmoid
@@ -20,7 +26,7 @@ from . import jit, modules, sigmoid
 #: loads from the disk cache.
 SMALL_WIDTHS = (8, 16, 4)
 
-_TRAIN_HEADER = '''"""Single runs of {shape} networks, generated; safe to delete.
+_TRAIN_HEADER = '''"""Single runs of {shape} networks{rule}, generated; safe to delete.
 
 Written by xorfast._compiled.single_run_unrolled.
 """
@@ -35,28 +41,34 @@ def unrolls(inputs, hidden, outputs):
     return all(width <= limit for width, limit in zip((inputs, hidden, outputs), SMALL_WIDTHS))
 
 
-def train_kernel(inputs, hidden, outputs):
-    """The compiled single-run kernel for this shape: :func:`single_run._train`, generated."""
+def train_kernel(inputs, hidden, outputs, *, momentum=False):
+    """The compiled single-run kernel for this shape: :func:`single_run._train`, generated.
+
+    With ``momentum``, :func:`single_run._train_momentum`'s, generated.
+    """
 
     def load():
-        stem, source = module_source(inputs, hidden, outputs)
+        stem, source = module_source(inputs, hidden, outputs, momentum=momentum)
         return modules.load_module(stem, source, (jit, sigmoid)).train_run
 
-    return modules.once(("train", inputs, hidden, outputs), load)
+    return modules.once(("train", momentum, inputs, hidden, outputs), load)
 
 
-def module_source(inputs, hidden, outputs):
+def module_source(inputs, hidden, outputs, *, momentum=False):
     """The name stem and the whole source of the single-run module for this shape."""
-    source = _TRAIN_HEADER.format(shape=f"{inputs}-{hidden}-{outputs}") + train_source(
-        inputs, hidden, outputs
+    header = _TRAIN_HEADER.format(
+        shape=f"{inputs}-{hidden}-{outputs}", rule=" with momentum" if momentum else ""
     )
-    return f"xorfast_train_{inputs}_{hidden}_{outputs}", source
+    source = header + train_source(inputs, hidden, outputs, momentum=momentum)
+    variant = "train_momentum" if momentum else "train"
+    return f"xorfast_{variant}_{inputs}_{hidden}_{outputs}", source
 
 
-def train_source(inputs, hidden, outputs):
+def train_source(inputs, hidden, outputs, *, momentum=False):
     """Python source of ``train_run`` for one layer shape and any number of rows.
 
-    The arithmetic is :func:`xorfast._compiled.single_run._train`'s, term for term and in
+    The arithmetic is :func:`xorfast._compiled.single_run._train`'s (with
+    ``momentum``, ``_train_momentum``'s), term for term and in
     the same order (every gradient summed over the rows in row order), on
     named scalars instead of buffers. Where a sum starts with two products
     (a hidden error with several outputs), LLVM may fuse the other one into a
@@ -90,11 +102,17 @@ def train_source(inputs, hidden, outputs):
             emit(f"{indent}    Z2[i * {O} + {o}] = {z}")
         emit(f"{indent}sigmoid_inplace(Z2)")
 
+    # A velocity per parameter (heavy ball): its scalar and its array entry.
+    velocities = [(f"v_{name}", f"v{cell}") for name, cell, _ in parameters]
+    kernel = "_train_momentum" if momentum else "_train"
+
     emit("@kernel")
-    emit("def train_run(X, y, params, epochs, lr, scale, mse_output, log_every, mse_log, work,")
-    emit("              inputs, hidden, outputs):")
-    emit(f'    """:func:`~xorfast._compiled.single_run._train` for {d}-{H}-{O} networks."""')
+    emit("def train_run(X, y, params, velocities, epochs, lr, scale, momentum, mse_output,")
+    emit("              derivative_offset, log_every, mse_log, work, inputs, hidden, outputs):")
+    emit(f'    """:func:`~xorfast._compiled.single_run.{kernel}` for {d}-{H}-{O} networks."""')
     emit("    W1, b1, W2, b2 = params")
+    if momentum:
+        emit("    vW1, vb1, vW2, vb2 = velocities")
     emit("    Z1, Z2 = work.Z1, work.Z2")
     emit("    rows = X.shape[0]")
     emit("    one = W1.dtype.type(1)")
@@ -102,6 +120,9 @@ def train_source(inputs, hidden, outputs):
     emit("    step = lr * scale")
     for name, cell, _ in parameters:
         emit(f"    {name} = {cell}")
+    if momentum:
+        for name, cell in velocities:
+            emit(f"    {name} = {cell}")
     emit("    for epoch in range(epochs):")
     forward(" " * 8)
     emit("        if log_every > 0 and epoch % log_every == 0:")
@@ -122,7 +143,7 @@ def train_source(inputs, hidden, outputs):
         emit(f"{indent}p{o} = Z2[i * {O} + {o}]")
         emit(f"{indent}d2_{o} = p{o} - y[i, {o}]")
         emit(f"{indent}if mse_output:")
-        emit(f"{indent}    d2_{o} *= p{o} * (one - p{o})")
+        emit(f"{indent}    d2_{o} *= p{o} * (one - p{o}) + derivative_offset")
     emit(f"{indent}# The hidden error uses W2 from before this epoch's update.")
     for h in range(H):
         back = " + ".join(f"d2_{o} * w2_{h}_{o}" for o in range(O))
@@ -135,10 +156,18 @@ def train_source(inputs, hidden, outputs):
         emit(f"{indent}g1_{k}_{h} += x{k} * d1_{h}")
     for h in range(H):
         emit(f"{indent}gc1_{h} += d1_{h}")
-    for name, _, gradient in parameters:
-        emit(f"        {name} -= step * {gradient}")
+    if momentum:
+        for (name, _, gradient), (velocity, _) in zip(parameters, velocities):
+            emit(f"        {velocity} = momentum * {velocity} - step * {gradient}")
+            emit(f"        {name} += {velocity}")
+    else:
+        for name, _, gradient in parameters:
+            emit(f"        {name} -= step * {gradient}")
     for name, cell, _ in parameters:
         emit(f"    {cell} = {name}")
+    if momentum:
+        for name, cell in velocities:
+            emit(f"    {cell} = {name}")
     emit("    # A last forward pass leaves the predictions of the trained parameters in work.")
     forward(" " * 4)
     return "\n".join(lines) + "\n"
