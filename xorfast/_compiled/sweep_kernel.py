@@ -18,6 +18,15 @@ lane is straight-line code that LLVM vectorises across lanes with every value
 in registers. Both follow :func:`xorfast._compiled.single_run._train` step for step, but
 the generated one computes its sigmoids two on one division, which rounds a
 little differently; ``tests/test_sweep_matches_train.py`` holds both to it.
+
+Momentum (the heavy ball) needs a second state array ``V`` of velocities,
+laid out as ``S`` and allocated by the driver beside it. A config without
+momentum runs a kernel without ``V`` (``V=None``, pruned when Numba compiles;
+a generated module of its own), whose code is plain gradient descent alone,
+so its results and speed are those of a kernel that never knew momentum
+(:func:`driver_source`). The derivative offset and the success margin are
+run-time values of every kernel: 0 and 0.5 leave every result bit for bit.
+``tests/test_sweep_rules.py`` holds each rule to :mod:`xorfast.reference`.
 """
 
 from typing import NamedTuple
