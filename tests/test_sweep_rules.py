@@ -73,8 +73,8 @@ def replay(X, y, spec_, row):
     return reference.forward(X, trained)[1], solved_at
 
 
-def assert_runs_equal_reference(result, X, y):
-    rtol = RTOL[result.spec.dtype]
+def assert_runs_equal_reference(result, X, y, rtol=None):
+    rtol = (rtol or RTOL)[result.spec.dtype]
     for row in result.table:
         outputs, solved_at = replay(X, y, result.spec, row)
         assert not row["diverged"]
@@ -92,6 +92,22 @@ def test_sweep_runs_equal_the_reference(rule, hidden, dtype):
         X, y, seeds=SEEDS, hidden=hidden, epochs=400, dtype=dtype, progress=False, **rule
     )
     assert_runs_equal_reference(result, X, y)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("epochs", [1, 2, 3000])
+@pytest.mark.parametrize("hidden", list(HIDDEN.values()), ids=list(HIDDEN))
+def test_one_two_and_thousands_of_epochs_equal_the_reference(hidden, epochs, dtype):
+    """Every rule at once: the first update, the first with a velocity, and a long run."""
+    X, y = datasets.xor()
+    rule = dict(RULES["all combined"], momentum=0.9, lr=0.3)
+    result = xorfast.sweep(
+        X, y, seeds=SEEDS, hidden=hidden, epochs=epochs, dtype=dtype, progress=False, **rule
+    )
+    if epochs > 2:
+        assert (result.table["epoch_solved"] > 0).any()
+    rtol = {"float64": 1e-12, "float32": 1e-5} if epochs <= 2 else None
+    assert_runs_equal_reference(result, X, y, rtol)
 
 
 @pytest.mark.parametrize("hidden", list(HIDDEN.values()), ids=list(HIDDEN))
