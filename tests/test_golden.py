@@ -77,6 +77,7 @@ def test_golden_sources_hold_no_digest_path_or_time(name):
     ("load", "shape", "name"),
     [
         (sweep_unrolled.block_kernel, (2, 2, 1, 4), "xorfast_kernel_2_2_1_4.py"),
+        (sweep_unrolled.block_kernel, (2, 2, 1, 4, True), "xorfast_kernel_2_2_1_4_momentum.py"),
         (sweep_unrolled.block_kernel, (2, 30, 1, 4), "xorfast_kernel_2_any_1_any.py"),
         (single_run_unrolled.train_kernel, (2, 2, 1), "xorfast_train_2_2_1.py"),
         (

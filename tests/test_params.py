@@ -108,11 +108,6 @@ def test_glorot_trains_alike_on_both_backends():
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the sweep kernels draw their own initial weights (xorfast._batched._initialise) "
-    "and do not know glorot's per-layer limits yet: issue 12, kernel part",
-)
 def test_glorot_sweep_runs_equal_train():
     result = xorfast.sweep(
         seeds=[0, 3], hidden=3, epochs=50, init="glorot", bias_init="same", progress=False

@@ -26,9 +26,10 @@ GOLDEN = ROOT / "tests" / "golden"
 #: The command that rewrites the golden files, as failures and the docs name it.
 COMMAND = "python tools/refresh_golden.py"
 
-#: Sweep shapes ``(inputs, hidden, outputs, rows)``: 2-2-1 on XOR's 4 rows,
-#: unrolled; 2-30-1, past the unrolling limit, the generic kernel in the driver.
-SWEEP_SHAPES = [(2, 2, 1, 4), (2, 30, 1, 4)]
+#: Sweep shapes ``(inputs, hidden, outputs, rows, momentum)``: 2-2-1 on XOR's 4
+#: rows, unrolled, without and with momentum; 2-30-1, past the unrolling limit,
+#: the generic kernel in the driver.
+SWEEP_SHAPES = [(2, 2, 1, 4, False), (2, 2, 1, 4, True), (2, 30, 1, 4, False)]
 #: Single-run layer shapes ``(inputs, hidden, outputs)``, each in both variants:
 #: plain gradient descent and the heavy ball (momentum).
 SINGLE_RUN_SHAPES = [(2, 2, 1)]

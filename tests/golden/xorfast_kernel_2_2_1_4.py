@@ -8,12 +8,11 @@ from xorfast._compiled.jit import kernel, parallel_kernel
 from xorfast._compiled.sigmoid import exp_neg_abs, pair_inverse, paired_sigmoid, sigmoid
 
 @kernel
-def train_group(X, y, S, P, R, hidden, epochs, step, mse_output, tol):
+def train_group(X, y, S, V, P, R, hidden, epochs, step, momentum, mse_output, offset, tol, margin):
     """Train one lane group of 2-2-1 networks on 4 rows; generated."""
     one = S.dtype.type(1)
     zero = S.dtype.type(0)
     count = S.dtype.type(4)
-    half = S.dtype.type(0.5)
     x0_0 = X[0, 0]
     x0_1 = X[0, 1]
     t0_0 = y[0, 0]
@@ -99,13 +98,13 @@ def train_group(X, y, S, P, R, hidden, epochs, step, mse_output, tol):
             size = abs(err3_0)
             largest = size if size > largest or size != size else largest
             solved = P[lane]
-            P[lane] = mark if solved < 0 and largest < half else solved
+            P[lane] = mark if solved < 0 and largest < margin else solved
             below = P[LANES + lane]
             P[LANES + lane] = mark if below < 0 and squared / count < tol else below
-            d2_0_0 = err0_0 * (a2_0_0 * (one - a2_0_0)) if mse_output else err0_0
-            d2_1_0 = err1_0 * (a2_1_0 * (one - a2_1_0)) if mse_output else err1_0
-            d2_2_0 = err2_0 * (a2_2_0 * (one - a2_2_0)) if mse_output else err2_0
-            d2_3_0 = err3_0 * (a2_3_0 * (one - a2_3_0)) if mse_output else err3_0
+            d2_0_0 = err0_0 * (a2_0_0 * (one - a2_0_0) + offset) if mse_output else err0_0
+            d2_1_0 = err1_0 * (a2_1_0 * (one - a2_1_0) + offset) if mse_output else err1_0
+            d2_2_0 = err2_0 * (a2_2_0 * (one - a2_2_0) + offset) if mse_output else err2_0
+            d2_3_0 = err3_0 * (a2_3_0 * (one - a2_3_0) + offset) if mse_output else err3_0
             # The hidden error uses W2 from before this epoch's update.
             d1_0_0 = (d2_0_0 * w2_0_0) * a1_0_0 * (one - a1_0_0)
             d1_0_1 = (d2_0_0 * w2_1_0) * a1_0_1 * (one - a1_0_1)
@@ -197,14 +196,14 @@ def train_group(X, y, S, P, R, hidden, epochs, step, mse_output, tol):
         size = abs(err3_0)
         largest = size if size > largest or size != size else largest
         solved = P[lane]
-        P[lane] = mark if solved < 0 and largest < half else solved
+        P[lane] = mark if solved < 0 and largest < margin else solved
         below = P[LANES + lane]
         P[LANES + lane] = mark if below < 0 and squared / count < tol else below
         R[lane] = squared
         R[LANES + lane] = largest
         hidden_live = a1_0_0 * (one - a1_0_0) + a1_0_1 * (one - a1_0_1) + a1_1_0 * (one - a1_1_0) + a1_1_1 * (one - a1_1_1) + a1_2_0 * (one - a1_2_0) + a1_2_1 * (one - a1_2_1) + a1_3_0 * (one - a1_3_0) + a1_3_1 * (one - a1_3_1)
         output_live = a2_0_0 * (one - a2_0_0) + a2_1_0 * (one - a2_1_0) + a2_2_0 * (one - a2_2_0) + a2_3_0 * (one - a2_3_0)
-        stuck = mse_output and output_live == zero and largest > zero
+        stuck = mse_output and offset == zero and output_live == zero and largest > zero
         R[2 * LANES + lane] = one if hidden_live == zero or stuck else zero
 
 
@@ -220,14 +219,18 @@ def run_group(X, y, seeds, group, config, outputs):
     first = group * LANES
     count = min(LANES, seeds.shape[0] - first)
     S = np.empty(state_rows(inputs, config.hidden, width)[-1] * LANES, X.dtype)
+    # The heavy-ball velocities, laid out as S and zero at the start; None without momentum.
+    V = None
     # int32 epochs keep the progress selects as wide as float32 vectors.
     P = np.full(2 * LANES, -1, np.int32)
     # Squared and largest errors, then the pinned flags (see _note_pinned).
     R = np.empty(3 * LANES, X.dtype)
     dtype = X.dtype.type
     _initialise(seeds, first, count, config, inputs, width, S)
-    train_group(X, y, S, P, R, config.hidden, config.epochs,
-                dtype(config.lr) * dtype(config.scale), config.mse_output, dtype(config.tol))
+    train_group(X, y, S, V, P, R, config.hidden, config.epochs,
+                dtype(config.lr) * dtype(config.scale), dtype(config.momentum),
+                config.mse_output, dtype(config.derivative_offset), dtype(config.tol),
+                dtype(config.margin))
     for lane in range(count):
         run = first + lane
         outputs.max_error[run] = R[LANES + lane]

@@ -22,14 +22,18 @@ def run_group(X, y, seeds, group, config, outputs):
     first = group * LANES
     count = min(LANES, seeds.shape[0] - first)
     S = np.empty(state_rows(inputs, config.hidden, width)[-1] * LANES, X.dtype)
+    # The heavy-ball velocities, laid out as S and zero at the start; None without momentum.
+    V = None
     # int32 epochs keep the progress selects as wide as float32 vectors.
     P = np.full(2 * LANES, -1, np.int32)
     # Squared and largest errors, then the pinned flags (see _note_pinned).
     R = np.empty(3 * LANES, X.dtype)
     dtype = X.dtype.type
     _initialise(seeds, first, count, config, inputs, width, S)
-    train_group(X, y, S, P, R, config.hidden, config.epochs,
-                dtype(config.lr) * dtype(config.scale), config.mse_output, dtype(config.tol))
+    train_group(X, y, S, V, P, R, config.hidden, config.epochs,
+                dtype(config.lr) * dtype(config.scale), dtype(config.momentum),
+                config.mse_output, dtype(config.derivative_offset), dtype(config.tol),
+                dtype(config.margin))
     for lane in range(count):
         run = first + lane
         outputs.max_error[run] = R[LANES + lane]

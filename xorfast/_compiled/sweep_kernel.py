@@ -18,6 +18,15 @@ lane is straight-line code that LLVM vectorises across lanes with every value
 in registers. Both follow :func:`xorfast._compiled.single_run._train` step for step, but
 the generated one computes its sigmoids two on one division, which rounds a
 little differently; ``tests/test_sweep_matches_train.py`` holds both to it.
+
+Momentum (the heavy ball) needs a second state array ``V`` of velocities,
+laid out as ``S`` and allocated by the driver beside it. A config without
+momentum runs a kernel without ``V`` (``V=None``, pruned when Numba compiles;
+a generated module of its own), whose code is plain gradient descent alone,
+so its results and speed are those of a kernel that never knew momentum
+(:func:`driver_source`). The derivative offset and the success margin are
+run-time values of every kernel: 0 and 0.5 leave every result bit for bit.
+``tests/test_sweep_rules.py`` holds each rule to :mod:`xorfast.reference`.
 """
 
 from typing import NamedTuple
@@ -93,25 +102,24 @@ def _initialise(seeds, first, count, config, inputs, outputs, S):
     """Draw the starting parameters of seeds ``first .. first + LANES`` into their lanes.
 
     Each seed's draws are exactly those of :func:`xorfast.params.initial_params`:
-    ``seed(s)``, W1 in C order, W2 in C order, then b1 and b2 if drawn.
-    Lanes past ``count`` repeat the last real seed.
+    ``seed(s)``, W1 in C order, W2 in C order, then b1 and b2 if drawn; W1 and
+    b1 with ``config.init_scale``, W2 and b2 with ``config.init_scale_2`` (the
+    two differ for glorot's per-layer limits). Lanes past ``count`` repeat the
+    last real seed.
     """
     hidden = config.hidden
+    scale_1, scale_2 = config.init_scale, config.init_scale_2
     row_W1, row_b1, row_W2, row_b2, rows = state_rows(inputs, hidden, outputs)
     for lane in range(LANES):
         np.random.seed(seeds[first + min(lane, count - 1)])
         for row in range(row_W1, row_b1):
-            S[row * LANES + lane] = _draw(config.normal_init, config.init_scale)
+            S[row * LANES + lane] = _draw(config.normal_init, scale_1)
         for row in range(row_W2, row_b2):
-            S[row * LANES + lane] = _draw(config.normal_init, config.init_scale)
+            S[row * LANES + lane] = _draw(config.normal_init, scale_2)
         for row in range(row_b1, row_W2):
-            S[row * LANES + lane] = (
-                _draw(config.normal_init, config.init_scale) if config.same_bias else 0.0
-            )
+            S[row * LANES + lane] = _draw(config.normal_init, scale_1) if config.same_bias else 0.0
         for row in range(row_b2, rows):
-            S[row * LANES + lane] = (
-                _draw(config.normal_init, config.init_scale) if config.same_bias else 0.0
-            )
+            S[row * LANES + lane] = _draw(config.normal_init, scale_2) if config.same_bias else 0.0
 
 
 @kernel
@@ -124,12 +132,14 @@ def _lane_finite(S, lane):
 
 
 @kernel
-def _note_pinned(A1, A2, y, hidden, mse_output, R):
+def _note_pinned(A1, A2, y, hidden, mse_output, offset, R):
     """Set ``R[2 * LANES + lane]`` to 1 where the lane's units are pinned, else to 0.
 
     Pinned, as :func:`xorfast.reference.pinned` defines it, from the
     activations ``A1`` and ``A2`` of the forward pass (laid out as in
-    :func:`_forward`) and the largest errors in ``R[LANES + lane]``.
+    :func:`_forward`) and the largest errors in ``R[LANES + lane]``. With a
+    non-zero derivative ``offset`` wrong saturated outputs still learn, so
+    only the hidden units can be pinned.
     """
     rows, outputs = y.shape
     one = A1.dtype.type(1)
@@ -145,7 +155,9 @@ def _note_pinned(A1, A2, y, hidden, mse_output, R):
             a = A2[j * LANES + lane]
             live_output[lane] += a * (one - a)
     for lane in range(LANES):
-        stuck = mse_output and live_output[lane] == zero and R[LANES + lane] > zero
+        stuck = (
+            mse_output and offset == zero and live_output[lane] == zero and R[LANES + lane] > zero
+        )
         R[2 * LANES + lane] = one if live_hidden[lane] == zero or stuck else zero
 
 
@@ -182,17 +194,17 @@ def _forward(X, S, hidden, outputs, A1, A2):
 
 
 @kernel
-def _note_progress(epoch, y, A2, tol, P, R):
+def _note_progress(epoch, y, A2, tol, margin, P, R):
     """Record per lane the errors of the forward pass in ``A2`` and the epochs reached.
 
     ``R[lane]`` gets the sum of squared errors and ``R[LANES + lane]`` the
     largest absolute error; ``P[lane]`` (first epoch with every output within
-    0.5 of its target) and ``P[LANES + lane]`` (first epoch with MSE < tol)
-    are set to ``epoch`` if not set yet.
+    ``margin`` of its target) and ``P[LANES + lane]`` (first epoch with
+    MSE < tol) are set to ``epoch`` if not set yet. ``tol`` and ``margin``
+    are in ``R``'s dtype.
     """
     rows, outputs = y.shape
     count = R.dtype.type(rows * outputs)
-    half = R.dtype.type(0.5)
     for lane in range(LANES):
         R[lane] = 0
         R[LANES + lane] = 0
@@ -208,19 +220,30 @@ def _note_progress(epoch, y, A2, tol, P, R):
                 if size > R[LANES + lane] or size != size:
                     R[LANES + lane] = size
     for lane in range(LANES):
-        if P[lane] < 0 and R[LANES + lane] < half:
+        if P[lane] < 0 and R[LANES + lane] < margin:
             P[lane] = np.int32(epoch)
         if P[LANES + lane] < 0 and R[lane] / count < tol:
             P[LANES + lane] = np.int32(epoch)
 
 
 @kernel
-def _train_group(X, y, S, P, R, hidden, epochs, step, mse_output, tol):
+def _train_group(
+    X, y, S, V, P, R, hidden, epochs, step, momentum, mse_output, offset, tol, margin
+):
     """Train one lane group for ``epochs`` epochs, any shape; see the module docstring.
 
     ``S`` holds the parameters (updated in place), ``P`` the progress epochs
     and ``R`` the final errors, as described in :func:`_note_progress`, and
     whether the lane's units ended pinned, as in :func:`_note_pinned`.
+
+    ``V`` holds the velocities of the heavy-ball rule, laid out as ``S``
+    (zero at the start, updated in place): each epoch ``V = momentum * V -
+    step * gradient; S += V``. With ``V=None`` the step is ``S -= step *
+    gradient`` and ``momentum`` is unused: Numba compiles that variant with
+    the velocity branches pruned, the code of plain gradient descent alone.
+    ``offset`` is added to the output units' ``a (1 - a)`` (with
+    ``mse_output``); ``step``, ``momentum``, ``offset``, ``tol`` and
+    ``margin`` are in ``S``'s dtype.
     """
     rows, inputs = X.shape
     outputs = y.shape[1]
@@ -234,7 +257,7 @@ def _train_group(X, y, S, P, R, hidden, epochs, step, mse_output, tol):
     one = dtype.type(1)
     for epoch in range(epochs):
         _forward(X, S, hidden, outputs, A1, A2)
-        _note_progress(epoch, y, A2, tol, P, R)
+        _note_progress(epoch, y, A2, tol, margin, P, R)
 
         for i in range(rows):
             for o in range(outputs):
@@ -243,7 +266,7 @@ def _train_group(X, y, S, P, R, hidden, epochs, step, mse_output, tol):
                 for lane in range(LANES):
                     error = A2[at + lane] - target
                     if mse_output:
-                        error *= A2[at + lane] * (one - A2[at + lane])
+                        error *= A2[at + lane] * (one - A2[at + lane]) + offset
                     D2[at + lane] = error
 
         # The hidden error uses W2 from before this epoch's update.
@@ -261,6 +284,8 @@ def _train_group(X, y, S, P, R, hidden, epochs, step, mse_output, tol):
                     a = A1[at + lane]
                     D1[at + lane] = grad[lane] * a * (one - a)
 
+        # Each update below is written out twice: `V is None` is decided when
+        # Numba compiles, so each variant keeps only its own loop.
         for h in range(hidden):
             for o in range(outputs):
                 w = (row_W2 + h * outputs + o) * LANES
@@ -271,8 +296,13 @@ def _train_group(X, y, S, P, R, hidden, epochs, step, mse_output, tol):
                     d = (i * outputs + o) * LANES
                     for lane in range(LANES):
                         grad[lane] += A1[a + lane] * D2[d + lane]
-                for lane in range(LANES):
-                    S[w + lane] -= step * grad[lane]
+                if V is None:
+                    for lane in range(LANES):
+                        S[w + lane] -= step * grad[lane]
+                else:
+                    for lane in range(LANES):
+                        V[w + lane] = momentum * V[w + lane] - step * grad[lane]
+                        S[w + lane] += V[w + lane]
         for o in range(outputs):
             for lane in range(LANES):
                 grad[lane] = 0
@@ -281,8 +311,13 @@ def _train_group(X, y, S, P, R, hidden, epochs, step, mse_output, tol):
                 for lane in range(LANES):
                     grad[lane] += D2[d + lane]
             w = (row_b2 + o) * LANES
-            for lane in range(LANES):
-                S[w + lane] -= step * grad[lane]
+            if V is None:
+                for lane in range(LANES):
+                    S[w + lane] -= step * grad[lane]
+            else:
+                for lane in range(LANES):
+                    V[w + lane] = momentum * V[w + lane] - step * grad[lane]
+                    S[w + lane] += V[w + lane]
         for k in range(inputs):
             for h in range(hidden):
                 w = (row_W1 + k * hidden + h) * LANES
@@ -293,8 +328,13 @@ def _train_group(X, y, S, P, R, hidden, epochs, step, mse_output, tol):
                     d = (i * hidden + h) * LANES
                     for lane in range(LANES):
                         grad[lane] += x * D1[d + lane]
-                for lane in range(LANES):
-                    S[w + lane] -= step * grad[lane]
+                if V is None:
+                    for lane in range(LANES):
+                        S[w + lane] -= step * grad[lane]
+                else:
+                    for lane in range(LANES):
+                        V[w + lane] = momentum * V[w + lane] - step * grad[lane]
+                        S[w + lane] += V[w + lane]
         for h in range(hidden):
             for lane in range(LANES):
                 grad[lane] = 0
@@ -303,18 +343,24 @@ def _train_group(X, y, S, P, R, hidden, epochs, step, mse_output, tol):
                 for lane in range(LANES):
                     grad[lane] += D1[d + lane]
             w = (row_b1 + h) * LANES
-            for lane in range(LANES):
-                S[w + lane] -= step * grad[lane]
+            if V is None:
+                for lane in range(LANES):
+                    S[w + lane] -= step * grad[lane]
+            else:
+                for lane in range(LANES):
+                    V[w + lane] = momentum * V[w + lane] - step * grad[lane]
+                    S[w + lane] += V[w + lane]
 
     # The state after the last update counts as epoch `epochs`.
     _forward(X, S, hidden, outputs, A1, A2)
-    _note_progress(epochs, y, A2, tol, P, R)
-    _note_pinned(A1, A2, y, hidden, mse_output, R)
+    _note_progress(epochs, y, A2, tol, margin, P, R)
+    _note_pinned(A1, A2, y, hidden, mse_output, offset, R)
 
 
-#: The parallel driver of one training kernel. :mod:`xorfast._compiled.sweep_unrolled`
-#: compiles it in a module of its own next to the ``train_group`` it calls,
-#: because a compiled function cannot be passed to a cached kernel as data.
+#: The parallel driver of one training kernel, a template for :func:`driver_source`.
+#: :mod:`xorfast._compiled.sweep_unrolled` compiles it in a module of its own next
+#: to the ``train_group`` it calls, because a compiled function cannot be passed
+#: to a cached kernel as data.
 DRIVER_SOURCE = '''
 @kernel
 def run_group(X, y, seeds, group, config, outputs):
@@ -328,14 +374,18 @@ def run_group(X, y, seeds, group, config, outputs):
     first = group * LANES
     count = min(LANES, seeds.shape[0] - first)
     S = np.empty(state_rows(inputs, config.hidden, width)[-1] * LANES, X.dtype)
+    # The heavy-ball velocities, laid out as S and zero at the start; None without momentum.
+    V = {velocities}
     # int32 epochs keep the progress selects as wide as float32 vectors.
     P = np.full(2 * LANES, -1, np.int32)
     # Squared and largest errors, then the pinned flags (see _note_pinned).
     R = np.empty(3 * LANES, X.dtype)
     dtype = X.dtype.type
     _initialise(seeds, first, count, config, inputs, width, S)
-    train_group(X, y, S, P, R, config.hidden, config.epochs,
-                dtype(config.lr) * dtype(config.scale), config.mse_output, dtype(config.tol))
+    train_group(X, y, S, V, P, R, config.hidden, config.epochs,
+                dtype(config.lr) * dtype(config.scale), dtype(config.momentum),
+                config.mse_output, dtype(config.derivative_offset), dtype(config.tol),
+                dtype(config.margin))
     for lane in range(count):
         run = first + lane
         outputs.max_error[run] = R[LANES + lane]
@@ -356,3 +406,13 @@ def sweep_block(X, y, seeds, config, outputs):
     for group in numba.prange((seeds.shape[0] + LANES - 1) // LANES):
         run_group(X, y, seeds, group, config, outputs)
 '''
+
+
+def driver_source(momentum):
+    """The source of the driver, with velocities if ``momentum`` (a bool), else ``V=None``.
+
+    Which of the two a run gets depends on its config alone (momentum > 0),
+    never on the sweep's size; without momentum it runs the code of plain
+    gradient descent, unchanged.
+    """
+    return DRIVER_SOURCE.format(velocities="np.zeros_like(S)" if momentum else "None")

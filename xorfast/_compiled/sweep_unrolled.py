@@ -16,7 +16,15 @@ vectorised sweep runs out of first.
 
 Shapes past :data:`MAX_UNROLLED_TERMS` use the generic ``_train_group``.
 Either way the generated module holds the same parallel driver
-(:data:`xorfast._compiled.sweep_kernel.DRIVER_SOURCE`) around it.
+(:func:`xorfast._compiled.sweep_kernel.driver_source`) around it.
+
+Momentum has modules of its own (``..._momentum``), with a velocity state
+``V``, a second array laid out as the parameters' (its lane loop is still
+vectorised), so a config without momentum runs the code of plain gradient
+descent, unchanged and no slower; the choice depends on the config
+(momentum > 0) and the shape, never on the sweep's size. On 2-4-1 XOR
+the momentum kernel costs about as much per seed-epoch as the plain one (the
+sigmoids dominate; ``bench/test_sweep.py`` measures it).
 """
 
 from . import jit, modules, sigmoid, sweep_kernel
@@ -41,38 +49,50 @@ def unrolled_terms(inputs, hidden, outputs, rows):
     return rows * hidden * (2 * inputs + 3 * outputs + 2) + rows * outputs * 3
 
 
-def block_kernel(inputs, hidden, outputs, rows):
-    """The compiled ``sweep_block(X, y, seeds, config, outputs)`` for this shape."""
+def block_kernel(inputs, hidden, outputs, rows, momentum=False):
+    """The compiled ``sweep_block(X, y, seeds, config, outputs)`` for this shape.
+
+    ``momentum`` (a bool): the variant with velocities, for configs with
+    momentum > 0.
+    """
+    momentum = bool(momentum)
 
     def load():
-        stem, source = module_source(inputs, hidden, outputs, rows)
+        stem, source = module_source(inputs, hidden, outputs, rows, momentum)
         return modules.load_module(stem, source, (sweep_kernel, jit, sigmoid)).sweep_block
 
-    return modules.once((inputs, hidden, outputs, rows), load)
+    return modules.once((inputs, hidden, outputs, rows, momentum), load)
 
 
-def module_source(inputs, hidden, outputs, rows):
+def module_source(inputs, hidden, outputs, rows, momentum=False):
     """The name stem and the whole source of the sweep module for this shape.
 
     Unrolled up to :data:`MAX_UNROLLED_TERMS`; past it, the generic kernel
-    with the driver, one module for every hidden width and row count.
+    with the driver, one module for every hidden width and row count. With
+    ``momentum`` the module of the heavy-ball rule, its stem ending in
+    ``_momentum``.
     """
     if unrolled_terms(inputs, hidden, outputs, rows) <= MAX_UNROLLED_TERMS:
-        body = unrolled_source(inputs, hidden, outputs, rows)
+        body = unrolled_source(inputs, hidden, outputs, rows, momentum)
         shape = f"{inputs}-{hidden}-{outputs} network, {rows} rows"
     else:
         body = "from xorfast._compiled.sweep_kernel import _train_group as train_group\n"
         shape, hidden, rows = f"{inputs}-any-{outputs} networks", "any", "any"
-    source = "\n".join([_HEADER.format(shape=shape), body, sweep_kernel.DRIVER_SOURCE])
-    return f"xorfast_kernel_{inputs}_{hidden}_{outputs}_{rows}", source
+    if momentum:
+        shape += ", with momentum"
+    source = "\n".join([_HEADER.format(shape=shape), body, sweep_kernel.driver_source(momentum)])
+    suffix = "_momentum" if momentum else ""
+    return f"xorfast_kernel_{inputs}_{hidden}_{outputs}_{rows}{suffix}", source
 
 
-def unrolled_source(inputs, hidden, outputs, rows):
+def unrolled_source(inputs, hidden, outputs, rows, momentum=False):
     """Python source of ``train_group`` for one shape, every loop but the lanes' unrolled.
 
     The arithmetic is :func:`xorfast._compiled.sweep_kernel._train_group`'s, term for term
     and in the same order, on named scalars instead of buffers, but for the
-    sigmoids, taken in pairs on one division each.
+    sigmoids, taken in pairs on one division each. With ``momentum`` each
+    update goes through the parameter's velocity in ``V`` (the heavy-ball
+    rule); without, ``V`` is None and unused.
     """
     d, H, O, n = inputs, hidden, outputs, rows  # noqa: E741 (the formulas' names)
     row_W1, row_b1, row_W2, row_b2, _ = sweep_kernel.state_rows(d, H, O)
@@ -93,6 +113,16 @@ def unrolled_source(inputs, hidden, outputs, rows):
                 emit(f"{indent}w2_{h}_{o} = {at(row_W2 + h * O + o)}")
         for o in range(O):
             emit(f"{indent}c2_{o} = {at(row_b2 + o)}")
+
+    def update(indent, row, name, grad):
+        """The step of parameter ``name``, row ``row`` of ``S``, along the gradient ``grad``."""
+        if momentum:  # the heavy ball: V = momentum * V - step * gradient; S += V
+            velocity = at(row).replace("S[", "V[")
+            emit(f"{indent}v = momentum * {velocity} - step * ({grad})")
+            emit(f"{indent}{velocity} = v")
+            emit(f"{indent}{at(row)} = {name} + v")
+        else:
+            emit(f"{indent}{at(row)} = {name} - step * ({grad})")
 
     def sigmoids(indent, units):
         """``name = sigmoid(z)`` for each ``(name, z, tag)``, two at a time on one division."""
@@ -143,17 +173,19 @@ def unrolled_source(inputs, hidden, outputs, rows):
                 emit(f"{indent}largest = size if size > largest or size != size else largest")
         # Selects, not branches, so the lane loop stays vectorisable.
         emit(f"{indent}solved = P[lane]")
-        emit(f"{indent}P[lane] = mark if solved < 0 and largest < half else solved")
+        emit(f"{indent}P[lane] = mark if solved < 0 and largest < margin else solved")
         emit(f"{indent}below = P[LANES + lane]")
         emit(f"{indent}P[LANES + lane] = mark if below < 0 and squared / count < tol else below")
 
     emit("@kernel")
-    emit("def train_group(X, y, S, P, R, hidden, epochs, step, mse_output, tol):")
+    emit(
+        "def train_group("
+        "X, y, S, V, P, R, hidden, epochs, step, momentum, mse_output, offset, tol, margin):"
+    )
     emit(f'    """Train one lane group of {d}-{H}-{O} networks on {n} rows; generated."""')
     emit("    one = S.dtype.type(1)")
     emit("    zero = S.dtype.type(0)")
     emit(f"    count = S.dtype.type({n * O})")
-    emit("    half = S.dtype.type(0.5)")
     for i in range(n):
         for k in range(d):
             emit(f"    x{i}_{k} = X[{i}, {k}]")
@@ -168,7 +200,7 @@ def unrolled_source(inputs, hidden, outputs, rows):
     for i in range(n):
         for o in range(O):
             emit(
-                f"{indent}d2_{i}_{o} = err{i}_{o} * (a2_{i}_{o} * (one - a2_{i}_{o})) "
+                f"{indent}d2_{i}_{o} = err{i}_{o} * (a2_{i}_{o} * (one - a2_{i}_{o}) + offset) "
                 f"if mse_output else err{i}_{o}"
             )
     emit(f"{indent}# The hidden error uses W2 from before this epoch's update.")
@@ -179,17 +211,17 @@ def unrolled_source(inputs, hidden, outputs, rows):
     for h in range(H):
         for o in range(O):
             grad = " + ".join(f"a1_{i}_{h} * d2_{i}_{o}" for i in range(n))
-            emit(f"{indent}{at(row_W2 + h * O + o)} = w2_{h}_{o} - step * ({grad})")
+            update(indent, row_W2 + h * O + o, f"w2_{h}_{o}", grad)
     for o in range(O):
         grad = " + ".join(f"d2_{i}_{o}" for i in range(n))
-        emit(f"{indent}{at(row_b2 + o)} = c2_{o} - step * ({grad})")
+        update(indent, row_b2 + o, f"c2_{o}", grad)
     for k in range(d):
         for h in range(H):
             grad = " + ".join(f"x{i}_{k} * d1_{i}_{h}" for i in range(n))
-            emit(f"{indent}{at(row_W1 + k * H + h)} = w1_{k}_{h} - step * ({grad})")
+            update(indent, row_W1 + k * H + h, f"w1_{k}_{h}", grad)
     for h in range(H):
         grad = " + ".join(f"d1_{i}_{h}" for i in range(n))
-        emit(f"{indent}{at(row_b1 + h)} = c1_{h} - step * ({grad})")
+        update(indent, row_b1 + h, f"c1_{h}", grad)
     emit("    # The state after the last update counts as epoch `epochs`.")
     emit("    mark = np.int32(epochs)")
     emit("    for lane in range(LANES):")
@@ -208,6 +240,9 @@ def unrolled_source(inputs, hidden, outputs, rows):
     )
     emit(f"{indent}hidden_live = {hidden_live}")
     emit(f"{indent}output_live = {output_live}")
-    emit(f"{indent}stuck = mse_output and output_live == zero and largest > zero")
+    # With an offset, a wrong saturated output still learns (xorfast.reference.pinned).
+    emit(
+        f"{indent}stuck = mse_output and offset == zero and output_live == zero and largest > zero"
+    )
     emit(f"{indent}R[2 * LANES + lane] = one if hidden_live == zero or stuck else zero")
     return "\n".join(lines) + "\n"

@@ -143,8 +143,9 @@ def run_block(block, threads=None):
     seeds = np.ascontiguousarray(block.seeds, dtype=np.int64)
     outputs = sweep_kernel.run_outputs(len(seeds))
     if len(seeds):
+        # Momentum has kernels of their own, so a config without it runs plain descent.
         sweep_block = sweep_unrolled.block_kernel(
-            X.shape[1], config.hidden, y.shape[1], X.shape[0]
+            X.shape[1], config.hidden, y.shape[1], X.shape[0], config.momentum != 0
         )
         budget = (
             _thread_budget

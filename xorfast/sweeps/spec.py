@@ -198,9 +198,14 @@ def _check_runs(runs):
     )
 
 
-def _group_bytes(inputs, hidden, outputs, rows, itemsize):
-    """Bytes of one lane group's buffers in the sweep kernels (state, activations, errors)."""
+def _group_bytes(inputs, hidden, outputs, rows, itemsize, momentum=False):
+    """Bytes of one lane group's buffers in the sweep kernels (state, activations, errors).
+
+    With ``momentum`` the velocities too, one per parameter like the state.
+    """
     state = inputs * hidden + hidden + hidden * outputs + outputs
+    if momentum:
+        state *= 2
     return (state + 2 * rows * (hidden + outputs)) * sweep_kernel.LANES * itemsize
 
 
@@ -211,7 +216,12 @@ def _check_memory(spec):
     threads = numba.config.NUMBA_NUM_THREADS
     widest = max(spec.hidden)
     buffers = threads * _group_bytes(
-        inputs, widest, spec.y.shape[1], rows, np.dtype(spec.dtype).itemsize
+        inputs,
+        widest,
+        spec.y.shape[1],
+        rows,
+        np.dtype(spec.dtype).itemsize,
+        momentum=any(value > 0 for value in spec.momentum),
     )
     _validation.memory(
         f"a sweep of {inputs}-{widest}-{spec.y.shape[1]} networks on {rows} rows "
