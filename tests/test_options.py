@@ -39,7 +39,7 @@ BEFORE_TABLE = {
     "tol": 0.01,
 }
 #: The options issue 12 added, at the values that leave every earlier result unchanged.
-ADDED = {"momentum": 0.0, "derivative_offset": 0.0, "margin": 0.5}
+ADDED = {"momentum": 0.0, "derivative_offset": 0.0, "margin": 0.5, "stop": None}
 DEFAULTS = {**BEFORE_TABLE, **ADDED}
 
 #: ``make_spec().fingerprint()`` before the table.
@@ -144,6 +144,7 @@ def test_the_allowed_values_are_those_of_the_math_and_of_the_type_hints():
         "init": _typing.Init,
         "bias_init": _typing.BiasInit,
         "backend": _typing.Backend,
+        "stop": _typing.Stop,
         "dtype": typing.get_args(_typing.DType)[0],
     }
     for name, literal in literals.items():
@@ -163,7 +164,7 @@ def test_the_command_line_defaults_are_the_tables():
     sweep = _parsed("sweep")
     assert sweep["hidden"] == [4] and sweep["lr"] == [0.1] and sweep["epochs"] == [10_000]
     assert sweep["init_scale"] == [1.0] and sweep["tol"] == 0.01 and sweep["seeds"] == 1000
-    assert "seed" not in sweep and "backend" not in sweep and "tol" not in train
+    assert "seed" not in sweep and "backend" not in sweep and train["tol"] == 0.01  # stop="tol"
 
 
 def test_grid_axes_take_several_values_on_the_command_line_only_in_a_sweep():
@@ -231,6 +232,8 @@ def test_a_runs_config_is_unchanged_by_the_table():
         ("bias_init", "zeros"),
         ("dtype", "float32"),
         ("backend", "numpy"),
+        ("tol", 0.01),
+        ("stop", None),
     ]
 
 

@@ -14,6 +14,7 @@ Reduction: TypeAlias = Literal["mean", "sum"]
 Init: TypeAlias = Literal["normal", "uniform", "glorot"]
 BiasInit: TypeAlias = Literal["zeros", "same"]
 Backend: TypeAlias = Literal["numba", "numpy"]
+Stop: TypeAlias = Literal["solved", "tol"]
 #: ``"float64"`` or ``"float32"``, or the matching NumPy scalar type or dtype.
 DType: TypeAlias = (
     Literal["float64", "float32"]

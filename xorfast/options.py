@@ -30,6 +30,9 @@ __all__ = ["Option", "Options", "OPTIONS", "GRID_AXES", "BACKENDS", "Choice", "I
 #: How ``train`` runs: the fused compiled kernel, or the plain NumPy reference.
 BACKENDS = ("numba", "numpy")
 
+#: When a run may end before its epoch budget (None: never).
+STOPS = ("solved", "tol")
+
 #: Where an option applies: ``xorfast.train`` (and ``xorfast train``), ``xorfast.sweep``.
 TRAIN, SWEEP = "train", "sweep"
 
@@ -498,8 +501,20 @@ OPTIONS = Options(
         1e-2,
         Real(),
         "epoch_tol is the first epoch with MSE below this",
-        doc="`epoch_tol` is the first epoch with mean squared error below `tol`",
-        scopes=(SWEEP,),
+        doc="`epoch_tol` is the first epoch with mean squared error below `tol` "
+        '(and where `stop="tol"` ends a run)',
+    ),
+    Option(
+        "stop",
+        str,
+        None,
+        Choice(STOPS),
+        "end each run at its first solved epoch, or its first with MSE below tol",
+        doc='`None`: every run trains its full `epochs`; `"solved"`: a run ends at its '
+        'first solved epoch (`epoch_solved`); `"tol"`: at its first epoch with mean '
+        "squared error below `tol`. `epochs` stays the budget",
+        optional=True,
+        default_text="never: the full epoch budget",
     ),
 )
 

@@ -16,7 +16,7 @@ from .params import Params, initial_params
 from .result import History, TrainResult
 
 if TYPE_CHECKING:
-    from ._typing import Backend, BiasInit, DType, Init, Loss, Reduction
+    from ._typing import Backend, BiasInit, DType, Init, Loss, Reduction, Stop
 
 DEFAULT_HIDDEN = OPTIONS.hidden.default
 
@@ -44,6 +44,8 @@ def train(
     dtype: DType = OPTIONS.dtype.default,
     log_every: int = OPTIONS.log_every.default,
     backend: Backend = OPTIONS.backend.default,
+    tol: float = OPTIONS.tol.default,
+    stop: Stop | None = OPTIONS.stop.default,
 ) -> TrainResult:
     """Train one two-layer sigmoid network by full-batch gradient descent, with momentum.
 
@@ -97,6 +99,12 @@ def train(
         Record the mean squared error every ``log_every`` epochs (0: never).
     backend : {"numba", "numpy"}, default "numba"
         The fused compiled kernel, or the plain NumPy reference.
+    tol : float, default 0.01
+        With ``stop="tol"``, the mean squared error a run stops below.
+    stop : {"solved", "tol"}, optional
+        End the run early: at its first solved epoch (every output within
+        ``margin`` of its target), or its first epoch with mean squared error
+        below ``tol``. ``epochs`` stays the budget. Default: train all ``epochs``.
 
     Returns
     -------
@@ -130,6 +138,8 @@ def train(
     loss, reduction, dtype = given["loss"], given["reduction"], given["dtype"]
     init, init_scale, bias_init = given["init"], given["init_scale"], given["bias_init"]
     log_every, backend = given["log_every"], given["backend"]
+    if given["stop"] is not None:
+        raise NotImplementedError("stop: kernel work in progress")
     X, y = _validation.data(X, y, loss=loss)
     X, y = _validation.fits("X", X, dtype), _validation.fits("y", y, dtype)
     inputs, outputs = X.shape[1], y.shape[1]

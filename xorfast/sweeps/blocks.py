@@ -44,6 +44,7 @@ class Problem:
     bias_init: str
     dtype: str
     tol: float
+    stop: str | None
 
     @classmethod
     def from_spec(cls, spec):
@@ -59,6 +60,7 @@ class Problem:
             spec.bias_init,
             spec.dtype,
             spec.tol,
+            spec.stop,
         )
 
 
@@ -113,6 +115,8 @@ def run_block(block, threads=None):
     block); None leaves the process's budget (:func:`set_thread_budget`).
     """
     problem, config = block.problem, block.config
+    if problem.stop is not None:
+        raise NotImplementedError("stop: kernel work in progress")
     dtype = np.dtype(problem.dtype)
     X = np.ascontiguousarray(problem.X, dtype=dtype)
     y = np.ascontiguousarray(problem.y, dtype=dtype)

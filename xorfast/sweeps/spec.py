@@ -7,10 +7,10 @@ in the order of :data:`xorfast.options.GRID_AXES`, ``hidden, lr, momentum,
 init_scale, epochs`` (the last varying fastest).
 
 Specifications are stored as canonical JSON (:meth:`SweepSpec.to_json`).
-Version 2 added ``momentum``, ``margin`` and ``derivative_offset``; a
-specification that leaves all three at the values version 1 meant (momentum
-0, margin 0.5, no offset) is still written as version 1, byte for byte, so
-stores of earlier versions load, resume and keep their fingerprints.
+Version 2 added ``momentum``, ``margin``, ``derivative_offset`` and ``stop``;
+a specification that leaves them at the values version 1 meant (momentum 0,
+margin 0.5, no offset, no early stop) is still written as version 1, byte for
+byte, so stores of earlier versions load, resume and keep their fingerprints.
 """
 
 import hashlib
@@ -29,7 +29,7 @@ from .results import RUN_DTYPE
 
 SPEC_VERSION = 2
 #: The options version 2 added, with the value every version 1 specification has.
-ADDED_IN_VERSION_2 = {"momentum": [0.0], "margin": 0.5, "derivative_offset": 0.0}
+ADDED_IN_VERSION_2 = {"momentum": [0.0], "margin": 0.5, "derivative_offset": 0.0, "stop": None}
 #: The options a sweep takes besides its seeds, each a field of :class:`SweepSpec`:
 #: the grid axes in grid order, then the others in the table's order.
 SPEC_OPTIONS = GRID_AXES + tuple(
@@ -73,6 +73,7 @@ class SweepSpec:
     bias_init: str
     dtype: str
     tol: float
+    stop: str | None
 
     @property
     def configs(self):
@@ -182,6 +183,8 @@ def spec_from_dict(description):
         **{
             name: tuple(description[name])
             if name in GRID_AXES
+            else None
+            if description[name] is None and OPTIONS[name].optional
             else OPTIONS[name].type(description[name])
             for name in SPEC_OPTIONS
         },
@@ -249,6 +252,7 @@ def make_spec(
     bias_init=OPTIONS.bias_init.default,
     dtype=OPTIONS.dtype.default,
     tol=OPTIONS.tol.default,
+    stop=OPTIONS.stop.default,
 ):
     """Check every argument of :func:`xorfast.sweep` and build its :class:`SweepSpec`."""
     given = OPTIONS.check("sweep", locals())

@@ -22,7 +22,17 @@ from .spec import make_spec
 from .store import StoreError, open_store
 
 if TYPE_CHECKING:
-    from .._typing import BiasInit, DType, FloatAxis, Init, IntAxis, Loss, Reduction, StrPath
+    from .._typing import (
+        BiasInit,
+        DType,
+        FloatAxis,
+        Init,
+        IntAxis,
+        Loss,
+        Reduction,
+        Stop,
+        StrPath,
+    )
 
 #: Seeds per block: the unit of work, of progress and of one store transaction.
 DEFAULT_BLOCK_SIZE = 1024
@@ -48,6 +58,7 @@ def sweep(
     bias_init: BiasInit = OPTIONS.bias_init.default,
     dtype: DType = OPTIONS.dtype.default,
     tol: float = OPTIONS.tol.default,
+    stop: Stop | None = OPTIONS.stop.default,
     store: StrPath | None = None,
     executor: concurrent.futures.Executor | None = None,
     progress: bool | None = None,
