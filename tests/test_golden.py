@@ -85,6 +85,16 @@ def test_golden_sources_hold_no_digest_path_or_time(name):
             (2, 2, 1),
             "xorfast_train_momentum_2_2_1.py",
         ),
+        (
+            functools.partial(single_run_unrolled.train_kernel, stop=True),
+            (2, 2, 1),
+            "xorfast_train_stop_2_2_1.py",
+        ),
+        (
+            functools.partial(single_run_unrolled.train_kernel, momentum=True, stop=True),
+            (2, 2, 1),
+            "xorfast_train_momentum_stop_2_2_1.py",
+        ),
     ],
 )
 def test_the_module_the_kernels_run_is_the_golden_source(load, shape, name):

@@ -30,8 +30,9 @@ COMMAND = "python tools/refresh_golden.py"
 #: rows, unrolled, without and with momentum; 2-30-1, past the unrolling limit,
 #: the generic kernel in the driver.
 SWEEP_SHAPES = [(2, 2, 1, 4, False), (2, 2, 1, 4, True), (2, 30, 1, 4, False)]
-#: Single-run layer shapes ``(inputs, hidden, outputs)``, each in both variants:
-#: plain gradient descent and the heavy ball (momentum).
+#: Single-run layer shapes ``(inputs, hidden, outputs)``, each in every variant:
+#: plain gradient descent and the heavy ball (momentum), each with and without
+#: the early stop.
 SINGLE_RUN_SHAPES = [(2, 2, 1)]
 
 
@@ -39,8 +40,9 @@ def sources():
     """``{file name: source}`` of every golden file, as the generators write them now."""
     modules = [sweep_unrolled.module_source(*shape) for shape in SWEEP_SHAPES]
     modules += [
-        single_run_unrolled.module_source(*shape, momentum=momentum)
+        single_run_unrolled.module_source(*shape, momentum=momentum, stop=stop)
         for shape in SINGLE_RUN_SHAPES
+        for stop in (False, True)
         for momentum in (False, True)
     ]
     return {f"{stem}.py": source for stem, source in modules}

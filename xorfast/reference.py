@@ -32,6 +32,11 @@ The training rules of the classic studies:
   output is within ``margin`` of its target, ``|A2 - y| < margin``; 0.5 means
   every output is on the right side of 0.5, and 0.4 is Fahlman's "40-20-40"
   (his code's ``*score-threshold*``, compared the same way).
+* ``stop`` (early stopping, :func:`train_until`): before each epoch's update
+  the run checks its forward pass, the state after the updates made so far,
+  and ends there when it is :func:`solved` (``stop="solved"``) or has
+  :func:`mean_squared_error` below ``tol`` (``stop="tol"``); see
+  :func:`stops`.
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ import numpy.typing as npt
 from .params import Params
 
 if TYPE_CHECKING:
-    from ._typing import Loss, Reduction
+    from ._typing import Loss, Reduction, Stop
 
 _Array = npt.NDArray[np.floating[Any]]
 
@@ -58,8 +63,10 @@ __all__ = [
     "mean_squared_error",
     "pinned",
     "solved",
+    "stops",
     "update",
     "train",
+    "train_until",
     "epoch_solved",
 ]
 
@@ -121,6 +128,22 @@ def solved(A2: _Array, y: _Array, margin: float = 0.5) -> bool:
     A NaN output is never within the margin.
     """
     return bool(np.max(np.abs(A2 - y)) < margin)
+
+
+def stops(
+    A2: _Array, y: _Array, stop: Stop | None, margin: float = 0.5, tol: float = 0.01
+) -> bool:
+    """True when the rule ``stop`` ends a run at the forward pass ``A2``.
+
+    ``stop="solved"``: the pass is :func:`solved` (every output within
+    ``margin`` of its target); ``stop="tol"``: its :func:`mean_squared_error`
+    is below ``tol``; ``None``: never. A NaN output stops neither.
+    """
+    if stop == "solved":
+        return solved(A2, y, margin)
+    if stop == "tol":
+        return bool(mean_squared_error(A2, y) < tol)
+    return False
 
 
 def output_error(A2: _Array, y: _Array, loss: Loss, derivative_offset: float = 0.0) -> _Array:
@@ -234,6 +257,56 @@ def train(
             mse_log.append(mean_squared_error(forward(X, trained)[1], y))
         update(trained, velocities, grads, lr, momentum)
     return trained, np.array(mse_log, dtype=trained.W1.dtype)
+
+
+def train_until(
+    X: _Array,
+    y: _Array,
+    params: Sequence[_Array],
+    *,
+    stop: Stop | None,
+    epochs: int,
+    lr: float,
+    loss: Loss = "bce",
+    reduction: Reduction = "mean",
+    momentum: float = 0.0,
+    derivative_offset: float = 0.0,
+    margin: float = 0.5,
+    tol: float = 0.01,
+    log_every: int = 0,
+) -> tuple[Params, _Array, int]:
+    """:func:`train`, ending the run at the first epoch where :func:`stops` says so.
+
+    Before each epoch's update the forward pass of epoch ``e`` (the state
+    after ``e`` updates) is checked; if ``stop`` ends the run there, it ends
+    with ``e`` updates made, before that epoch's update and log entry, so
+    everything returned equals ``train(..., epochs=e)``. The state after the
+    last update counts as epoch ``epochs``, as in :func:`epoch_solved`.
+
+    Returns
+    -------
+    params : Params
+        The parameters at the epoch the run stopped at (after ``epochs``
+        updates when it never stopped).
+    mse_log : ndarray
+        The recorded errors, at the logged epochs before the stop.
+    epoch_stopped : int
+        The epoch the run stopped at, which is the number of updates made; -1
+        when no forward pass in ``0 .. epochs`` stops it (``epochs`` updates
+        made). With ``stop="solved"`` it is :func:`epoch_solved`.
+    """
+    trained = Params(*(a.copy() for a in params))
+    velocities = Params(*(np.zeros_like(a) for a in trained))
+    mse_log = []
+    for epoch in range(epochs):
+        if stops(forward(X, trained)[1], y, stop, margin, tol):
+            return trained, np.array(mse_log, dtype=trained.W1.dtype), epoch
+        grads = gradients(X, y, trained, loss, reduction, derivative_offset)
+        if log_every and epoch % log_every == 0:
+            mse_log.append(mean_squared_error(forward(X, trained)[1], y))
+        update(trained, velocities, grads, lr, momentum)
+    last = epochs if stops(forward(X, trained)[1], y, stop, margin, tol) else -1
+    return trained, np.array(mse_log, dtype=trained.W1.dtype), last
 
 
 def epoch_solved(

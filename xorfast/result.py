@@ -19,7 +19,8 @@ class History:
     Attributes
     ----------
     epoch : ndarray of int64
-        ``0, log_every, 2 * log_every, ...`` below ``epochs``; empty if nothing was logged.
+        ``0, log_every, 2 * log_every, ...`` below ``epochs`` (below
+        ``updates``, the epoch a stopped run stopped at); empty if nothing was logged.
     mse : ndarray
         The mean of ``(y - output)**2`` over all rows and outputs at those epochs.
     """
@@ -40,7 +41,9 @@ class TrainResult:
     W1, b1, W2, b2 : ndarray
         Trained parameters, shapes (d, H), (H,), (H, O), (O,).
     predictions : ndarray (n, O)
-        Outputs of a forward pass over the training inputs after training.
+        Outputs of a forward pass over the training inputs after training
+        (after the ``updates`` made; for a run ``stop`` ended, the forward pass
+        it stopped at).
     history : History
         The logged loss curve.
     diverged : bool
@@ -58,6 +61,14 @@ class TrainResult:
         The hyper-parameters of the run.
     seconds : float
         Wall time of the training loop alone.
+    updates : int
+        Gradient steps made, the epochs trained: ``config["epochs"]`` (the
+        budget) unless ``stop`` ended the run early.
+    epoch_stopped : int
+        The epoch ``stop`` ended the run at (the forward pass after that many
+        updates, equal to ``updates``; ``config["epochs"]`` when the state
+        after the last update met it), or -1 when it never did, or without
+        ``stop``. With ``stop="solved"`` it is the run's ``epoch_solved``.
     """
 
     W1: np.ndarray
@@ -71,6 +82,8 @@ class TrainResult:
     seed: int | None
     config: dict[str, Any]
     seconds: float
+    updates: int
+    epoch_stopped: int
 
     @property
     def params(self) -> Params:

@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 
 DEFAULT_HIDDEN = OPTIONS.hidden.default
 
-#: What a backend returns: trained parameters, the loss log, A1, A2 and seconds.
-_Run = tuple[Params, np.ndarray, np.ndarray, np.ndarray, float]
+#: What a backend returns: trained parameters, the loss log, A1, A2, seconds and
+#: the epoch the run stopped at (-1: it trained all epochs).
+_Run = tuple[Params, np.ndarray, np.ndarray, np.ndarray, float, int]
 
 
 def train(
@@ -96,7 +97,9 @@ def train(
         Start from these arrays instead (they are copied, never modified).
     dtype : {"float64", "float32"}, default "float64"
     log_every : int, default 0
-        Record the mean squared error every ``log_every`` epochs (0: never).
+        Record the mean squared error every ``log_every`` epochs (0: never),
+        before that epoch's update; a stopped run records none from the epoch
+        it stopped at on.
     backend : {"numba", "numpy"}, default "numba"
         The fused compiled kernel, or the plain NumPy reference.
     tol : float, default 0.01
@@ -105,12 +108,22 @@ def train(
         End the run early: at its first solved epoch (every output within
         ``margin`` of its target), or its first epoch with mean squared error
         below ``tol``. ``epochs`` stays the budget. Default: train all ``epochs``.
+        Epoch ``e`` is the forward pass after ``e`` updates, tested before
+        that epoch's update, and the state after the last update is epoch
+        ``epochs``, as ``epoch_solved`` counts them. A run stopped at epoch
+        ``e`` returns what ``train(..., epochs=e)`` returns, to the bit (its
+        weights, predictions, ``final_mse``, ``max_error`` and history), with
+        ``updates == epoch_stopped == e``; with ``stop="solved"``,
+        ``epoch_stopped`` is the run's ``epoch_solved``.
 
     Returns
     -------
     TrainResult
-        ``diverged`` is True when training destroyed the network: a parameter
-        or prediction is NaN or infinite, or every hidden activation is exactly
+        ``updates`` is the number of updates made (``epochs`` unless the run
+        stopped early) and ``epoch_stopped`` the epoch ``stop`` ended the run
+        at, -1 when it never did (always without ``stop``). ``diverged`` is
+        True when training destroyed the network: a parameter or prediction
+        is NaN or infinite, or every hidden activation is exactly
         0 or 1 on every row (no gradient reaches ``W1``, ``b1`` again), or with
         ``loss="mse"`` every output is exactly 0 or 1 and some are wrong (no
         gradient at all); see :func:`xorfast.reference.pinned`.
@@ -138,8 +151,7 @@ def train(
     loss, reduction, dtype = given["loss"], given["reduction"], given["dtype"]
     init, init_scale, bias_init = given["init"], given["init_scale"], given["bias_init"]
     log_every, backend = given["log_every"], given["backend"]
-    if given["stop"] is not None:
-        raise NotImplementedError("stop: kernel work in progress")
+    stop, margin, tol = given["stop"], given["margin"], given["tol"]
     X, y = _validation.data(X, y, loss=loss)
     X, y = _validation.fits("X", X, dtype), _validation.fits("y", y, dtype)
     inputs, outputs = X.shape[1], y.shape[1]
@@ -174,7 +186,7 @@ def train(
     X, y = np.ascontiguousarray(X, dtype), np.ascontiguousarray(y, dtype)
 
     run = _run_numpy if backend == "numpy" else _run_numba
-    params, mse_log, hidden_activations, predictions, seconds = run(
+    params, mse_log, hidden_activations, predictions, seconds, stopped = run(
         X,
         y,
         params,
@@ -185,12 +197,16 @@ def train(
         reduction=reduction,
         derivative_offset=offset,
         log_every=log_every,
+        stop=stop,
+        margin=margin,
+        tol=tol,
     )
+    updates = epochs if stopped < 0 else stopped
 
     # Every option but how the run is logged (the seed is reported on its own).
     config = {name: value for name, value in given.items() if name != "log_every"}
     config.update(hidden=params.W1.shape[1], dtype=np.dtype(dtype).name)
-    logged = np.arange(0, epochs, log_every, dtype=np.int64) if log_every else np.zeros(0, int)
+    logged = np.arange(0, updates, log_every, dtype=np.int64) if log_every else np.zeros(0, int)
     diverged = not (params.all_finite() and np.isfinite(predictions).all()) or reference.pinned(
         hidden_activations, predictions, y, loss, offset
     )
@@ -198,11 +214,13 @@ def train(
         *params,
         predictions=predictions,
         targets=y,
-        history=History(logged, mse_log),
+        history=History(logged, mse_log[: len(logged)]),
         diverged=diverged,
         seed=seed,
         config=config,
         seconds=seconds,
+        updates=updates,
+        epoch_stopped=stopped,
     )
 
 
@@ -249,6 +267,9 @@ def _run_numba(
     reduction: Reduction,
     derivative_offset: float,
     log_every: int,
+    stop: Stop | None,
+    margin: float,
+    tol: float,
 ) -> _Run:
     arguments = single_run.arguments(
         X,
@@ -261,15 +282,20 @@ def _run_numba(
         log_every=log_every,
         momentum=momentum,
         derivative_offset=derivative_offset,
+        stop=stop,
+        margin=margin,
+        tol=tol,
     )
     # Looked up (loaded or compiled on first use) before the clock starts, so
     # the reported time is the training alone.
     run = single_run.compiled_train(arguments)
     began = time.perf_counter()
-    run(*arguments)
+    stopped = run(*arguments)
     seconds = time.perf_counter() - began
     work = arguments.work
-    return params, arguments.mse_log, work.A1.copy(), work.A2.copy(), seconds
+    # The kernels without stop return None: they train all epochs.
+    stopped = -1 if stopped is None else int(stopped)
+    return params, arguments.mse_log, work.A1.copy(), work.A2.copy(), seconds, stopped
 
 
 def _run_numpy(
@@ -284,22 +310,28 @@ def _run_numpy(
     reduction: Reduction,
     derivative_offset: float,
     log_every: int,
+    stop: Stop | None,
+    margin: float,
+    tol: float,
 ) -> _Run:
     # A diverging run overflows and makes NaNs by design; it is reported, not warned about.
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         began = time.perf_counter()
-        params, mse_log = reference.train(
+        params, mse_log, stopped = reference.train_until(
             X,
             y,
             params,
+            stop=stop,
             epochs=epochs,
             lr=lr,
             loss=loss,
             reduction=reduction,
             momentum=momentum,
             derivative_offset=derivative_offset,
+            margin=margin,
+            tol=tol,
             log_every=log_every,
         )
         seconds = time.perf_counter() - began
         hidden_activations, predictions = reference.forward(X, params)
-    return params, mse_log, hidden_activations, predictions, seconds
+    return params, mse_log, hidden_activations, predictions, seconds, stopped

@@ -7,7 +7,8 @@ from xorfast._compiled.jit import kernel
 from xorfast._compiled.sigmoid import sigmoid_inplace
 @kernel
 def train_run(X, y, params, velocities, epochs, lr, scale, momentum, mse_output,
-              derivative_offset, log_every, mse_log, work, inputs, hidden, outputs):
+              derivative_offset, log_every, mse_log, work, inputs, hidden, outputs,
+              stop, margin, tol):
     """:func:`~xorfast._compiled.single_run._train` for 2-2-1 networks."""
     W1, b1, W2, b2 = params
     Z1, Z2 = work.Z1, work.Z2

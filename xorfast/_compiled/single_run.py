@@ -25,6 +25,13 @@ velocities' code, so runs without momentum pay nothing for it and give
 exactly the results of the kernels from before momentum existed. The
 flat-spot ``derivative_offset`` is a plain scalar in both: adding an offset
 of 0 to ``a (1 - a)`` changes no bit.
+
+Each of the two also comes in a stopping variant (:func:`_train_stop`,
+:func:`_train_momentum_stop`), chosen for a run with ``stop`` (early
+stopping): after each epoch's forward pass, before its log entry and its
+update, it tests :func:`_stops` on the outputs just computed and ends the run
+there, returning the epoch it stopped at. The variants without it are
+compiled without the test, so runs without ``stop`` pay nothing for it.
 """
 
 from typing import NamedTuple
@@ -38,6 +45,11 @@ from .sigmoid import sigmoid_inplace
 #: Flat activation buffers are padded to a multiple of this many entries: one
 #: AVX2 register of float32, two of float64.
 PAD = 8
+
+#: The ``stop`` argument of the kernels: no early stop, stop when every output
+#: is within ``margin`` of its target, stop when the mean squared error is below ``tol``.
+STOP_SOLVED = single_run_unrolled.STOP_SOLVED
+STOP_CODES = {None: 0, "solved": STOP_SOLVED, "tol": 2}
 
 
 class Workspace(NamedTuple):
@@ -92,6 +104,9 @@ class Arguments(NamedTuple):
     inputs: int
     hidden: int
     outputs: int
+    stop: int  # STOP_CODES: 0 (train all epochs), 1 (until solved) or 2 (until MSE < tol)
+    margin: np.floating  # solved: every output within margin of its target, the parameters' dtype
+    tol: np.floating  # the mean squared error stop=2 ends a run below, the parameters' dtype
 
 
 def arguments(
@@ -106,6 +121,9 @@ def arguments(
     log_every=0,
     momentum=0.0,
     derivative_offset=0.0,
+    stop=None,
+    margin=0.5,
+    tol=0.01,
 ):
     """The :class:`Arguments` of one run of ``params`` on ``X``, ``y``.
 
@@ -113,8 +131,10 @@ def arguments(
     ``log_every`` epochs, none for 0) and, with a non-zero ``momentum``, its
     velocities (zeros shaped like ``params``; without momentum, empty arrays
     of the same types, which the plain kernel never reads), and takes ``lr``,
-    ``scale``, ``momentum`` and ``derivative_offset`` into the parameters'
-    dtype. Nothing is checked: the caller has validated everything.
+    ``scale``, ``momentum``, ``derivative_offset``, ``margin`` and ``tol`` into
+    the parameters' dtype; ``stop`` (None, ``"solved"`` or ``"tol"``) becomes
+    its code in :data:`STOP_CODES`. Nothing is checked: the caller has
+    validated everything.
     """
     dtype = params[0].dtype.type
     inputs, (hidden, outputs) = X.shape[1], params[2].shape
@@ -140,6 +160,9 @@ def arguments(
         inputs,
         hidden,
         outputs,
+        STOP_CODES[stop],
+        dtype(margin),
+        dtype(tol),
     )
 
 
@@ -173,6 +196,30 @@ def _forward(X, params, work):
 
 
 @inlined_kernel
+def _stops(y, A2, stop, margin, tol, rows, outputs):
+    """True when the rule ``stop`` ends the run at the outputs ``A2`` (flat, row-major).
+
+    ``stop`` is :data:`STOP_SOLVED`: every ``|A2 - y| < margin`` (a NaN never
+    is); otherwise the mean of ``(y - A2)**2``, summed in row order, is below
+    ``tol``. As :func:`xorfast.reference.stops` and the sweep kernels decide it.
+    """
+    done = True
+    if stop == STOP_SOLVED:
+        for i in range(rows):
+            for o in range(outputs):
+                if not abs(A2[i * outputs + o] - y[i, o]) < margin:
+                    done = False
+    else:
+        total = A2.dtype.type(0)
+        for i in range(rows):
+            for o in range(outputs):
+                difference = A2[i * outputs + o] - y[i, o]
+                total += difference * difference
+        done = total / A2.dtype.type(rows * outputs) < tol
+    return done
+
+
+@inlined_kernel
 def _epochs(
     X,
     y,
@@ -190,7 +237,11 @@ def _epochs(
     inputs,
     hidden,
     outputs,
+    stop,
+    margin,
+    tol,
     heavy_ball,
+    stopping,
 ):
     """The epoch loop of :func:`_train` for the given layer widths.
 
@@ -199,6 +250,10 @@ def _epochs(
     contiguous rows of ``A1``, ``D1`` and ``W1``. ``heavy_ball`` is a constant
     of each calling kernel (False in :func:`_train`, True in
     :func:`_train_momentum`), so LLVM drops the update it does not take.
+    Likewise ``stopping`` (True in the ``_stop`` kernels only): whether each
+    epoch's forward pass is tested with :func:`_stops`, ending the loop there.
+
+    Returns the epoch the loop stopped at, -1 if it ran all ``epochs``.
     """
     W1, b1, W2, b2 = params
     vW1, vb1, vW2, vb2 = velocities
@@ -212,8 +267,15 @@ def _epochs(
     one = W1.dtype.type(1)
     zero = W1.dtype.type(0)
     step = lr * scale
+    stopped = -1
     for epoch in range(epochs):
         _layers(X, params, work, inputs, hidden, outputs)
+
+        # Before the log entry and the update, so that a run stopped at epoch
+        # e is, log included, the run of e epochs.
+        if stopping and _stops(y, A2, stop, margin, tol, rows, outputs):
+            stopped = epoch
+            break
 
         if log_every > 0 and epoch % log_every == 0:
             total = zero
@@ -287,6 +349,7 @@ def _epochs(
                     W1[k, h] -= step * gW1[k, h]
             for h in range(hidden):
                 b1[h] -= step * gb1[h]
+    return stopped
 
 
 @kernel
@@ -307,12 +370,16 @@ def _train(
     inputs,
     hidden,
     outputs,
+    stop,
+    margin,
+    tol,
 ):
     """Run ``epochs`` full-batch gradient steps, updating ``params`` in place.
 
     Plain gradient descent: ``momentum`` and ``velocities`` are not read
-    (:func:`_train_momentum` is the heavy ball). Ends with a forward pass of
-    the trained parameters, so ``work.A2`` holds the predictions.
+    (:func:`_train_momentum` is the heavy ball), nor are ``stop``, ``margin``
+    and ``tol`` (:func:`_train_stop` stops early). Ends with a forward pass
+    of the trained parameters, so ``work.A2`` holds the predictions.
 
     Parameters
     ----------
@@ -320,12 +387,12 @@ def _train(
     params : Params, updated in place.
     velocities : tuple of arrays
         One per parameter array, zeros at the start, updated in place
-        (:func:`_train_momentum` only).
+        (the ``_momentum`` kernels only).
     epochs : int
     lr, scale : scalars of the parameters' dtype; ``scale`` is ``1/n`` or 1.
     momentum : scalar of the parameters' dtype
         ``v = momentum * v - (lr * scale) * gradient_sum; p += v``
-        (:func:`_train_momentum` only).
+        (the ``_momentum`` kernels only).
     mse_output : bool
         Squared-error output error ``(A2 - y) (A2 (1 - A2) + derivative_offset)``;
         else cross-entropy ``A2 - y``.
@@ -337,6 +404,10 @@ def _train(
     work : Workspace
     inputs, hidden, outputs : int
         The layer widths ``d``, ``H``, ``O``.
+    stop : int
+        :data:`STOP_SOLVED` or another code of :data:`STOP_CODES` (the
+        ``_stop`` kernels only): see :func:`_stops`.
+    margin, tol : scalars of the parameters' dtype (the ``_stop`` kernels only).
     """
     _epochs(
         X,
@@ -355,6 +426,10 @@ def _train(
         inputs,
         hidden,
         outputs,
+        stop,
+        margin,
+        tol,
+        False,
         False,
     )
     _layers(X, params, work, inputs, hidden, outputs)
@@ -378,6 +453,9 @@ def _train_momentum(
     inputs,
     hidden,
     outputs,
+    stop,
+    margin,
+    tol,
 ):
     """:func:`_train` with the heavy ball: ``v = momentum * v - (lr * scale) * g; p += v``.
 
@@ -401,23 +479,202 @@ def _train_momentum(
         inputs,
         hidden,
         outputs,
+        stop,
+        margin,
+        tol,
         True,
+        False,
     )
     _layers(X, params, work, inputs, hidden, outputs)
+
+
+@inlined_kernel
+def _stopping_run(
+    X,
+    y,
+    params,
+    velocities,
+    epochs,
+    lr,
+    scale,
+    momentum,
+    mse_output,
+    derivative_offset,
+    log_every,
+    mse_log,
+    work,
+    inputs,
+    hidden,
+    outputs,
+    stop,
+    margin,
+    tol,
+    heavy_ball,
+):
+    """The body of the ``_stop`` kernels: see :func:`_train_stop`."""
+    stopped = _epochs(
+        X,
+        y,
+        params,
+        velocities,
+        epochs,
+        lr,
+        scale,
+        momentum,
+        mse_output,
+        derivative_offset,
+        log_every,
+        mse_log,
+        work,
+        inputs,
+        hidden,
+        outputs,
+        stop,
+        margin,
+        tol,
+        heavy_ball,
+        True,
+    )
+    if stopped < 0:
+        # The state after the last update counts as epoch `epochs`.
+        _layers(X, params, work, inputs, hidden, outputs)
+        if _stops(y, work.Z2, stop, margin, tol, X.shape[0], outputs):
+            stopped = epochs
+    return stopped
+
+
+@kernel
+def _train_stop(
+    X,
+    y,
+    params,
+    velocities,
+    epochs,
+    lr,
+    scale,
+    momentum,
+    mse_output,
+    derivative_offset,
+    log_every,
+    mse_log,
+    work,
+    inputs,
+    hidden,
+    outputs,
+    stop,
+    margin,
+    tol,
+):
+    """:func:`_train`, ending the run at the first epoch where :func:`_stops` says so.
+
+    Each epoch's forward pass (epoch ``e``: the state after ``e`` updates) is
+    tested before that epoch's log entry and update; the state after the last
+    update counts as epoch ``epochs``. A run stopped at epoch ``e`` has made
+    ``e`` updates and leaves ``params``, ``work`` and ``mse_log`` as
+    :func:`_train` does for ``epochs=e`` (the log's later entries stay 0).
+
+    Returns
+    -------
+    int
+        The epoch the run stopped at (the number of updates made), or -1 when
+        no forward pass in ``0 .. epochs`` stopped it (``epochs`` updates made).
+    """
+    return _stopping_run(
+        X,
+        y,
+        params,
+        velocities,
+        epochs,
+        lr,
+        scale,
+        momentum,
+        mse_output,
+        derivative_offset,
+        log_every,
+        mse_log,
+        work,
+        inputs,
+        hidden,
+        outputs,
+        stop,
+        margin,
+        tol,
+        False,
+    )
+
+
+@kernel
+def _train_momentum_stop(
+    X,
+    y,
+    params,
+    velocities,
+    epochs,
+    lr,
+    scale,
+    momentum,
+    mse_output,
+    derivative_offset,
+    log_every,
+    mse_log,
+    work,
+    inputs,
+    hidden,
+    outputs,
+    stop,
+    margin,
+    tol,
+):
+    """:func:`_train_stop` with the heavy ball of :func:`_train_momentum`."""
+    return _stopping_run(
+        X,
+        y,
+        params,
+        velocities,
+        epochs,
+        lr,
+        scale,
+        momentum,
+        mse_output,
+        derivative_offset,
+        log_every,
+        mse_log,
+        work,
+        inputs,
+        hidden,
+        outputs,
+        stop,
+        margin,
+        tol,
+        True,
+    )
+
+
+#: The generic kernels by (momentum, stop).
+_GENERIC = {
+    (False, False): _train,
+    (True, False): _train_momentum,
+    (False, True): _train_stop,
+    (True, True): _train_momentum_stop,
+}
 
 
 def kernel_for(arguments, *, unrolled=True):
     """The single-run kernel (a dispatcher) that runs ``arguments``.
 
     The heavy-ball variant for a non-zero ``arguments.momentum``, else the
-    plain one; for shapes up to ``SMALL_WIDTHS``, the generated version of it
-    (unless ``unrolled`` is False: the generic kernel, as tests compare them).
+    plain one, and of either the stopping variant for a non-zero
+    ``arguments.stop``; for shapes up to ``SMALL_WIDTHS``, the generated
+    version of it (unless ``unrolled`` is False: the generic kernel, as tests
+    compare them). The stopping variants return the epoch the run stopped
+    at (-1: never), the others None.
     """
     momentum = bool(arguments.momentum != 0)
+    stop = arguments.stop != 0
     widths = arguments.inputs, arguments.hidden, arguments.outputs
     if unrolled and single_run_unrolled.unrolls(*widths):
-        return single_run_unrolled.train_kernel(*widths, momentum=momentum)
-    return _train_momentum if momentum else _train
+        return single_run_unrolled.train_kernel(*widths, momentum=momentum, stop=stop)
+    return _GENERIC[momentum, stop]
 
 
 def compiled_train(arguments):

@@ -1,0 +1,164 @@
+"""Single runs of 2-2-1 networks with momentum, stopping early, generated; safe to delete.
+
+Written by xorfast._compiled.single_run_unrolled.
+"""
+
+from xorfast._compiled.jit import kernel
+from xorfast._compiled.sigmoid import sigmoid_inplace
+@kernel
+def train_run(X, y, params, velocities, epochs, lr, scale, momentum, mse_output,
+              derivative_offset, log_every, mse_log, work, inputs, hidden, outputs,
+              stop, margin, tol):
+    """:func:`~xorfast._compiled.single_run._train_momentum_stop` for 2-2-1 networks."""
+    W1, b1, W2, b2 = params
+    vW1, vb1, vW2, vb2 = velocities
+    Z1, Z2 = work.Z1, work.Z2
+    rows = X.shape[0]
+    one = W1.dtype.type(1)
+    zero = W1.dtype.type(0)
+    step = lr * scale
+    count = W1.dtype.type(rows * 1)
+    stopped = -1
+    w1_0_0 = W1[0, 0]
+    w1_0_1 = W1[0, 1]
+    w1_1_0 = W1[1, 0]
+    w1_1_1 = W1[1, 1]
+    c1_0 = b1[0]
+    c1_1 = b1[1]
+    w2_0_0 = W2[0, 0]
+    w2_1_0 = W2[1, 0]
+    c2_0 = b2[0]
+    v_w1_0_0 = vW1[0, 0]
+    v_w1_0_1 = vW1[0, 1]
+    v_w1_1_0 = vW1[1, 0]
+    v_w1_1_1 = vW1[1, 1]
+    v_c1_0 = vb1[0]
+    v_c1_1 = vb1[1]
+    v_w2_0_0 = vW2[0, 0]
+    v_w2_1_0 = vW2[1, 0]
+    v_c2_0 = vb2[0]
+    for epoch in range(epochs):
+        for i in range(rows):
+            x0 = X[i, 0]
+            x1 = X[i, 1]
+            Z1[i * 2 + 0] = c1_0 + x0 * w1_0_0 + x1 * w1_1_0
+            Z1[i * 2 + 1] = c1_1 + x0 * w1_0_1 + x1 * w1_1_1
+        sigmoid_inplace(Z1)
+        for i in range(rows):
+            a0 = Z1[i * 2 + 0]
+            a1 = Z1[i * 2 + 1]
+            Z2[i * 1 + 0] = c2_0 + a0 * w2_0_0 + a1 * w2_1_0
+        sigmoid_inplace(Z2)
+        # Before the log entry and the update, as in single_run._epochs.
+        if stop == 1:
+            done = True
+            for i in range(rows):
+                if not abs(Z2[i * 1 + 0] - y[i, 0]) < margin:
+                    done = False
+        else:
+            total = zero
+            for i in range(rows):
+                difference = Z2[i * 1 + 0] - y[i, 0]
+                total += difference * difference
+            done = total / count < tol
+        if done:
+            stopped = epoch
+            break
+        if log_every > 0 and epoch % log_every == 0:
+            total = zero
+            for i in range(rows):
+                total += (y[i, 0] - Z2[i * 1 + 0]) ** 2
+            mse_log[epoch // log_every] = total / (rows * 1)
+        g1_0_0 = zero
+        g1_0_1 = zero
+        g1_1_0 = zero
+        g1_1_1 = zero
+        gc1_0 = zero
+        gc1_1 = zero
+        g2_0_0 = zero
+        g2_1_0 = zero
+        gc2_0 = zero
+        for i in range(rows):
+            x0 = X[i, 0]
+            x1 = X[i, 1]
+            a0 = Z1[i * 2 + 0]
+            a1 = Z1[i * 2 + 1]
+            p0 = Z2[i * 1 + 0]
+            d2_0 = p0 - y[i, 0]
+            if mse_output:
+                d2_0 *= p0 * (one - p0) + derivative_offset
+            # The hidden error uses W2 from before this epoch's update.
+            d1_0 = (d2_0 * w2_0_0) * a0 * (one - a0)
+            d1_1 = (d2_0 * w2_1_0) * a1 * (one - a1)
+            gc2_0 += d2_0
+            g2_0_0 += a0 * d2_0
+            g2_1_0 += a1 * d2_0
+            g1_0_0 += x0 * d1_0
+            g1_0_1 += x0 * d1_1
+            g1_1_0 += x1 * d1_0
+            g1_1_1 += x1 * d1_1
+            gc1_0 += d1_0
+            gc1_1 += d1_1
+        v_w1_0_0 = momentum * v_w1_0_0 - step * g1_0_0
+        w1_0_0 += v_w1_0_0
+        v_w1_0_1 = momentum * v_w1_0_1 - step * g1_0_1
+        w1_0_1 += v_w1_0_1
+        v_w1_1_0 = momentum * v_w1_1_0 - step * g1_1_0
+        w1_1_0 += v_w1_1_0
+        v_w1_1_1 = momentum * v_w1_1_1 - step * g1_1_1
+        w1_1_1 += v_w1_1_1
+        v_c1_0 = momentum * v_c1_0 - step * gc1_0
+        c1_0 += v_c1_0
+        v_c1_1 = momentum * v_c1_1 - step * gc1_1
+        c1_1 += v_c1_1
+        v_w2_0_0 = momentum * v_w2_0_0 - step * g2_0_0
+        w2_0_0 += v_w2_0_0
+        v_w2_1_0 = momentum * v_w2_1_0 - step * g2_1_0
+        w2_1_0 += v_w2_1_0
+        v_c2_0 = momentum * v_c2_0 - step * gc2_0
+        c2_0 += v_c2_0
+    W1[0, 0] = w1_0_0
+    W1[0, 1] = w1_0_1
+    W1[1, 0] = w1_1_0
+    W1[1, 1] = w1_1_1
+    b1[0] = c1_0
+    b1[1] = c1_1
+    W2[0, 0] = w2_0_0
+    W2[1, 0] = w2_1_0
+    b2[0] = c2_0
+    vW1[0, 0] = v_w1_0_0
+    vW1[0, 1] = v_w1_0_1
+    vW1[1, 0] = v_w1_1_0
+    vW1[1, 1] = v_w1_1_1
+    vb1[0] = v_c1_0
+    vb1[1] = v_c1_1
+    vW2[0, 0] = v_w2_0_0
+    vW2[1, 0] = v_w2_1_0
+    vb2[0] = v_c2_0
+    if stopped < 0:
+        # The state after the last update counts as epoch `epochs`.
+        for i in range(rows):
+            x0 = X[i, 0]
+            x1 = X[i, 1]
+            Z1[i * 2 + 0] = c1_0 + x0 * w1_0_0 + x1 * w1_1_0
+            Z1[i * 2 + 1] = c1_1 + x0 * w1_0_1 + x1 * w1_1_1
+        sigmoid_inplace(Z1)
+        for i in range(rows):
+            a0 = Z1[i * 2 + 0]
+            a1 = Z1[i * 2 + 1]
+            Z2[i * 1 + 0] = c2_0 + a0 * w2_0_0 + a1 * w2_1_0
+        sigmoid_inplace(Z2)
+        if stop == 1:
+            done = True
+            for i in range(rows):
+                if not abs(Z2[i * 1 + 0] - y[i, 0]) < margin:
+                    done = False
+        else:
+            total = zero
+            for i in range(rows):
+                difference = Z2[i * 1 + 0] - y[i, 0]
+                total += difference * difference
+            done = total / count < tol
+        if done:
+            stopped = epochs
+    return stopped
