@@ -51,20 +51,35 @@ def run(args):
     for epoch, mse in zip(result.history.epoch, result.history.mse):
         if log_every and epoch % log_every == 0:
             print(f"Epoch {epoch}, Loss: {mse:.4f}")
+    if result.epoch_stopped >= 0:  # the forward pass the run stopped at
+        print(f"Epoch {result.epoch_stopped}, Loss: {result.final_mse:.4f} (stopped)")
     print()
     print(format_predictions(X, y, result.predictions))
     verdict = "diverged" if result.diverged else ("solved" if result.solved else "not solved")
     if result.margin != OPTIONS.margin.default:
         verdict += f" (margin {short_number(result.margin)})"
     print(f"\n{verdict}: max error {result.max_error:.3f}, final MSE {result.final_mse:.5f}")
-    print(f"trained in {_duration(result.seconds)} ({config['backend']} backend)")
+    print(f"{_trained(result)} in {_duration(result.seconds)} ({config['backend']} backend)")
     if args.plot:
         plot.save_training_figure(args.plot, result, X, args.data)
     return 0
 
 
+def _trained(result):
+    """How many epochs the run trained, and why it stopped there, when it has a ``stop``."""
+    stop, budget = result.config["stop"], result.config["epochs"]
+    if stop is None:
+        return "trained"
+    tol = short_number(result.config["tol"])
+    if result.epoch_stopped < 0:
+        rule = "not solved" if stop == "solved" else f"MSE not below {tol}"
+        return f"{rule} by epoch {budget}: trained all {budget} epochs"
+    rule = "solved" if stop == "solved" else f"MSE below {tol}"
+    return f"{rule} at epoch {result.epoch_stopped}: trained {result.updates} of {budget} epochs"
+
+
 def _headline(X, y, data, config, seed):
-    """The run's shape and rules; momentum, offset and margin only where not the default."""
+    """The run's shape and rules; momentum, offset, margin and stop only where not the default."""
     rules = [f"lr {short_number(config['lr'])}", f"loss {config['loss']} ({config['reduction']})"]
     if config["momentum"]:
         rules.append(f"momentum {short_number(config['momentum'])}")
@@ -76,9 +91,16 @@ def _headline(X, y, data, config, seed):
         if margin == OPTIONS.margin.default
         else f"; solved = every output within {short_number(margin)} of its target"
     )
+    if config["stop"] == "solved":
+        budget = f"up to {config['epochs']} epochs (stop when solved)"
+    elif config["stop"] == "tol":
+        tol = short_number(config["tol"])
+        budget = f"up to {config['epochs']} epochs (stop at MSE below {tol})"
+    else:
+        budget = f"{config['epochs']} epochs"
     return (
         f"{X.shape[1]}-{config['hidden']}-{y.shape[1]} network on {data}: "
-        f"{config['epochs']} epochs, {', '.join(rules)}, {config['dtype']}, seed {seed}{solved}"
+        f"{budget}, {', '.join(rules)}, {config['dtype']}, seed {seed}{solved}"
     )
 
 
