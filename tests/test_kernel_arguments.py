@@ -17,9 +17,12 @@ def _parameters(kernel):
 def test_the_fields_are_the_parameters_of_every_single_run_kernel():
     assert single_run.Arguments._fields == _parameters(single_run._train)
     assert single_run.Arguments._fields == _parameters(single_run._train_momentum)
+    assert single_run.Arguments._fields == _parameters(single_run._train_stop)
+    assert single_run.Arguments._fields == _parameters(single_run._train_momentum_stop)
     for momentum in (False, True):
-        generated = single_run_unrolled.train_kernel(2, 2, 1, momentum=momentum)
-        assert single_run.Arguments._fields == _parameters(generated)
+        for stop in (False, True):
+            generated = single_run_unrolled.train_kernel(2, 2, 1, momentum=momentum, stop=stop)
+            assert single_run.Arguments._fields == _parameters(generated)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -88,3 +91,36 @@ def test_the_rules_arguments_and_the_kernel_they_pick(dtype, momentum):
     assert single_run.kernel_for(wide) is (
         single_run._train_momentum if heavy else single_run._train
     )
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize(("stop", "code"), [(None, 0), ("solved", 1), ("tol", 2)])
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_the_stop_arguments_and_the_kernel_they_pick(dtype, stop, code, momentum):
+    X, y = (a.astype(dtype) for a in datasets.xor())
+    params = initial_params(2, 3, 1, seed=0, dtype=dtype)
+    arguments = single_run.arguments(
+        X,
+        y,
+        params,
+        epochs=10,
+        lr=0.5,
+        scale=0.25,
+        mse_output=False,
+        momentum=momentum,
+        stop=stop,
+        margin=0.4,
+        tol=0.02,
+    )
+    assert arguments.stop == code and type(arguments.stop) is int
+    for scalar, value in [(arguments.margin, 0.4), (arguments.tol, 0.02)]:
+        assert type(scalar) is np.dtype(dtype).type and scalar == np.dtype(dtype).type(value)
+    variant = "_train_momentum" if momentum else "_train"
+    if stop is not None:
+        variant += "_stop"
+    assert single_run.kernel_for(arguments, unrolled=False) is getattr(single_run, variant)
+    assert single_run.kernel_for(arguments) is single_run_unrolled.train_kernel(
+        2, 3, 1, momentum=bool(momentum), stop=stop is not None
+    )
+    default = single_run.arguments(X, y, params, epochs=10, lr=0.5, scale=0.25, mse_output=False)
+    assert (default.stop, default.margin, default.tol) == (0, 0.5, np.dtype(dtype).type(0.01))
