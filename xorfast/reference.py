@@ -297,7 +297,7 @@ def train_until(
     """
     trained = Params(*(a.copy() for a in params))
     velocities = Params(*(np.zeros_like(a) for a in trained))
-    mse_log = []
+    mse_log: list[np.floating[Any]] = []
     for epoch in range(epochs):
         if stops(forward(X, trained)[1], y, stop, margin, tol):
             return trained, np.array(mse_log, dtype=trained.W1.dtype), epoch
