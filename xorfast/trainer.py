@@ -317,21 +317,36 @@ def _run_numpy(
     # A diverging run overflows and makes NaNs by design; it is reported, not warned about.
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         began = time.perf_counter()
-        params, mse_log, stopped = reference.train_until(
-            X,
-            y,
-            params,
-            stop=stop,
-            epochs=epochs,
-            lr=lr,
-            loss=loss,
-            reduction=reduction,
-            momentum=momentum,
-            derivative_offset=derivative_offset,
-            margin=margin,
-            tol=tol,
-            log_every=log_every,
-        )
+        if stop is None:  # the plain loop, without a stop test's forward pass per epoch
+            params, mse_log = reference.train(
+                X,
+                y,
+                params,
+                epochs=epochs,
+                lr=lr,
+                loss=loss,
+                reduction=reduction,
+                momentum=momentum,
+                derivative_offset=derivative_offset,
+                log_every=log_every,
+            )
+            stopped = -1
+        else:
+            params, mse_log, stopped = reference.train_until(
+                X,
+                y,
+                params,
+                stop=stop,
+                epochs=epochs,
+                lr=lr,
+                loss=loss,
+                reduction=reduction,
+                momentum=momentum,
+                derivative_offset=derivative_offset,
+                margin=margin,
+                tol=tol,
+                log_every=log_every,
+            )
         seconds = time.perf_counter() - began
         hidden_activations, predictions = reference.forward(X, params)
     return params, mse_log, hidden_activations, predictions, seconds, stopped
