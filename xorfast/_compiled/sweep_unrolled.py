@@ -198,6 +198,13 @@ def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False):
                 emit(f"{indent}largest = size if size > largest or size != size else largest")
         # Selects, not branches, so the lane loop stays vectorisable.
         emit(f"{indent}solved = P[lane]")
+        if stop:  # the new values kept in registers, for the stop test
+            emit(f"{indent}solved = mark if solved < 0 and largest < margin else solved")
+            emit(f"{indent}P[lane] = solved")
+            emit(f"{indent}below = P[LANES + lane]")
+            emit(f"{indent}below = mark if below < 0 and squared / count < tol else below")
+            emit(f"{indent}P[LANES + lane] = below")
+            return
         emit(f"{indent}P[lane] = mark if solved < 0 and largest < margin else solved")
         emit(f"{indent}below = P[LANES + lane]")
         emit(f"{indent}P[LANES + lane] = mark if below < 0 and squared / count < tol else below")
@@ -244,6 +251,14 @@ def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False):
         emit(f"{indent}hidden_live = {hidden_live}")
         emit(f"{indent}output_live = {output_live}")
         # With an offset, a wrong saturated output still learns (xorfast.reference.pinned).
+        if stop:  # every epoch: `&` and `|`, no branch, so the lane loop stays vectorised
+            emit(
+                f"{indent}stuck = mse_output & (offset == zero) & (output_live == zero) "
+                "& (largest > zero)"
+            )
+            emit(f"{indent}pinned = (hidden_live == zero) | stuck")
+            emit(f"{indent}R[2 * LANES + lane] = one if pinned else zero")
+            return
         emit(
             f"{indent}stuck = mse_output and offset == zero and output_live == zero "
             "and largest > zero"
@@ -271,6 +286,7 @@ def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False):
             'stops; generated."""'
         )
         constants()
+        emit("    stop_tol = stop_at != 0  # stop_at: the row of P a lane stops at")
         emit("    while True:")
         emit("        stopped = 0")
         emit("        for lane in range(LANES):")
@@ -280,7 +296,8 @@ def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False):
         forward_and_progress(indent)
         errors_and_pinned(indent)
         emit(f"{indent}flag = F[lane]")
-        emit(f"{indent}stop = flag == 0 and (mark >= epochs or P[stop_at + lane] >= 0)")
+        emit(f"{indent}reached = below if stop_tol else solved")
+        emit(f"{indent}stop = (flag == 0) & ((mark >= epochs) | (reached >= 0))")
         emit(f"{indent}F[lane] = 2 if stop else flag")
         emit(f"{indent}E[lane] = mark if stop else mark + 1")
         emit(f"{indent}stopped += 1 if stop else 0")
