@@ -145,9 +145,9 @@ def test_precise_fraction_counts_errors_below_0_1_whatever_the_margin():
 
 def test_a_table_of_the_previous_version_reads_as_momentum_0():
     # A table saved before momentum was a grid axis (np.save(result.table)) has
-    # every field but momentum; it was run with momentum 0.
-    previous = np.dtype([(name, RUN_DTYPE[name]) for name in RUN_DTYPE.names[:-1]])
-    assert RUN_DTYPE.names[-1] == "momentum"
+    # every field but momentum (and updates, added after it); it was run with momentum 0.
+    previous = np.dtype([(name, RUN_DTYPE[name]) for name in RUN_DTYPE.names[:-2]])
+    assert RUN_DTYPE.names[-2:] == ("momentum", "updates")
     result = hand_made_result()
     old = np.zeros(len(result.table), previous)
     for name in previous.names:

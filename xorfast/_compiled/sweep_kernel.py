@@ -27,13 +27,25 @@ so its results and speed are those of a kernel that never knew momentum
 (:func:`driver_source`). The derivative offset and the success margin are
 run-time values of every kernel: 0 and 0.5 leave every result bit for bit.
 ``tests/test_sweep_rules.py`` holds each rule to :mod:`xorfast.reference`.
+
+Early stop (``stop="solved"`` or ``"tol"``) has kernels of its own too
+(:func:`_train_group_stop`, ``train_group_stop`` in the generated modules,
+and :data:`DRIVER_STOP_SOURCE`), so a fixed budget runs today's code. Each
+lane keeps its own epoch; a lane whose run stops (or spends its budget) keeps
+that epoch's state, the driver writes its outputs and refills the lane with
+the next seed of its group's share of the block (fresh draws, zero velocity,
+progress and epoch), and the lane idles once the share is used up. Both
+kernels refill. A lane's arithmetic never involves another lane, so each
+run's numbers are those of the fixed-budget run cut at its stop epoch, bit
+for bit, whichever lane and moment it starts at
+(``tests/test_stop_sweep.py``).
 """
 
 from typing import NamedTuple
 
 import numpy as np
 
-from .jit import kernel
+from .jit import inlined_kernel, kernel
 from .sigmoid import sigmoid
 
 #: Seeds per lane group. Wide enough that the lane loops stay loops (and are
@@ -101,25 +113,34 @@ def _draw(normal_init, init_scale):
 def _initialise(seeds, first, count, config, inputs, outputs, S):
     """Draw the starting parameters of seeds ``first .. first + LANES`` into their lanes.
 
-    Each seed's draws are exactly those of :func:`xorfast.params.initial_params`:
+    Each seed's draws are those of :func:`_initialise_lane`. Lanes past
+    ``count`` repeat the last real seed.
+    """
+    for lane in range(LANES):
+        _initialise_lane(seeds[first + min(lane, count - 1)], lane, config, inputs, outputs, S)
+
+
+@kernel
+def _initialise_lane(seed, lane, config, inputs, outputs, S):
+    """Draw the starting parameters of ``seed`` into lane ``lane`` of ``S``.
+
+    The draws are exactly those of :func:`xorfast.params.initial_params`:
     ``seed(s)``, W1 in C order, W2 in C order, then b1 and b2 if drawn; W1 and
     b1 with ``config.init_scale``, W2 and b2 with ``config.init_scale_2`` (the
-    two differ for glorot's per-layer limits). Lanes past ``count`` repeat the
-    last real seed.
+    two differ for glorot's per-layer limits).
     """
     hidden = config.hidden
     scale_1, scale_2 = config.init_scale, config.init_scale_2
     row_W1, row_b1, row_W2, row_b2, rows = state_rows(inputs, hidden, outputs)
-    for lane in range(LANES):
-        np.random.seed(seeds[first + min(lane, count - 1)])
-        for row in range(row_W1, row_b1):
-            S[row * LANES + lane] = _draw(config.normal_init, scale_1)
-        for row in range(row_W2, row_b2):
-            S[row * LANES + lane] = _draw(config.normal_init, scale_2)
-        for row in range(row_b1, row_W2):
-            S[row * LANES + lane] = _draw(config.normal_init, scale_1) if config.same_bias else 0.0
-        for row in range(row_b2, rows):
-            S[row * LANES + lane] = _draw(config.normal_init, scale_2) if config.same_bias else 0.0
+    np.random.seed(seed)
+    for row in range(row_W1, row_b1):
+        S[row * LANES + lane] = _draw(config.normal_init, scale_1)
+    for row in range(row_W2, row_b2):
+        S[row * LANES + lane] = _draw(config.normal_init, scale_2)
+    for row in range(row_b1, row_W2):
+        S[row * LANES + lane] = _draw(config.normal_init, scale_1) if config.same_bias else 0.0
+    for row in range(row_b2, rows):
+        S[row * LANES + lane] = _draw(config.normal_init, scale_2) if config.same_bias else 0.0
 
 
 @kernel
@@ -226,6 +247,110 @@ def _note_progress(epoch, y, A2, tol, margin, P, R):
             P[LANES + lane] = np.int32(epoch)
 
 
+@inlined_kernel
+def _backward_update(X, y, S, V, A1, A2, D1, D2, grad, hidden, step, momentum, mse_output, offset):
+    """One epoch's backward pass and update of every lane, from the forward pass in ``A1``, ``A2``.
+
+    ``D1``, ``D2`` and ``grad`` are scratch buffers; the arguments are
+    :func:`_train_group`'s. Inlined, so each training loop gets its code.
+    """
+    rows, inputs = X.shape
+    outputs = y.shape[1]
+    row_W1, row_b1, row_W2, row_b2, _ = state_rows(inputs, hidden, outputs)
+    one = S.dtype.type(1)
+    for i in range(rows):
+        for o in range(outputs):
+            at = (i * outputs + o) * LANES
+            target = y[i, o]
+            for lane in range(LANES):
+                error = A2[at + lane] - target
+                if mse_output:
+                    error *= A2[at + lane] * (one - A2[at + lane]) + offset
+                D2[at + lane] = error
+
+    # The hidden error uses W2 from before this epoch's update.
+    for i in range(rows):
+        for h in range(hidden):
+            at = (i * hidden + h) * LANES
+            for lane in range(LANES):
+                grad[lane] = 0
+            for o in range(outputs):
+                d = (i * outputs + o) * LANES
+                w = (row_W2 + h * outputs + o) * LANES
+                for lane in range(LANES):
+                    grad[lane] += D2[d + lane] * S[w + lane]
+            for lane in range(LANES):
+                a = A1[at + lane]
+                D1[at + lane] = grad[lane] * a * (one - a)
+
+    # Each update below is written out twice: `V is None` is decided when
+    # Numba compiles, so each variant keeps only its own loop.
+    for h in range(hidden):
+        for o in range(outputs):
+            w = (row_W2 + h * outputs + o) * LANES
+            for lane in range(LANES):
+                grad[lane] = 0
+            for i in range(rows):
+                a = (i * hidden + h) * LANES
+                d = (i * outputs + o) * LANES
+                for lane in range(LANES):
+                    grad[lane] += A1[a + lane] * D2[d + lane]
+            if V is None:
+                for lane in range(LANES):
+                    S[w + lane] -= step * grad[lane]
+            else:
+                for lane in range(LANES):
+                    V[w + lane] = momentum * V[w + lane] - step * grad[lane]
+                    S[w + lane] += V[w + lane]
+    for o in range(outputs):
+        for lane in range(LANES):
+            grad[lane] = 0
+        for i in range(rows):
+            d = (i * outputs + o) * LANES
+            for lane in range(LANES):
+                grad[lane] += D2[d + lane]
+        w = (row_b2 + o) * LANES
+        if V is None:
+            for lane in range(LANES):
+                S[w + lane] -= step * grad[lane]
+        else:
+            for lane in range(LANES):
+                V[w + lane] = momentum * V[w + lane] - step * grad[lane]
+                S[w + lane] += V[w + lane]
+    for k in range(inputs):
+        for h in range(hidden):
+            w = (row_W1 + k * hidden + h) * LANES
+            for lane in range(LANES):
+                grad[lane] = 0
+            for i in range(rows):
+                x = X[i, k]
+                d = (i * hidden + h) * LANES
+                for lane in range(LANES):
+                    grad[lane] += x * D1[d + lane]
+            if V is None:
+                for lane in range(LANES):
+                    S[w + lane] -= step * grad[lane]
+            else:
+                for lane in range(LANES):
+                    V[w + lane] = momentum * V[w + lane] - step * grad[lane]
+                    S[w + lane] += V[w + lane]
+    for h in range(hidden):
+        for lane in range(LANES):
+            grad[lane] = 0
+        for i in range(rows):
+            d = (i * hidden + h) * LANES
+            for lane in range(LANES):
+                grad[lane] += D1[d + lane]
+        w = (row_b1 + h) * LANES
+        if V is None:
+            for lane in range(LANES):
+                S[w + lane] -= step * grad[lane]
+        else:
+            for lane in range(LANES):
+                V[w + lane] = momentum * V[w + lane] - step * grad[lane]
+                S[w + lane] += V[w + lane]
+
+
 @kernel
 def _train_group(
     X, y, S, V, P, R, hidden, epochs, step, momentum, mse_output, offset, tol, margin
@@ -254,107 +379,102 @@ def _train_group(
     A2 = np.empty(rows * outputs * LANES, dtype)
     D2 = np.empty(rows * outputs * LANES, dtype)
     grad = np.empty(LANES, dtype)
-    one = dtype.type(1)
     for epoch in range(epochs):
         _forward(X, S, hidden, outputs, A1, A2)
         _note_progress(epoch, y, A2, tol, margin, P, R)
 
-        for i in range(rows):
-            for o in range(outputs):
-                at = (i * outputs + o) * LANES
-                target = y[i, o]
-                for lane in range(LANES):
-                    error = A2[at + lane] - target
-                    if mse_output:
-                        error *= A2[at + lane] * (one - A2[at + lane]) + offset
-                    D2[at + lane] = error
-
-        # The hidden error uses W2 from before this epoch's update.
-        for i in range(rows):
-            for h in range(hidden):
-                at = (i * hidden + h) * LANES
-                for lane in range(LANES):
-                    grad[lane] = 0
-                for o in range(outputs):
-                    d = (i * outputs + o) * LANES
-                    w = (row_W2 + h * outputs + o) * LANES
-                    for lane in range(LANES):
-                        grad[lane] += D2[d + lane] * S[w + lane]
-                for lane in range(LANES):
-                    a = A1[at + lane]
-                    D1[at + lane] = grad[lane] * a * (one - a)
-
-        # Each update below is written out twice: `V is None` is decided when
-        # Numba compiles, so each variant keeps only its own loop.
-        for h in range(hidden):
-            for o in range(outputs):
-                w = (row_W2 + h * outputs + o) * LANES
-                for lane in range(LANES):
-                    grad[lane] = 0
-                for i in range(rows):
-                    a = (i * hidden + h) * LANES
-                    d = (i * outputs + o) * LANES
-                    for lane in range(LANES):
-                        grad[lane] += A1[a + lane] * D2[d + lane]
-                if V is None:
-                    for lane in range(LANES):
-                        S[w + lane] -= step * grad[lane]
-                else:
-                    for lane in range(LANES):
-                        V[w + lane] = momentum * V[w + lane] - step * grad[lane]
-                        S[w + lane] += V[w + lane]
-        for o in range(outputs):
-            for lane in range(LANES):
-                grad[lane] = 0
-            for i in range(rows):
-                d = (i * outputs + o) * LANES
-                for lane in range(LANES):
-                    grad[lane] += D2[d + lane]
-            w = (row_b2 + o) * LANES
-            if V is None:
-                for lane in range(LANES):
-                    S[w + lane] -= step * grad[lane]
-            else:
-                for lane in range(LANES):
-                    V[w + lane] = momentum * V[w + lane] - step * grad[lane]
-                    S[w + lane] += V[w + lane]
-        for k in range(inputs):
-            for h in range(hidden):
-                w = (row_W1 + k * hidden + h) * LANES
-                for lane in range(LANES):
-                    grad[lane] = 0
-                for i in range(rows):
-                    x = X[i, k]
-                    d = (i * hidden + h) * LANES
-                    for lane in range(LANES):
-                        grad[lane] += x * D1[d + lane]
-                if V is None:
-                    for lane in range(LANES):
-                        S[w + lane] -= step * grad[lane]
-                else:
-                    for lane in range(LANES):
-                        V[w + lane] = momentum * V[w + lane] - step * grad[lane]
-                        S[w + lane] += V[w + lane]
-        for h in range(hidden):
-            for lane in range(LANES):
-                grad[lane] = 0
-            for i in range(rows):
-                d = (i * hidden + h) * LANES
-                for lane in range(LANES):
-                    grad[lane] += D1[d + lane]
-            w = (row_b1 + h) * LANES
-            if V is None:
-                for lane in range(LANES):
-                    S[w + lane] -= step * grad[lane]
-            else:
-                for lane in range(LANES):
-                    V[w + lane] = momentum * V[w + lane] - step * grad[lane]
-                    S[w + lane] += V[w + lane]
+        _backward_update(
+            X, y, S, V, A1, A2, D1, D2, grad, hidden, step, momentum, mse_output, offset
+        )
 
     # The state after the last update counts as epoch `epochs`.
     _forward(X, S, hidden, outputs, A1, A2)
     _note_progress(epochs, y, A2, tol, margin, P, R)
     _note_pinned(A1, A2, y, hidden, mse_output, offset, R)
+
+
+@kernel
+def _note_progress_lanes(E, y, A2, tol, margin, P, R):
+    """:func:`_note_progress`, each lane at its own epoch ``E[lane]`` (early stop)."""
+    rows, outputs = y.shape
+    count = R.dtype.type(rows * outputs)
+    for lane in range(LANES):
+        R[lane] = 0
+        R[LANES + lane] = 0
+    for i in range(rows):
+        for o in range(outputs):
+            at = (i * outputs + o) * LANES
+            target = y[i, o]
+            for lane in range(LANES):
+                difference = A2[at + lane] - target
+                R[lane] += difference * difference
+                size = abs(difference)
+                if size > R[LANES + lane] or size != size:
+                    R[LANES + lane] = size
+    for lane in range(LANES):
+        if P[lane] < 0 and R[LANES + lane] < margin:
+            P[lane] = E[lane]
+        if P[LANES + lane] < 0 and R[lane] / count < tol:
+            P[LANES + lane] = E[lane]
+
+
+@kernel
+def _train_group_stop(
+    X,
+    y,
+    S,
+    V,
+    P,
+    R,
+    E,
+    F,
+    hidden,
+    epochs,
+    step,
+    momentum,
+    mse_output,
+    offset,
+    tol,
+    margin,
+    stop_at,
+):
+    """Train the lanes of one group, each from its own epoch, until one of them stops.
+
+    The early-stop form of :func:`_train_group` (same arithmetic, lane for
+    lane). Lane ``lane`` is at epoch ``E[lane]`` (updates made so far). A lane
+    with ``F[lane] == 0`` is running; it stops at the first forward pass with
+    ``P[stop_at + lane]`` set (``stop_at`` 0: solved, ``LANES``: MSE below
+    ``tol``) or with ``E[lane] == epochs``. Epoch after epoch every lane is
+    trained, until at least one running lane stops: those get ``F[lane] = 2``
+    and keep the state of the epoch they stopped at, with its errors and
+    pinned flag in ``R``; then the function returns (before any lane's
+    update of that epoch). Lanes with other ``F`` (idle) are trained along but
+    never stop; the caller refills stopped lanes and calls again.
+    """
+    rows, inputs = X.shape
+    outputs = y.shape[1]
+    dtype = S.dtype
+    A1 = np.empty(rows * hidden * LANES, dtype)
+    D1 = np.empty(rows * hidden * LANES, dtype)
+    A2 = np.empty(rows * outputs * LANES, dtype)
+    D2 = np.empty(rows * outputs * LANES, dtype)
+    grad = np.empty(LANES, dtype)
+    while True:
+        _forward(X, S, hidden, outputs, A1, A2)
+        _note_progress_lanes(E, y, A2, tol, margin, P, R)
+        stopped = False
+        for lane in range(LANES):
+            if F[lane] == 0 and (E[lane] >= epochs or P[stop_at + lane] >= 0):
+                F[lane] = 2
+                stopped = True
+        if stopped:
+            _note_pinned(A1, A2, y, hidden, mse_output, offset, R)
+            return
+        _backward_update(
+            X, y, S, V, A1, A2, D1, D2, grad, hidden, step, momentum, mse_output, offset
+        )
+        for lane in range(LANES):
+            E[lane] += 1
 
 
 #: The parallel driver of one training kernel, a template for :func:`driver_source`.
@@ -408,11 +528,107 @@ def sweep_block(X, y, seeds, config, outputs):
 '''
 
 
-def driver_source(momentum):
+#: The parallel driver of an early-stop training kernel (``train_group_stop``), a template
+#: for :func:`driver_source`: each lane group trains a share of the block's seeds, a lane
+#: whose run stops taking the next seed of the share.
+DRIVER_STOP_SOURCE = '''
+from xorfast._compiled.sweep_kernel import _initialise_lane
+
+
+@kernel
+def run_share(X, y, seeds, first, end, config, stop_at, outputs, updates):
+    """Train seeds ``first .. end`` in one lane group, refilling each lane that stops.
+
+    A lane whose run stops (solved, or below tol, as ``stop_at`` says; or
+    its budget spent) has its outputs written, then takes the next seed of
+    the share: its initial weights are drawn into that lane and its velocity,
+    progress and epoch reset. Once no seed is left it idles. Each run's
+    numbers are those of its lane alone, whichever lane and moment it starts.
+    """
+    rows, inputs = X.shape
+    width = y.shape[1]
+    count = min(LANES, end - first)
+    S = np.empty(state_rows(inputs, config.hidden, width)[-1] * LANES, X.dtype)
+    V = {velocities}
+    P = np.full(2 * LANES, -1, np.int32)
+    R = np.empty(3 * LANES, X.dtype)
+    E = np.zeros(LANES, np.int32)  # updates made by each lane's run
+    F = np.zeros(LANES, np.int32)  # 0 running, 1 idle, 2 just stopped
+    run_of = np.full(LANES, -1, np.int64)
+    dtype = X.dtype.type
+    _initialise(seeds, first, count, config, inputs, width, S)
+    for lane in range(LANES):
+        if lane < count:
+            run_of[lane] = first + lane
+        else:
+            F[lane] = 1
+    following = first + count
+    running = count
+    while running > 0:
+        train_group_stop(X, y, S, V, P, R, E, F, config.hidden, config.epochs,
+                         dtype(config.lr) * dtype(config.scale), dtype(config.momentum),
+                         config.mse_output, dtype(config.derivative_offset), dtype(config.tol),
+                         dtype(config.margin), stop_at)
+        for lane in range(LANES):
+            if F[lane] != 2:
+                continue
+            run = run_of[lane]
+            outputs.max_error[run] = R[LANES + lane]
+            outputs.final_mse[run] = R[lane] / (rows * width)
+            outputs.epoch_solved[run] = P[lane]
+            outputs.epoch_tol[run] = P[LANES + lane]
+            outputs.diverged[run] = not (_lane_finite(S, lane) and np.isfinite(R[lane])) \\
+                or R[2 * LANES + lane] != 0
+            updates[run] = E[lane]
+            if following < end:
+                run_of[lane] = following
+                _initialise_lane(seeds[following], lane, config, inputs, width, S)
+                {reset_velocity}
+                following += 1
+                P[lane] = -1
+                P[LANES + lane] = -1
+                E[lane] = 0
+                F[lane] = 0
+            else:
+                run_of[lane] = -1
+                F[lane] = 1
+                running -= 1
+
+
+@parallel_kernel
+def sweep_block(X, y, seeds, config, stop_at, threads, outputs, updates):
+    """Train every seed of ``seeds`` with ``config`` and early stop; write ``outputs``.
+
+    ``updates`` gets each run's number of updates. The seeds are split into
+    one contiguous share per thread of the ``threads`` this call runs on (at
+    most one per ``LANES`` seeds), each trained by one lane group that refills
+    its lanes; ``stop_at`` is 0 to stop when solved, ``LANES`` when the MSE is
+    below tol. The shares change the speed only, never a run's numbers.
+    """
+    total = seeds.shape[0]
+    shares = max(1, min((total + LANES - 1) // LANES, threads))
+    for share in numba.prange(shares):
+        run_share(X, y, seeds, share * total // shares, (share + 1) * total // shares,
+                  config, stop_at, outputs, updates)
+'''
+
+
+def driver_source(momentum, stop=False):
     """The source of the driver, with velocities if ``momentum`` (a bool), else ``V=None``.
+
+    With ``stop`` (a bool) the early-stop driver (:data:`DRIVER_STOP_SOURCE`),
+    calling ``train_group_stop``.
 
     Which of the two a run gets depends on its config alone (momentum > 0),
     never on the sweep's size; without momentum it runs the code of plain
     gradient descent, unchanged.
     """
-    return DRIVER_SOURCE.format(velocities="np.zeros_like(S)" if momentum else "None")
+    velocities = "np.zeros_like(S)" if momentum else "None"
+    if not stop:
+        return DRIVER_SOURCE.format(velocities=velocities)
+    reset = (
+        "for j in range(lane, V.shape[0], LANES):\n                    V[j] = 0"
+        if momentum
+        else "pass  # no velocities"
+    )
+    return DRIVER_STOP_SOURCE.format(velocities=velocities, reset_velocity=reset)

@@ -25,6 +25,12 @@ descent, unchanged and no slower; the choice depends on the config
 (momentum > 0) and the shape, never on the sweep's size. On 2-4-1 XOR
 the momentum kernel costs about as much per seed-epoch as the plain one (the
 sigmoids dominate; ``bench/test_sweep.py`` measures it).
+
+Early stop likewise has modules of its own (``..._stop``): ``train_group_stop``
+keeps an epoch per lane, computes each lane's errors and pinned flag every
+epoch, and keeps a stopped lane's state with selects (no branch in the lane
+loop); its driver refills stopped lanes with the next seeds
+(:data:`xorfast._compiled.sweep_kernel.DRIVER_STOP_SOURCE`).
 """
 
 from . import jit, modules, sigmoid, sweep_kernel
@@ -49,50 +55,61 @@ def unrolled_terms(inputs, hidden, outputs, rows):
     return rows * hidden * (2 * inputs + 3 * outputs + 2) + rows * outputs * 3
 
 
-def block_kernel(inputs, hidden, outputs, rows, momentum=False):
+def block_kernel(inputs, hidden, outputs, rows, momentum=False, stop=False):
     """The compiled ``sweep_block(X, y, seeds, config, outputs)`` for this shape.
 
     ``momentum`` (a bool): the variant with velocities, for configs with
-    momentum > 0.
+    momentum > 0. ``stop`` (a bool): the early-stop variant,
+    ``sweep_block(X, y, seeds, config, stop_at, outputs, updates)``, whose
+    lanes refill (:data:`xorfast._compiled.sweep_kernel.DRIVER_STOP_SOURCE`).
     """
-    momentum = bool(momentum)
+    momentum, stop = bool(momentum), bool(stop)
 
     def load():
-        stem, source = module_source(inputs, hidden, outputs, rows, momentum)
+        stem, source = module_source(inputs, hidden, outputs, rows, momentum, stop)
         return modules.load_module(stem, source, (sweep_kernel, jit, sigmoid)).sweep_block
 
-    return modules.once((inputs, hidden, outputs, rows, momentum), load)
+    return modules.once((inputs, hidden, outputs, rows, momentum, stop), load)
 
 
-def module_source(inputs, hidden, outputs, rows, momentum=False):
+def module_source(inputs, hidden, outputs, rows, momentum=False, stop=False):
     """The name stem and the whole source of the sweep module for this shape.
 
     Unrolled up to :data:`MAX_UNROLLED_TERMS`; past it, the generic kernel
     with the driver, one module for every hidden width and row count. With
     ``momentum`` the module of the heavy-ball rule, its stem ending in
-    ``_momentum``.
+    ``_momentum``; with ``stop`` the early-stop module (``train_group_stop``
+    and its driver), the stem ending in ``_stop``.
     """
     if unrolled_terms(inputs, hidden, outputs, rows) <= MAX_UNROLLED_TERMS:
-        body = unrolled_source(inputs, hidden, outputs, rows, momentum)
+        body = unrolled_source(inputs, hidden, outputs, rows, momentum, stop)
         shape = f"{inputs}-{hidden}-{outputs} network, {rows} rows"
     else:
-        body = "from xorfast._compiled.sweep_kernel import _train_group as train_group\n"
+        name = "_train_group_stop as train_group_stop" if stop else "_train_group as train_group"
+        body = f"from xorfast._compiled.sweep_kernel import {name}\n"
         shape, hidden, rows = f"{inputs}-any-{outputs} networks", "any", "any"
     if momentum:
         shape += ", with momentum"
-    source = "\n".join([_HEADER.format(shape=shape), body, sweep_kernel.driver_source(momentum)])
-    suffix = "_momentum" if momentum else ""
+    if stop:
+        shape += ", early stop"
+    driver = sweep_kernel.driver_source(momentum, stop)
+    source = "\n".join([_HEADER.format(shape=shape), body, driver])
+    suffix = ("_momentum" if momentum else "") + ("_stop" if stop else "")
     return f"xorfast_kernel_{inputs}_{hidden}_{outputs}_{rows}{suffix}", source
 
 
-def unrolled_source(inputs, hidden, outputs, rows, momentum=False):
+def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False):
     """Python source of ``train_group`` for one shape, every loop but the lanes' unrolled.
 
     The arithmetic is :func:`xorfast._compiled.sweep_kernel._train_group`'s, term for term
     and in the same order, on named scalars instead of buffers, but for the
     sigmoids, taken in pairs on one division each. With ``momentum`` each
     update goes through the parameter's velocity in ``V`` (the heavy-ball
-    rule); without, ``V`` is None and unused.
+    rule); without, ``V`` is None and unused. With ``stop``,
+    ``train_group_stop``, the early-stop form of
+    :func:`xorfast._compiled.sweep_kernel._train_group_stop`: each lane at its
+    own epoch ``E[lane]``, a lane that stops keeping its state (selects, so the
+    lane loop stays vectorised).
     """
     d, H, O, n = inputs, hidden, outputs, rows  # noqa: E741 (the formulas' names)
     row_W1, row_b1, row_W2, row_b2, _ = sweep_kernel.state_rows(d, H, O)
@@ -116,11 +133,19 @@ def unrolled_source(inputs, hidden, outputs, rows, momentum=False):
 
     def update(indent, row, name, grad):
         """The step of parameter ``name``, row ``row`` of ``S``, along the gradient ``grad``."""
-        if momentum:  # the heavy ball: V = momentum * V - step * gradient; S += V
+        if momentum and stop:  # a lane that stopped keeps its velocity and parameter
+            velocity = at(row).replace("S[", "V[")
+            emit(f"{indent}kept = {velocity}")
+            emit(f"{indent}v = momentum * kept - step * ({grad})")
+            emit(f"{indent}{velocity} = kept if stop else v")
+            emit(f"{indent}{at(row)} = {name} if stop else {name} + v")
+        elif momentum:  # the heavy ball: V = momentum * V - step * gradient; S += V
             velocity = at(row).replace("S[", "V[")
             emit(f"{indent}v = momentum * {velocity} - step * ({grad})")
             emit(f"{indent}{velocity} = v")
             emit(f"{indent}{at(row)} = {name} + v")
+        elif stop:
+            emit(f"{indent}{at(row)} = {name} if stop else {name} - step * ({grad})")
         else:
             emit(f"{indent}{at(row)} = {name} - step * ({grad})")
 
@@ -173,9 +198,113 @@ def unrolled_source(inputs, hidden, outputs, rows, momentum=False):
                 emit(f"{indent}largest = size if size > largest or size != size else largest")
         # Selects, not branches, so the lane loop stays vectorisable.
         emit(f"{indent}solved = P[lane]")
+        if stop:  # the new values kept in registers, for the stop test
+            emit(f"{indent}solved = mark if solved < 0 and largest < margin else solved")
+            emit(f"{indent}P[lane] = solved")
+            emit(f"{indent}below = P[LANES + lane]")
+            emit(f"{indent}below = mark if below < 0 and squared / count < tol else below")
+            emit(f"{indent}P[LANES + lane] = below")
+            return
         emit(f"{indent}P[lane] = mark if solved < 0 and largest < margin else solved")
         emit(f"{indent}below = P[LANES + lane]")
         emit(f"{indent}P[LANES + lane] = mark if below < 0 and squared / count < tol else below")
+
+    def backward_and_update(indent):
+        for i in range(n):
+            for o in range(O):
+                derivative = f"a2_{i}_{o} * (one - a2_{i}_{o}) + offset"
+                emit(
+                    f"{indent}d2_{i}_{o} = err{i}_{o} * ({derivative}) "
+                    f"if mse_output else err{i}_{o}"
+                )
+        emit(f"{indent}# The hidden error uses W2 from before this epoch's update.")
+        for i in range(n):
+            for h in range(H):
+                back = " + ".join(f"d2_{i}_{o} * w2_{h}_{o}" for o in range(O))
+                emit(f"{indent}d1_{i}_{h} = ({back}) * a1_{i}_{h} * (one - a1_{i}_{h})")
+        for h in range(H):
+            for o in range(O):
+                grad = " + ".join(f"a1_{i}_{h} * d2_{i}_{o}" for i in range(n))
+                update(indent, row_W2 + h * O + o, f"w2_{h}_{o}", grad)
+        for o in range(O):
+            grad = " + ".join(f"d2_{i}_{o}" for i in range(n))
+            update(indent, row_b2 + o, f"c2_{o}", grad)
+        for k in range(d):
+            for h in range(H):
+                grad = " + ".join(f"x{i}_{k} * d1_{i}_{h}" for i in range(n))
+                update(indent, row_W1 + k * H + h, f"w1_{k}_{h}", grad)
+        for h in range(H):
+            grad = " + ".join(f"d1_{i}_{h}" for i in range(n))
+            update(indent, row_b1 + h, f"c1_{h}", grad)
+
+    def errors_and_pinned(indent):
+        emit(f"{indent}R[lane] = squared")
+        emit(f"{indent}R[LANES + lane] = largest")
+        # Pinned units (xorfast.reference.pinned): a sum of terms a (1 - a) >= 0 is
+        # zero only when every term is.
+        hidden_live = " + ".join(
+            f"a1_{i}_{h} * (one - a1_{i}_{h})" for i in range(n) for h in range(H)
+        )
+        output_live = " + ".join(
+            f"a2_{i}_{o} * (one - a2_{i}_{o})" for i in range(n) for o in range(O)
+        )
+        emit(f"{indent}hidden_live = {hidden_live}")
+        emit(f"{indent}output_live = {output_live}")
+        # With an offset, a wrong saturated output still learns (xorfast.reference.pinned).
+        if stop:  # every epoch: `&` and `|`, no branch, so the lane loop stays vectorised
+            emit(
+                f"{indent}stuck = mse_output & (offset == zero) & (output_live == zero) "
+                "& (largest > zero)"
+            )
+            emit(f"{indent}pinned = (hidden_live == zero) | stuck")
+            emit(f"{indent}R[2 * LANES + lane] = one if pinned else zero")
+            return
+        emit(
+            f"{indent}stuck = mse_output and offset == zero and output_live == zero "
+            "and largest > zero"
+        )
+        emit(f"{indent}R[2 * LANES + lane] = one if hidden_live == zero or stuck else zero")
+
+    def constants():
+        emit("    one = S.dtype.type(1)")
+        emit("    zero = S.dtype.type(0)")
+        emit(f"    count = S.dtype.type({n * O})")
+        for i in range(n):
+            for k in range(d):
+                emit(f"    x{i}_{k} = X[{i}, {k}]")
+            for o in range(O):
+                emit(f"    t{i}_{o} = y[{i}, {o}]")
+
+    if stop:
+        emit("@kernel")
+        emit(
+            "def train_group_stop(X, y, S, V, P, R, E, F, hidden, epochs, step, momentum, "
+            "mse_output, offset, tol, margin, stop_at):"
+        )
+        emit(
+            f'    """Train the lanes of a group of {d}-{H}-{O} networks on {n} rows until one '
+            'stops; generated."""'
+        )
+        constants()
+        emit("    stop_tol = stop_at != 0  # stop_at: the row of P a lane stops at")
+        emit("    while True:")
+        emit("        stopped = 0")
+        emit("        for lane in range(LANES):")
+        indent = " " * 12
+        emit(f"{indent}mark = E[lane]")
+        load_parameters(indent)
+        forward_and_progress(indent)
+        errors_and_pinned(indent)
+        emit(f"{indent}flag = F[lane]")
+        emit(f"{indent}reached = below if stop_tol else solved")
+        emit(f"{indent}stop = (flag == 0) & ((mark >= epochs) | (reached >= 0))")
+        emit(f"{indent}F[lane] = 2 if stop else flag")
+        emit(f"{indent}E[lane] = mark if stop else mark + 1")
+        emit(f"{indent}stopped += 1 if stop else 0")
+        backward_and_update(indent)
+        emit("        if stopped:")
+        emit("            return")
+        return "\n".join(lines) + "\n"
 
     emit("@kernel")
     emit(
@@ -183,66 +312,19 @@ def unrolled_source(inputs, hidden, outputs, rows, momentum=False):
         "X, y, S, V, P, R, hidden, epochs, step, momentum, mse_output, offset, tol, margin):"
     )
     emit(f'    """Train one lane group of {d}-{H}-{O} networks on {n} rows; generated."""')
-    emit("    one = S.dtype.type(1)")
-    emit("    zero = S.dtype.type(0)")
-    emit(f"    count = S.dtype.type({n * O})")
-    for i in range(n):
-        for k in range(d):
-            emit(f"    x{i}_{k} = X[{i}, {k}]")
-        for o in range(O):
-            emit(f"    t{i}_{o} = y[{i}, {o}]")
+    constants()
     emit("    for epoch in range(epochs):")
     emit("        mark = np.int32(epoch)")
     emit("        for lane in range(LANES):")
     indent = " " * 12
     load_parameters(indent)
     forward_and_progress(indent)
-    for i in range(n):
-        for o in range(O):
-            emit(
-                f"{indent}d2_{i}_{o} = err{i}_{o} * (a2_{i}_{o} * (one - a2_{i}_{o}) + offset) "
-                f"if mse_output else err{i}_{o}"
-            )
-    emit(f"{indent}# The hidden error uses W2 from before this epoch's update.")
-    for i in range(n):
-        for h in range(H):
-            back = " + ".join(f"d2_{i}_{o} * w2_{h}_{o}" for o in range(O))
-            emit(f"{indent}d1_{i}_{h} = ({back}) * a1_{i}_{h} * (one - a1_{i}_{h})")
-    for h in range(H):
-        for o in range(O):
-            grad = " + ".join(f"a1_{i}_{h} * d2_{i}_{o}" for i in range(n))
-            update(indent, row_W2 + h * O + o, f"w2_{h}_{o}", grad)
-    for o in range(O):
-        grad = " + ".join(f"d2_{i}_{o}" for i in range(n))
-        update(indent, row_b2 + o, f"c2_{o}", grad)
-    for k in range(d):
-        for h in range(H):
-            grad = " + ".join(f"x{i}_{k} * d1_{i}_{h}" for i in range(n))
-            update(indent, row_W1 + k * H + h, f"w1_{k}_{h}", grad)
-    for h in range(H):
-        grad = " + ".join(f"d1_{i}_{h}" for i in range(n))
-        update(indent, row_b1 + h, f"c1_{h}", grad)
+    backward_and_update(indent)
     emit("    # The state after the last update counts as epoch `epochs`.")
     emit("    mark = np.int32(epochs)")
     emit("    for lane in range(LANES):")
     indent = " " * 8
     load_parameters(indent)
     forward_and_progress(indent)
-    emit(f"{indent}R[lane] = squared")
-    emit(f"{indent}R[LANES + lane] = largest")
-    # Pinned units (xorfast.reference.pinned): a sum of terms a (1 - a) >= 0 is
-    # zero only when every term is.
-    hidden_live = " + ".join(
-        f"a1_{i}_{h} * (one - a1_{i}_{h})" for i in range(n) for h in range(H)
-    )
-    output_live = " + ".join(
-        f"a2_{i}_{o} * (one - a2_{i}_{o})" for i in range(n) for o in range(O)
-    )
-    emit(f"{indent}hidden_live = {hidden_live}")
-    emit(f"{indent}output_live = {output_live}")
-    # With an offset, a wrong saturated output still learns (xorfast.reference.pinned).
-    emit(
-        f"{indent}stuck = mse_output and offset == zero and output_live == zero and largest > zero"
-    )
-    emit(f"{indent}R[2 * LANES + lane] = one if hidden_live == zero or stuck else zero")
+    errors_and_pinned(indent)
     return "\n".join(lines) + "\n"

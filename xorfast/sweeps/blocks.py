@@ -115,8 +115,6 @@ def run_block(block, threads=None):
     block); None leaves the process's budget (:func:`set_thread_budget`).
     """
     problem, config = block.problem, block.config
-    if problem.stop is not None:
-        raise NotImplementedError("stop: kernel work in progress")
     dtype = np.dtype(problem.dtype)
     X = np.ascontiguousarray(problem.X, dtype=dtype)
     y = np.ascontiguousarray(problem.y, dtype=dtype)
@@ -146,11 +144,24 @@ def run_block(block, threads=None):
     )
     seeds = np.ascontiguousarray(block.seeds, dtype=np.int64)
     outputs = sweep_kernel.run_outputs(len(seeds))
+    # Runs without early stop make the whole budget of updates.
+    updates = np.full(len(seeds), config.epochs, dtype=np.int64)
     if len(seeds):
-        # Momentum has kernels of their own, so a config without it runs plain descent.
+        # Momentum and early stop have kernels of their own, so a config without
+        # them runs plain descent for its fixed budget, unchanged.
         sweep_block = sweep_unrolled.block_kernel(
-            X.shape[1], config.hidden, y.shape[1], X.shape[0], config.momentum != 0
+            X.shape[1],
+            config.hidden,
+            y.shape[1],
+            X.shape[0],
+            config.momentum != 0,
+            problem.stop is not None,
         )
+        if problem.stop is None:
+            arguments = (X, y, seeds, kernel_config, outputs)
+        else:
+            stop_at = 0 if problem.stop == "solved" else sweep_kernel.LANES  # its row of P
+            arguments = (X, y, seeds, kernel_config, stop_at, None, outputs, updates)
         budget = (
             _thread_budget
             if threads is None
@@ -160,7 +171,7 @@ def run_block(block, threads=None):
         serialise = executors.serialised_launches() or _layer_unknown()
         with _launch_lock if serialise else contextlib.nullcontext(), _numba_threads(budget):
             # The first call compiles or loads the kernel; a damaged cache is repaired.
-            jit.repairing_cache(lambda: sweep_block(X, y, seeds, kernel_config, outputs))
+            jit.repairing_cache(lambda: sweep_block(*_with_threads(arguments)))
     rows = np.zeros(len(seeds), dtype=RUN_DTYPE)
     rows["config"] = config.index
     rows["hidden"] = config.hidden
@@ -171,7 +182,16 @@ def run_block(block, threads=None):
     rows["seed"] = seeds
     for name, values in zip(sweep_kernel.RunOutputs._fields, outputs):
         rows[name] = values
+    rows["updates"] = updates
     return rows
+
+
+def _with_threads(arguments):
+    """The kernel's arguments, an early-stop kernel's with the threads it may use now."""
+    if len(arguments) == 5:
+        return arguments
+    # Within _numba_threads: the budget of this call. One share of seeds per thread.
+    return (*arguments[:5], numba.get_num_threads(), *arguments[6:])
 
 
 def _layer_unknown():

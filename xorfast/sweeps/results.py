@@ -33,6 +33,8 @@ RUN_FIELDS = [
     ("diverged", np.bool_),  # NaN/inf, or units pinned (xorfast.reference.pinned)
     # Grid axes added after the first release go last, so columns keep their places.
     ("momentum", np.float64),
+    # Updates the run made: epochs, or fewer for a run that stopped early (stop).
+    ("updates", np.int64),
 ]
 RUN_DTYPE = np.dtype(RUN_FIELDS)
 _RUN_NAMES: tuple[str, ...] = RUN_DTYPE.names or ()
@@ -89,7 +91,23 @@ def empty_table(spec: SweepSpec) -> np.ndarray:
     table["final_mse"] = np.nan
     table["epoch_solved"] = -1
     table["epoch_tol"] = -1
+    table["updates"] = table["epochs"]
     return table
+
+
+def derive_updates(table: np.ndarray, stop: str | None) -> None:
+    """Set ``table["updates"]`` from the epochs a run stopped at, as ``stop`` says.
+
+    A store keeps no ``updates`` column: a run with ``stop="solved"`` made
+    ``epoch_solved`` updates (``"tol"``: ``epoch_tol``), and the whole budget
+    ``epochs`` when it never got there or without ``stop``. So every store,
+    of every version, gives it back with no change to its format or digests.
+    """
+    if stop is None:
+        table["updates"] = table["epochs"]
+        return
+    at = table["epoch_solved" if stop == "solved" else "epoch_tol"]
+    table["updates"] = np.where(at >= 0, at, table["epochs"])
 
 
 def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float, float]:
@@ -359,14 +377,20 @@ class SweepResult:
 
 
 def _run_table(table: npt.ArrayLike) -> np.ndarray:
-    """``table`` as :data:`RUN_DTYPE`; one saved before momentum was an axis has momentum 0."""
+    """``table`` as :data:`RUN_DTYPE`, from the fields of earlier versions too.
+
+    One saved before momentum was an axis has momentum 0; one saved before
+    early stop, every run's whole budget of updates (``updates = epochs``).
+    """
     array = np.asarray(table)
     names = array.dtype.names
     missing = [name for name in _RUN_NAMES if names is not None and name not in names]
-    if missing == ["momentum"]:
+    if missing and set(missing) <= {"momentum", "updates"}:
         converted = np.zeros(array.shape, RUN_DTYPE)
         for name in names or ():
             converted[name] = array[name]
+        if "updates" in missing:
+            converted["updates"] = converted["epochs"]
         return converted
     if missing:
         raise TypeError(

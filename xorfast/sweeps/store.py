@@ -69,7 +69,7 @@ from ._store_file import (
     warn_unverified,
 )
 from ._store_lock import StoreLock, StoreLocked
-from .results import SweepResult, empty_table
+from .results import SweepResult, derive_updates, empty_table
 from .spec import ADDED_IN_VERSION_2, SPEC_OPTIONS
 
 if TYPE_CHECKING:
@@ -213,6 +213,7 @@ class RunStore:
         """
         scan = Scan(self._connection, self.path, self.spec, self.version, table=table)
         _raise_if_damaged(scan)
+        derive_updates(table, self.spec.stop)  # not stored: it follows from the epochs
         self.stored_runs = int(scan.finished.sum())
         return ~scan.finished.reshape(len(self.spec.configs), len(self.spec.seeds))
 
@@ -374,6 +375,7 @@ def load_sweep(path: StrPath) -> SweepResult:
         table = empty_table(spec)
         scan = Scan(connection, path, spec, version, table=table)
         _raise_if_damaged(scan)
+        derive_updates(table, spec.stop)
     finally:
         connection.close()
     return SweepResult(spec, table[scan.finished])

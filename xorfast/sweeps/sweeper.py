@@ -83,6 +83,12 @@ def sweep(
         solved runs follow ``margin``.
     tol : float, default 0.01
         ``epoch_tol`` is the first epoch with mean squared error below ``tol``.
+    stop : {None, "solved", "tol"}, default None
+        None trains every run for its whole budget ``epochs``. ``"solved"``
+        ends a run at its first solved epoch, ``"tol"`` at its first epoch
+        with MSE below ``tol``: its row holds that epoch's state, bit for bit
+        the fixed-budget run cut there, and ``updates`` says how many updates
+        it made. The kernel's lanes freed by stopped runs train the next seeds.
     store : str or path, optional
         An SQLite file. Finished blocks are written to it as they complete;
         running the same sweep with the same file resumes where it stopped.
@@ -117,14 +123,15 @@ def sweep(
         ``epoch_tol`` (likewise for MSE < tol) and ``diverged``, with the
         meaning of :attr:`xorfast.TrainResult.diverged` (non-finite values, or
         units pinned at exactly 0 or 1; computed by the kernels from the final
-        forward pass, exactly as ``train`` decides it). ``summary()``
+        forward pass, exactly as ``train`` decides it), and ``updates``
+        (``epochs``, or fewer for a run that stopped early). ``summary()``
         aggregates per config.
 
     Raises
     ------
     ValueError, TypeError
         A bad argument, before any work. ``epochs`` is at most 2**31 - 2,
-        ``hidden`` at most 2**16, and the table (about 89 bytes per run) plus
+        ``hidden`` at most 2**16, and the table (about 97 bytes per run) plus
         the kernels' buffers at most 4 GiB.
 
     Raises
