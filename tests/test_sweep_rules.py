@@ -41,8 +41,9 @@ RULES = {
     ),
 }
 
-# 2-3-1 is unrolled, 2-30-1 past the limit: the generic kernel.
-HIDDEN = {"unrolled kernel": 3, "generic kernel": 30}
+# 2-2-1 is unrolled, 2-30-1 past the limit: the generic kernel. (2-2-1, not a shape of
+# these tests' own: its momentum module is compiled for the tests below anyway.)
+HIDDEN = {"unrolled kernel": 2, "generic kernel": 30}
 RTOL = {"float64": 1e-9, "float32": 1e-4}
 
 
@@ -142,7 +143,8 @@ def test_momentum_on_a_small_shape_agrees_through_both_kernels(dtype, monkeypatc
         assert_runs_equal_reference(result, X, y)
 
 
-@pytest.mark.parametrize("hidden", list(HIDDEN.values()), ids=list(HIDDEN))
+# 2-3-1, not 2-2-1: every seed here must solve (2-2-1 XOR often sticks).
+@pytest.mark.parametrize("hidden", [3, 30], ids=list(HIDDEN))
 def test_epoch_solved_with_margin_04_is_the_references(hidden):
     X, y = datasets.xor()
     epochs, lr = 600, 2.0
