@@ -84,9 +84,31 @@ def assert_runs_equal_reference(result, X, y, rtol=None):
         np.testing.assert_allclose(row["final_mse"], np.mean((outputs - y) ** 2), rtol=rtol)
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("hidden", list(HIDDEN.values()), ids=list(HIDDEN))
-@pytest.mark.parametrize("rule", list(RULES.values()), ids=list(RULES))
+def slow_if_generic_float32_momentum(hidden, dtype, rule):
+    """The slow mark for float32 momentum on the generic kernel, else none.
+
+    That module is compiled for these cases alone (15 s cold); its float64
+    twin and the float32 unrolled momentum kernel stay in the everyday tier.
+    """
+    generic = hidden == HIDDEN["generic kernel"]
+    return [pytest.mark.slow] if generic and dtype == "float32" and rule.get("momentum") else []
+
+
+@pytest.mark.parametrize(
+    ("rule", "hidden", "dtype"),
+    [
+        pytest.param(
+            rule,
+            hidden,
+            dtype,
+            id=f"{name}-{kernel}-{dtype}",
+            marks=slow_if_generic_float32_momentum(hidden, dtype, rule),
+        )
+        for dtype in ("float64", "float32")
+        for kernel, hidden in HIDDEN.items()
+        for name, rule in RULES.items()
+    ],
+)
 def test_sweep_runs_equal_the_reference(rule, hidden, dtype):
     X, y = datasets.xor()
     result = xorfast.sweep(
@@ -95,13 +117,28 @@ def test_sweep_runs_equal_the_reference(rule, hidden, dtype):
     assert_runs_equal_reference(result, X, y)
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("epochs", [1, 2, 3000])
-@pytest.mark.parametrize("hidden", list(HIDDEN.values()), ids=list(HIDDEN))
+EVERY_RULE = dict(RULES["all combined"], momentum=0.9, lr=0.3)
+
+
+@pytest.mark.parametrize(
+    ("hidden", "epochs", "dtype"),
+    [
+        pytest.param(
+            hidden,
+            epochs,
+            dtype,
+            id=f"{kernel}-{epochs}-{dtype}",
+            marks=slow_if_generic_float32_momentum(hidden, dtype, EVERY_RULE),
+        )
+        for dtype in ("float64", "float32")
+        for epochs in (1, 2, 3000)
+        for kernel, hidden in HIDDEN.items()
+    ],
+)
 def test_one_two_and_thousands_of_epochs_equal_the_reference(hidden, epochs, dtype):
     """Every rule at once: the first update, the first with a velocity, and a long run."""
     X, y = datasets.xor()
-    rule = dict(RULES["all combined"], momentum=0.9, lr=0.3)
+    rule = EVERY_RULE
     result = xorfast.sweep(
         X, y, seeds=SEEDS, hidden=hidden, epochs=epochs, dtype=dtype, progress=False, **rule
     )
@@ -125,7 +162,8 @@ def test_each_rule_changes_the_runs(hidden):
         assert any(not np.array_equal(chosen[field], default[field]) for field in changed), name
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
+# float32 through the generic momentum kernel: the exhaustive tier (see above).
+@pytest.mark.parametrize("dtype", ["float64", pytest.param("float32", marks=pytest.mark.slow)])
 def test_momentum_on_a_small_shape_agrees_through_both_kernels(dtype, monkeypatch):
     """2-2-1 with momentum through its unrolled module and through the generic kernel."""
     X, y = datasets.xor()
