@@ -61,7 +61,8 @@ def assert_cut_at_stop_epoch(stopped, fixed, stop, kwargs):
 
 
 @pytest.mark.parametrize("stop", ["solved", "tol"])
-@pytest.mark.parametrize("momentum", [0.0, 0.5])
+# The momentum stop kernels compile for this test alone: the exhaustive tier.
+@pytest.mark.parametrize("momentum", [0.0, pytest.param(0.5, marks=pytest.mark.slow)])
 def test_a_stopped_run_is_the_fixed_budget_run_cut_at_its_stop_epoch(kernel, stop, momentum):
     kwargs = dict(GRID, momentum=momentum, tol=TOL)
     fixed = xorfast.sweep(seeds=SEEDS, **kwargs).table

@@ -27,13 +27,19 @@ from .test_kernel_rules import _call, _frozen
 SEEDS = range(6)
 #: (hidden, rules): a generated kernel (2-2-1, 2-4-1) and the generic one (2-20-1, above
 #: SMALL_WIDTHS), each without and with momentum.
+#: The generic kernel's cases compile a 2-20-1 sweep of their own (about 30 s each from
+#: cold): they run in the exhaustive tier.
 RUNS = [
-    (2, dict()),
-    (4, dict(momentum=0.9)),
-    (20, dict()),
-    (20, dict(momentum=0.5, loss="mse", derivative_offset=0.1)),
+    pytest.param(2, dict(), id="2-plain"),
+    pytest.param(4, dict(momentum=0.9), id="4-momentum"),
+    pytest.param(20, dict(), id="20-plain", marks=pytest.mark.slow),
+    pytest.param(
+        20,
+        dict(momentum=0.5, loss="mse", derivative_offset=0.1),
+        id="20-momentum-offset",
+        marks=pytest.mark.slow,
+    ),
 ]
-RUN_IDS = ["2-plain", "4-momentum", "20-plain", "20-momentum-offset"]
 EPOCHS, LR = 1500, 0.5
 
 
@@ -48,7 +54,7 @@ def _assert_same_bits(a, b, what):
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize(("hidden", "rules"), RUNS, ids=RUN_IDS)
+@pytest.mark.parametrize(("hidden", "rules"), RUNS)
 def test_stop_solved_ends_at_the_sweeps_epoch_solved_as_the_run_of_that_many_epochs(
     dtype, hidden, rules
 ):
@@ -72,7 +78,7 @@ def test_stop_solved_ends_at_the_sweeps_epoch_solved_as_the_run_of_that_many_epo
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize(("hidden", "rules"), RUNS, ids=RUN_IDS)
+@pytest.mark.parametrize(("hidden", "rules"), RUNS)
 def test_stop_tol_ends_at_the_sweeps_epoch_tol_as_the_run_of_that_many_epochs(
     dtype, hidden, rules
 ):
@@ -93,7 +99,7 @@ def test_stop_tol_ends_at_the_sweeps_epoch_tol_as_the_run_of_that_many_epochs(
 
 
 @pytest.mark.parametrize("stop", ["solved", "tol"])
-@pytest.mark.parametrize(("hidden", "rules"), RUNS, ids=RUN_IDS)
+@pytest.mark.parametrize(("hidden", "rules"), RUNS)
 def test_the_numpy_reference_stops_at_the_same_epoch_as_the_kernels(stop, hidden, rules):
     X, y = datasets.xor()
     for seed in SEEDS[:3]:

@@ -83,7 +83,7 @@ def sweep(
         solved runs follow ``margin``.
     tol : float, default 0.01
         ``epoch_tol`` is the first epoch with mean squared error below ``tol``.
-    stop : {None, "solved", "tol"}, default None
+    stop : {"solved", "tol"}, optional
         None trains every run for its whole budget ``epochs``. ``"solved"``
         ends a run at its first solved epoch, ``"tol"`` at its first epoch
         with MSE below ``tol``: its row holds that epoch's state, bit for bit
