@@ -330,8 +330,6 @@ class SweepResult:
         """
         import dataclasses
 
-        from .spec import GRID_AXES
-
         kept: dict[str, Any] = {}
         for axis, wanted in selection.items():
             if axis not in GRID_AXES:
