@@ -56,8 +56,13 @@ def _sweep_table(sweep_result, function):
 
 
 def sweep_context(spec, table):
-    """The title line of a sweep's figure: its data set (when named), epochs and loss."""
-    return context(dataset_name(spec.X, spec.y), table["epochs"], spec.loss)
+    """The title line of a sweep's figure: data set (when named), epochs, loss, solved rule.
+
+    The rule is what "solved" means in every count and curve of the figure: each
+    output within the sweep's ``margin`` of its target.
+    """
+    line = context(dataset_name(spec.X, spec.y), table["epochs"], spec.loss)
+    return f"{line} · solved at |error| < {spec.margin:g}"
 
 
 def _varying(table):
