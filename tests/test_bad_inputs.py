@@ -129,6 +129,9 @@ TRAIN = [
     (dict(weights=ZERO_WIDTH), ValueError, "weights W1 must have from 1 to 65536 columns"),
     (dict(weights=GOOD_WEIGHTS, seed=-1), ValueError, "seed and weights cannot both be given"),
     (dict(weights=GOOD_WEIGHTS, seed=3), ValueError, "seed and weights cannot both be given"),
+    (dict(weights=GOOD_WEIGHTS, init="glorot"), ValueError, "init='glorot' and weights cannot"),
+    (dict(weights=GOOD_WEIGHTS, init_scale=0.5), ValueError, "init_scale=0.5 and weights cannot"),
+    (dict(weights=GOOD_WEIGHTS, bias_init="same"), ValueError, "bias_init='same' and weights"),
     (dict(weights=GOOD_WEIGHTS[:3]), TypeError, "weights must be a tuple"),
     (dict(weights=np.ones(4)), TypeError, "weights must be a tuple"),
     (

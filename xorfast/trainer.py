@@ -94,7 +94,9 @@ def train(
         largest value / 64, so that they fit.
     bias_init : {"zeros", "same"}, default "zeros"
     weights : tuple (W1, b1, W2, b2), optional
-        Start from these arrays instead (they are copied, never modified).
+        Start from these arrays instead (they are copied, never modified);
+        ``seed``, ``init``, ``init_scale`` and ``bias_init``, which pick the
+        random start, are refused beside them.
     dtype : {"float64", "float32"}, default "float64"
     log_every : int, default 0
         Record the mean squared error every ``log_every`` epochs (0: never),
@@ -164,6 +166,13 @@ def train(
                 "seed and weights cannot both be given: weights fix the starting "
                 "point, so the seed would be ignored; pass one of them"
             )
+        for name in ("init", "init_scale", "bias_init"):
+            if given[name] != OPTIONS[name].default:
+                raise ValueError(
+                    f"{name}={given[name]!r} and weights cannot both be given: {name} "
+                    "shapes the random starting weights, which weights replace; "
+                    "pass one of them"
+                )
         start = _validation.weights(weights, inputs=inputs, hidden=hidden, outputs=outputs)
         for name, array in zip(start._fields, start):
             _validation.fits(f"weights {name}", array, dtype)
