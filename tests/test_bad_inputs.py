@@ -209,6 +209,16 @@ SWEEP = [
         ValueError,
         "momentum=0.99999999 rounds to 1 in float32",
     ),
+    (
+        dict(lr=[0.1, 0.1000000001], dtype="float32"),
+        ValueError,
+        "lr values 0.1 and 0.1000000001 are the same number in float32",
+    ),
+    (
+        dict(init_scale=[1.0, 1.00000001], dtype="float32"),
+        ValueError,
+        "init_scale values 1.0 and 1.00000001 are the same number in float32",
+    ),
     # Options that are not grid axes take one value; a list must not read as a bad number.
     (dict(margin=[0.4, 0.5]), TypeError, "margin takes one value in a sweep"),
     (dict(derivative_offset=[0.1], loss="mse"), TypeError, "derivative_offset takes one value"),

@@ -223,6 +223,20 @@ class Option:
             raise ValueError(
                 f"{self.name} lists a value twice: {list(checked)}; give each value once"
             )
+        if isinstance(self.domain, Real):
+            # Runs compute in their dtype: two values equal there would be two configs
+            # with the same runs under different labels.
+            kind = np.dtype(dtype).type
+            seen: dict[Any, float] = {}
+            for value in checked:
+                other = seen.setdefault(kind(value), value)
+                if other != value:
+                    raise ValueError(
+                        f"{self.name} values {other!r} and {value!r} are the same number "
+                        f"in {np.dtype(dtype).name} ({float(kind(value))!r}), so their "
+                        "runs would be identical; give values that differ there, or "
+                        "dtype='float64'"
+                    )
         return checked
 
 
