@@ -66,7 +66,7 @@ def test_format_summary_is_aligned():
     assert len(lines) == 3
     assert len({len(line) for line in lines}) == 1
     assert "80.0%" in lines[1] and "49.0%-94.3%" in lines[1]
-    assert lines[2].split()[-3:] == ["-", "-", "0"]
+    assert lines[2].split()[-4:] == ["-", "-", "inf", "0"]  # p90, restarts, diverged
 
 
 def test_format_summary_shows_momentum_values_that_round_alike_apart():
