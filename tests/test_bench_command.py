@@ -59,6 +59,14 @@ def test_speedups_are_ratios_per_epoch():
     assert "40x" in text and text.splitlines()[3].startswith(" ")
 
 
+def test_a_peer_slower_than_the_baseline_shows_its_fraction():
+    rows = [
+        benchmarks.Row("c", "fixed budget", 4.0, 100, 10, 1.0),
+        benchmarks.Row("c", "peer", 16.0, 100, 10, 0.25),
+    ]
+    assert benchmarks.format_table(rows).splitlines()[-1].endswith(" 0.25x")
+
+
 def test_speedup_is_reference_time_over_contender_time(monkeypatch):
     """Known times in, known speed-ups out: the NumPy reference is slow, xorfast fast."""
     cost = {"numpy": 2.0, "numba": 0.02, "sweep": 0.5}  # seconds per call

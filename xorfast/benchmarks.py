@@ -423,7 +423,7 @@ def format_table(rows):
     """An aligned text table of ``rows``."""
     header = ("case", "contender", "time", "ns/epoch", "speed-up")
     cells = [
-        (r.case, r.contender, _seconds(r.seconds), f"{r.ns_per_epoch:,.1f}", f"{r.speedup:,.0f}x")
+        (r.case, r.contender, _seconds(r.seconds), f"{r.ns_per_epoch:,.1f}", _ratio(r.speedup))
         for r in rows
     ]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(header)]
@@ -443,6 +443,11 @@ def format_table(rows):
 def to_records(rows):
     """Rows as JSON-ready dictionaries (with ``ns_per_epoch``)."""
     return [{**asdict(row), "ns_per_epoch": row.ns_per_epoch} for row in rows]
+
+
+def _ratio(speedup):
+    # A peer slower than the baseline is a fraction, not "0x".
+    return f"{speedup:.2g}x" if speedup < 1 else f"{speedup:,.0f}x"
 
 
 def _seconds(value):
