@@ -235,12 +235,32 @@ def _finished_blocks(blocks, executor, plan, resume):
             future.cancel()
 
 
+class _RunBar(tqdm):
+    """tqdm that leaves the bar's final state to :meth:`close`, so it is written once.
+
+    tqdm's ``update`` paints the bar whenever enough time has passed, and
+    ``close`` paints it again (with the overall rate) before its newline. On a
+    terminal the second paint covers the first; stderr sent to a file, a pipe
+    or a log kept both copies of the last line.
+    """
+
+    def update(self, n=1):
+        if self.disable or self.total is None or self.n + n < self.total:
+            return super().update(n)
+        self.n += n
+        now = self._time()
+        if self.last_print_t < self.start_t + self.delay <= now:
+            # Never painted, and due: close() paints it only once it counts as shown.
+            self.last_print_t = now
+        return None
+
+
 def _progress_bar(total, initial, progress):
-    return tqdm(
+    # Whole runs (unit_scale would write 16 runs as "16.0" and 1,536 as "1.54k").
+    return _RunBar(
         total=total,
         initial=initial,
         unit="run",
-        unit_scale=True,
         file=sys.stderr,
         disable=progress is False,
         delay=0 if progress else PROGRESS_DELAY,
