@@ -168,3 +168,65 @@ def test_reading_what_was_not_recorded_says_how():
         recorded.trajectory(seed=9, hidden=2)
     with pytest.raises(ValueError, match="one number for hidden"):
         recorded.trajectories(hidden=[2, 3])
+
+
+def test_a_slice_keeps_each_rows_trajectory_and_weights():
+    result = xorfast.sweep(
+        seeds=5,
+        hidden=[2, 3],
+        epochs=[10, 20],
+        record_every=5,
+        keep_weights=True,
+        progress=False,
+    )
+    part = result.where(hidden=3)
+    for epochs in (10, 20):
+        seeds, curves = part.trajectories(epochs=epochs)
+        expected_seeds, expected = result.trajectories(hidden=3, epochs=epochs)
+        np.testing.assert_array_equal(seeds, expected_seeds)
+        np.testing.assert_array_equal(curves, expected)
+        np.testing.assert_array_equal(
+            part.weights(epochs=epochs)[1].W1, result.weights(hidden=3, epochs=epochs)[1].W1
+        )
+    # The shorter config's rows end in NaN where the longer one's go on.
+    assert np.isnan(result.curves[result.table["epochs"] == 10][:, 3:]).all()
+    assert not np.isnan(result.curves[result.table["epochs"] == 20]).any()
+
+
+def test_the_specification_says_what_is_kept_and_reads_back():
+    from xorfast.sweeps import spec as sweep_spec
+
+    plain = sweep_spec.make_spec(seeds=3)
+    kept = sweep_spec.make_spec(seeds=3, record_every=100, keep_weights=True)
+    assert plain.to_dict()["version"] == 1 and "record_every" not in plain.to_dict()
+    description = kept.to_dict()
+    assert description["version"] == 3
+    assert (description["record_every"], description["keep_weights"]) == (100, True)
+    again = sweep_spec.spec_from_dict(description)
+    assert again.fingerprint() == kept.fingerprint() != plain.fingerprint()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "match"),
+    [
+        (dict(record_every=-1), ValueError, "record_every must be"),
+        (dict(record_every=1.5), TypeError, "record_every"),
+        (dict(keep_weights="yes"), TypeError, "keep_weights must be True or False"),
+        (dict(record_every=[1, 2]), TypeError, "record_every takes one value"),
+    ],
+)
+def test_bad_record_arguments_are_refused_by_name(arguments, error, match):
+    with pytest.raises(error, match=match):
+        xorfast.sweep(seeds=2, epochs=5, progress=False, **arguments)
+
+
+def test_the_command_line_records_into_the_store(tmp_path, capsys):
+    from xorfast.cli import main
+
+    path = tmp_path / "runs.sqlite"
+    argv = ["sweep", "--seeds", "4", "--epochs", "10", "--record-every", "5"]
+    assert main([*argv, "--keep-weights", "--no-progress", "--store", str(path)]) == 0
+    loaded = xorfast.load_sweep(path)
+    assert loaded.curves.shape == (4, 3) and loaded.kept_weights.shape == (4, 17)
+    single = xorfast.train(seed=2, epochs=10, log_every=5)
+    np.testing.assert_allclose(loaded.trajectory(seed=2).mse[:-1], single.history.mse)
