@@ -230,3 +230,16 @@ def test_the_command_line_records_into_the_store(tmp_path, capsys):
     assert loaded.curves.shape == (4, 3) and loaded.kept_weights.shape == (4, 17)
     single = xorfast.train(seed=2, epochs=10, log_every=5)
     np.testing.assert_allclose(loaded.trajectory(seed=2).mse[:-1], single.history.mse)
+
+
+def test_a_thread_pool_records_what_this_process_records():
+    import concurrent.futures
+
+    kwargs = dict(seeds=70, hidden=2, lr=0.5, epochs=300, stop="solved", progress=False)
+    kwargs.update(record_every=7, keep_weights=True, block_size=16)
+    local = xorfast.sweep(**kwargs)
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        pooled = xorfast.sweep(executor=pool, **kwargs)
+    assert pooled.table.tobytes() == local.table.tobytes()
+    np.testing.assert_array_equal(pooled.curves, local.curves)
+    np.testing.assert_array_equal(pooled.kept_weights, local.kept_weights)
