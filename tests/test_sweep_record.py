@@ -243,3 +243,11 @@ def test_a_thread_pool_records_what_this_process_records():
     assert pooled.table.tobytes() == local.table.tobytes()
     np.testing.assert_array_equal(pooled.curves, local.curves)
     np.testing.assert_array_equal(pooled.kept_weights, local.kept_weights)
+
+
+def test_more_recorded_points_than_memory_holds_are_refused_before_any_work(monkeypatch):
+    monkeypatch.setattr(
+        xorfast.sweeps.sweeper, "run_block", lambda *a: pytest.fail("training started")
+    )
+    with pytest.raises(ValueError, match="or a larger record_every"):
+        xorfast.sweep(seeds=1000, epochs=10_000_000, record_every=1, progress=False)
