@@ -434,6 +434,13 @@ class SweepResult:
             raise ValueError(f"seed {seed} is not among this config's runs in the result")
         return int(found[0])
 
+    def _require_curves(self) -> None:
+        if self.curves is None:
+            raise ValueError(
+                "this sweep recorded no trajectories; run it with record_every=N "
+                "(--record-every N)"
+            )
+
     def trajectories(self, **config: object) -> tuple[np.ndarray, np.ndarray]:
         """The recorded errors of every run of one config.
 
@@ -459,11 +466,7 @@ class SweepResult:
         ValueError
             The sweep did not record (pass ``record_every``), or no single config matches.
         """
-        if self.curves is None:
-            raise ValueError(
-                "this sweep recorded no trajectories; run it with record_every=N "
-                "(--record-every N)"
-            )
+        self._require_curves()
         chosen, rows = self._config_rows(config, "trajectories")
         points = -(-chosen.epochs // self.spec.record_every) + 1
         return self.table["seed"][rows], self.curves[rows, :points]
@@ -477,7 +480,7 @@ class SweepResult:
         """
         from ..result import History
 
-        seeds, curves = self.trajectories(**config)
+        self._require_curves()
         _, rows = self._config_rows(config, "trajectory")
         row = self._seed_row(seed, rows, "trajectory")
         every, updates = self.spec.record_every, int(self.table["updates"][row])
@@ -525,7 +528,7 @@ class SweepResult:
         from ..params import Params
         from ..result import History, TrainResult
 
-        seeds, params = self.weights(**config)
+        _, params = self.weights(**config)
         chosen, rows = self._config_rows(config, "run")
         row = self._seed_row(seed, rows, "run")
         at = int(np.flatnonzero(rows == row)[0])
