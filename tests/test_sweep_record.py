@@ -251,3 +251,20 @@ def test_more_recorded_points_than_memory_holds_are_refused_before_any_work(monk
     )
     with pytest.raises(ValueError, match="or a larger record_every"):
         xorfast.sweep(seeds=1000, epochs=10_000_000, record_every=1, progress=False)
+
+
+@pytest.mark.slow
+def test_float32_trajectories_agree_with_train_to_float32_accuracy():
+    kwargs = dict(hidden=2, lr=0.5, epochs=1000, dtype="float32", stop="solved")
+    result = xorfast.sweep(
+        seeds=SEEDS, record_every=100, keep_weights=True, progress=False, **kwargs
+    )
+    for seed in range(SEEDS):
+        single = xorfast.train(seed=seed, log_every=100, **kwargs)
+        history = result.trajectory(seed=seed, hidden=2)
+        assert len(history.mse) == len(single.history.mse) + 1
+        np.testing.assert_allclose(history.mse[:-1], single.history.mse, rtol=2e-3)
+        np.testing.assert_allclose(history.mse[-1], single.final_mse, rtol=2e-3)
+        run = result.run(seed=seed)
+        assert run.W1.dtype == np.float32
+        np.testing.assert_allclose(run.W1, single.W1, rtol=2e-3, atol=1e-4)
