@@ -645,10 +645,13 @@ def loss_curves(
     epoch_axis(ax, log=log_epochs, high=chosen.epochs)
     ax.set_ylabel("mean squared error (log scale)")
     network = f"{spec.X.shape[1]}-{chosen.hidden}-{spec.y.shape[1]}"
-    named = ", ".join(
-        f"{axis} {_tick(getattr(chosen, axis))}" for axis in GRID_AXES if axis != "epochs"
-    )
-    title = f"Loss of {len(rows)} runs of {network} networks ({named})"
+    # The network names hidden; momentum and init_scale only away from their defaults.
+    named = [f"lr {_tick(chosen.lr)}"]
+    if chosen.momentum:
+        named.append(f"momentum {_tick(chosen.momentum)}")
+    if chosen.init_scale != 1.0:
+        named.append(f"init_scale {_tick(chosen.init_scale)}")
+    title = f"Loss of {len(rows)} runs of {network} networks, {', '.join(named)}"
     ax.set_title(with_context(title, sweep_context(spec, table)))
     ax.legend(fontsize="small")
     ax.grid(True, which="major", alpha=0.3)
