@@ -69,7 +69,8 @@ def test_each_kind_has_its_median_band_and_runs():
     assert ax.get_xlabel().startswith("epoch")
     assert ax.get_ylabel() == "mean squared error (log scale)"
     title = ax.get_title()
-    assert "Loss of 10 runs of 2-2-1 networks, lr 0.1" in title and "xor · 100 epochs · bce loss" in title
+    assert "Loss of 10 runs of 2-2-1 networks, lr 0.1" in title
+    assert "xor · 100 epochs · bce loss" in title
 
 
 def test_runs_limits_the_thin_lines_and_a_stopped_run_ends_at_its_stop():
