@@ -40,7 +40,9 @@ BEFORE_TABLE = {
 }
 #: The options issue 12 added, at the values that leave every earlier result unchanged.
 ADDED = {"momentum": 0.0, "derivative_offset": 0.0, "margin": 0.5, "stop": None}
-DEFAULTS = {**BEFORE_TABLE, **ADDED}
+#: The options issue 14 added: a sweep keeps nothing more than each run's row.
+KEPT = {"record_every": 0, "keep_weights": False}
+DEFAULTS = {**BEFORE_TABLE, **ADDED, **KEPT}
 
 #: ``make_spec().fingerprint()`` before the table.
 DEFAULT_FINGERPRINT = "0306c715e222897958a07c9981763a7747ad39032f5fd51f607206a99b2a9c50"

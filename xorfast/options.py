@@ -25,7 +25,17 @@ from . import _validation
 from .params import BIAS_INITS, INITS
 from .reference import LOSSES, REDUCTIONS
 
-__all__ = ["Option", "Options", "OPTIONS", "GRID_AXES", "BACKENDS", "Choice", "Integer", "Real"]
+__all__ = [
+    "Option",
+    "Options",
+    "OPTIONS",
+    "GRID_AXES",
+    "BACKENDS",
+    "Choice",
+    "Flag",
+    "Integer",
+    "Real",
+]
 
 #: How ``train`` runs: the fused compiled kernel, or the plain NumPy reference.
 BACKENDS = ("numba", "numpy")
@@ -151,7 +161,22 @@ class Seeds:
         return f"a count ≥ 1, or distinct seeds from 0 to {_validation.MAX_SEED:,}"
 
 
-Domain = Choice | Integer | Real | Seeds
+@dataclass(frozen=True)
+class Flag:
+    """True or False (a switch on the command line)."""
+
+    def check(self, name: str, value: Any, dtype: Any) -> bool:
+        """``value`` as a ``bool``."""
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False; got {value!r}")
+        return bool(value)
+
+    def describe(self) -> str:
+        """The domain in README's words."""
+        return "`True` or `False`"
+
+
+Domain = Choice | Integer | Real | Seeds | Flag
 
 #: ``cli_default`` of an option whose command-line default is its Python default.
 SAME: Any = object()
@@ -529,6 +554,28 @@ OPTIONS = Options(
         "squared error below `tol`. `epochs` stays the budget",
         optional=True,
         default_text="never: the full epoch budget",
+    ),
+    Option(
+        "record_every",
+        int,
+        0,
+        Integer(0, _validation.MAX_EPOCHS),
+        "record each run's MSE every N epochs, 0 for never",
+        doc="record each run's mean squared error at epochs 0, N, 2N, ... before that "
+        "epoch's update (as `train(log_every=N).history.mse`), then after its last update; "
+        "read with `result.trajectories(...)` / `result.trajectory(...)` (0: never)",
+        scopes=(SWEEP,),
+        metavar="N",
+    ),
+    Option(
+        "keep_weights",
+        bool,
+        False,
+        Flag(),
+        "keep each run's final weights",
+        doc="keep each run's final `W1, b1, W2, b2`; read with `result.weights(...)`, "
+        "or `result.run(seed=...)` for a `TrainResult` the plots take",
+        scopes=(SWEEP,),
     ),
 )
 

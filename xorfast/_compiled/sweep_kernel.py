@@ -353,7 +353,22 @@ def _backward_update(X, y, S, V, A1, A2, D1, D2, grad, hidden, step, momentum, m
 
 @kernel
 def _train_group(
-    X, y, S, V, P, R, hidden, epochs, step, momentum, mse_output, offset, tol, margin
+    X,
+    y,
+    S,
+    V,
+    P,
+    R,
+    hidden,
+    epochs,
+    step,
+    momentum,
+    mse_output,
+    offset,
+    tol,
+    margin,
+    L=None,
+    every=0,
 ):
     """Train one lane group for ``epochs`` epochs, any shape; see the module docstring.
 
@@ -369,6 +384,11 @@ def _train_group(
     ``offset`` is added to the output units' ``a (1 - a)`` (with
     ``mse_output``); ``step``, ``momentum``, ``offset``, ``tol`` and
     ``margin`` are in ``S``'s dtype.
+
+    ``L`` (optional, a record driver's): the recorded errors, as in
+    :func:`_record_lanes`; each epoch that is a multiple of ``every`` (> 0)
+    writes the squared errors of its forward pass to row ``epoch // every``.
+    Without it (None) nothing is recorded and the code is that of before.
     """
     rows, inputs = X.shape
     outputs = y.shape[1]
@@ -382,6 +402,11 @@ def _train_group(
     for epoch in range(epochs):
         _forward(X, S, hidden, outputs, A1, A2)
         _note_progress(epoch, y, A2, tol, margin, P, R)
+        if L is not None:
+            if every > 0 and epoch % every == 0:
+                row = epoch // every * LANES
+                for lane in range(LANES):
+                    L[row + lane] = R[lane]
 
         _backward_update(
             X, y, S, V, A1, A2, D1, D2, grad, hidden, step, momentum, mse_output, offset
@@ -437,6 +462,9 @@ def _train_group_stop(
     tol,
     margin,
     stop_at,
+    L=None,
+    N=None,
+    every=0,
 ):
     """Train the lanes of one group, each from its own epoch, until one of them stops.
 
@@ -450,6 +478,9 @@ def _train_group_stop(
     pinned flag in ``R``; then the function returns (before any lane's
     update of that epoch). Lanes with other ``F`` (idle) are trained along but
     never stop; the caller refills stopped lanes and calls again.
+
+    ``L``, ``N`` and ``every`` (optional, a record driver's): each running
+    lane's errors are recorded as :func:`_record_lanes` says.
     """
     rows, inputs = X.shape
     outputs = y.shape[1]
@@ -462,6 +493,9 @@ def _train_group_stop(
     while True:
         _forward(X, S, hidden, outputs, A1, A2)
         _note_progress_lanes(E, y, A2, tol, margin, P, R)
+        if L is not None:
+            if every > 0:
+                _record_lanes(E, F, R, N, every, L, False)
         stopped = False
         for lane in range(LANES):
             if F[lane] == 0 and (E[lane] >= epochs or P[stop_at + lane] >= 0):
@@ -477,13 +511,41 @@ def _train_group_stop(
             E[lane] += 1
 
 
+@kernel
+def _record_lanes(E, F, R, N, every, L, updated):
+    """Record the squared errors ``R[lane]`` of each running lane whose epoch is due.
+
+    Lane ``lane`` is due when its epoch (before this epoch's update) equals
+    ``N[lane]``, the next multiple of ``every`` it records: ``R[lane]`` goes
+    to ``L[N[lane] // every * LANES + lane]`` and ``N[lane]`` moves on by
+    ``every``. ``updated``: ``E`` and ``F`` already hold this epoch's outcome
+    (a running lane's ``E`` is one on, a lane that stopped has ``F == 2``), as
+    after the generated kernels' lane loop; else they are as before it. Idle
+    lanes (``F == 1``) record nothing. The lanes are counted first, so that
+    most epochs (none due) cost one vectorised pass.
+    """
+    due = 0
+    for lane in range(LANES):
+        flag = F[lane]
+        epoch = E[lane] - 1 if updated and flag == 0 else E[lane]
+        due += 1 if flag != 1 and epoch == N[lane] else 0
+    if due == 0:
+        return
+    for lane in range(LANES):
+        flag = F[lane]
+        epoch = E[lane] - 1 if updated and flag == 0 else E[lane]
+        if flag != 1 and epoch == N[lane]:
+            L[epoch // every * LANES + lane] = R[lane]
+            N[lane] += every
+
+
 #: The parallel driver of one training kernel, a template for :func:`driver_source`.
 #: :mod:`xorfast._compiled.sweep_unrolled` compiles it in a module of its own next
 #: to the ``train_group`` it calls, because a compiled function cannot be passed
 #: to a cached kernel as data.
 DRIVER_SOURCE = '''
 @kernel
-def run_group(X, y, seeds, group, config, outputs):
+def run_group(X, y, seeds, group, config, outputs{record_parameters}):
     """Initialise, train and evaluate lane group ``group``; write its seeds' outputs.
 
     The buffers are allocated here, in a function of its own, so the parallel
@@ -499,13 +561,13 @@ def run_group(X, y, seeds, group, config, outputs):
     # int32 epochs keep the progress selects as wide as float32 vectors.
     P = np.full(2 * LANES, -1, np.int32)
     # Squared and largest errors, then the pinned flags (see _note_pinned).
-    R = np.empty(3 * LANES, X.dtype)
+    R = np.empty(3 * LANES, X.dtype){record_buffers}
     dtype = X.dtype.type
     _initialise(seeds, first, count, config, inputs, width, S)
     train_group(X, y, S, V, P, R, config.hidden, config.epochs,
                 dtype(config.lr) * dtype(config.scale), dtype(config.momentum),
                 config.mse_output, dtype(config.derivative_offset), dtype(config.tol),
-                dtype(config.margin))
+                dtype(config.margin){record_arguments})
     for lane in range(count):
         run = first + lane
         outputs.max_error[run] = R[LANES + lane]
@@ -513,18 +575,18 @@ def run_group(X, y, seeds, group, config, outputs):
         outputs.epoch_solved[run] = P[lane]
         outputs.epoch_tol[run] = P[LANES + lane]
         outputs.diverged[run] = not (_lane_finite(S, lane) and np.isfinite(R[lane])) \
-            or R[2 * LANES + lane] != 0
+            or R[2 * LANES + lane] != 0{record_outputs}
 
 
 @parallel_kernel
-def sweep_block(X, y, seeds, config, outputs):
+def sweep_block(X, y, seeds, config, outputs{record_parameters}):
     """Train every seed of ``seeds`` with ``config``; write results to ``outputs``.
 
     ``X`` and ``y`` carry the run's dtype. Lane groups run on all of Numba's
     threads; each writes only its own seeds' outputs.
     """
     for group in numba.prange((seeds.shape[0] + LANES - 1) // LANES):
-        run_group(X, y, seeds, group, config, outputs)
+        run_group(X, y, seeds, group, config, outputs{record_parameters})
 '''
 
 
@@ -536,7 +598,7 @@ from xorfast._compiled.sweep_kernel import _initialise_lane
 
 
 @kernel
-def run_share(X, y, seeds, first, end, config, stop_at, outputs, updates):
+def run_share(X, y, seeds, first, end, config, stop_at, outputs, updates{record_parameters}):
     """Train seeds ``first .. end`` in one lane group, refilling each lane that stops.
 
     A lane whose run stops (solved, or below tol, as ``stop_at`` says; or
@@ -554,7 +616,7 @@ def run_share(X, y, seeds, first, end, config, stop_at, outputs, updates):
     R = np.empty(3 * LANES, X.dtype)
     E = np.zeros(LANES, np.int32)  # updates made by each lane's run
     F = np.zeros(LANES, np.int32)  # 0 running, 1 idle, 2 just stopped
-    run_of = np.full(LANES, -1, np.int64)
+    run_of = np.full(LANES, -1, np.int64){record_buffers}
     dtype = X.dtype.type
     _initialise(seeds, first, count, config, inputs, width, S)
     for lane in range(LANES):
@@ -568,7 +630,7 @@ def run_share(X, y, seeds, first, end, config, stop_at, outputs, updates):
         train_group_stop(X, y, S, V, P, R, E, F, config.hidden, config.epochs,
                          dtype(config.lr) * dtype(config.scale), dtype(config.momentum),
                          config.mse_output, dtype(config.derivative_offset), dtype(config.tol),
-                         dtype(config.margin), stop_at)
+                         dtype(config.margin), stop_at{record_arguments})
         for lane in range(LANES):
             if F[lane] != 2:
                 continue
@@ -579,11 +641,11 @@ def run_share(X, y, seeds, first, end, config, stop_at, outputs, updates):
             outputs.epoch_tol[run] = P[LANES + lane]
             outputs.diverged[run] = not (_lane_finite(S, lane) and np.isfinite(R[lane])) \\
                 or R[2 * LANES + lane] != 0
-            updates[run] = E[lane]
+            updates[run] = E[lane]{record_outputs}
             if following < end:
                 run_of[lane] = following
                 _initialise_lane(seeds[following], lane, config, inputs, width, S)
-                {reset_velocity}
+                {reset_velocity}{reset_record}
                 following += 1
                 P[lane] = -1
                 P[LANES + lane] = -1
@@ -596,7 +658,7 @@ def run_share(X, y, seeds, first, end, config, stop_at, outputs, updates):
 
 
 @parallel_kernel
-def sweep_block(X, y, seeds, config, stop_at, threads, outputs, updates):
+def sweep_block(X, y, seeds, config, stop_at, threads, outputs, updates{record_parameters}):
     """Train every seed of ``seeds`` with ``config`` and early stop; write ``outputs``.
 
     ``updates`` gets each run's number of updates. The seeds are split into
@@ -609,11 +671,11 @@ def sweep_block(X, y, seeds, config, stop_at, threads, outputs, updates):
     shares = max(1, min((total + LANES - 1) // LANES, threads))
     for share in numba.prange(shares):
         run_share(X, y, seeds, share * total // shares, (share + 1) * total // shares,
-                  config, stop_at, outputs, updates)
+                  config, stop_at, outputs, updates{record_parameters})
 '''
 
 
-def driver_source(momentum, stop=False):
+def driver_source(momentum, stop=False, record=False):
     """The source of the driver, with velocities if ``momentum`` (a bool), else ``V=None``.
 
     With ``stop`` (a bool) the early-stop driver (:data:`DRIVER_STOP_SOURCE`),
@@ -622,13 +684,65 @@ def driver_source(momentum, stop=False):
     Which of the two a run gets depends on its config alone (momentum > 0),
     never on the sweep's size; without momentum it runs the code of plain
     gradient descent, unchanged.
+
+    With ``record`` (a bool) the driver of the record modules: its
+    ``sweep_block`` takes three more arguments, ``every``, ``curves`` and
+    ``weights``. ``curves`` (float64, runs x T, T = ceil(epochs / every) + 1
+    when ``every`` > 0, else 0 columns) gets each run's mean squared errors
+    at epochs 0, every, 2 every, ... before that epoch's update, then that
+    after its last update (``final_mse``), then NaN for a run that stopped
+    early; ``weights`` (runs x parameters, in the rows' order of the state,
+    or 0 columns) gets each run's final parameters. Without ``record`` the
+    source is that of before, byte for byte.
     """
     velocities = "np.zeros_like(S)" if momentum else "None"
+    if record:
+        parts = dict(
+            record_parameters=", every, curves, weights",
+            record_buffers=_RECORD_BUFFERS_STOP if stop else _RECORD_BUFFERS,
+            record_arguments=", L, N, every" if stop else ", L, every",
+            record_outputs=_RECORD_OUTPUTS_STOP if stop else _RECORD_OUTPUTS,
+        )
+    else:
+        parts = dict.fromkeys(
+            ("record_parameters", "record_buffers", "record_arguments", "record_outputs"), ""
+        )
     if not stop:
-        return DRIVER_SOURCE.format(velocities=velocities)
+        return DRIVER_SOURCE.format(velocities=velocities, **parts)
     reset = (
         "for j in range(lane, V.shape[0], LANES):\n                    V[j] = 0"
         if momentum
         else "pass  # no velocities"
     )
-    return DRIVER_STOP_SOURCE.format(velocities=velocities, reset_velocity=reset)
+    reset_record = "\n                N[lane] = 0" if record else ""
+    return DRIVER_STOP_SOURCE.format(
+        velocities=velocities, reset_velocity=reset, reset_record=reset_record, **parts
+    )
+
+
+# The record drivers' extra lines (driver_source). The recorded squared errors
+# of each lane, one row of LANES per recorded epoch; without early stop the
+# last row takes the epochs not recorded.
+_RECORD_BUFFERS = """
+    L = np.empty(max(curves.shape[1], 1) * LANES, X.dtype)"""
+_RECORD_BUFFERS_STOP = """
+    L = np.empty(max(curves.shape[1], 1) * LANES, X.dtype)
+    N = np.zeros(LANES, np.int64)  # the next epoch each lane records"""
+_RECORD_OUTPUTS = """
+        if every > 0:
+            last = curves.shape[1] - 1
+            for j in range(last):
+                curves[run, j] = L[j * LANES + lane] / (rows * width)
+            curves[run, last] = R[lane] / (rows * width)
+        for j in range(weights.shape[1]):
+            weights[run, j] = S[j * LANES + lane]"""
+_RECORD_OUTPUTS_STOP = """
+            if every > 0:
+                last = (E[lane] + every - 1) // every  # the state after the last update
+                for j in range(last):
+                    curves[run, j] = L[j * LANES + lane] / (rows * width)
+                curves[run, last] = R[lane] / (rows * width)
+                for j in range(last + 1, curves.shape[1]):
+                    curves[run, j] = np.nan
+            for j in range(weights.shape[1]):
+                weights[run, j] = S[j * LANES + lane]"""

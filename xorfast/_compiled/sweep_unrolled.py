@@ -55,34 +55,39 @@ def unrolled_terms(inputs, hidden, outputs, rows):
     return rows * hidden * (2 * inputs + 3 * outputs + 2) + rows * outputs * 3
 
 
-def block_kernel(inputs, hidden, outputs, rows, momentum=False, stop=False):
+def block_kernel(inputs, hidden, outputs, rows, momentum=False, stop=False, record=False):
     """The compiled ``sweep_block(X, y, seeds, config, outputs)`` for this shape.
 
     ``momentum`` (a bool): the variant with velocities, for configs with
     momentum > 0. ``stop`` (a bool): the early-stop variant,
     ``sweep_block(X, y, seeds, config, stop_at, outputs, updates)``, whose
     lanes refill (:data:`xorfast._compiled.sweep_kernel.DRIVER_STOP_SOURCE`).
+    ``record`` (a bool): the variant that also records each run's errors
+    and final weights, taking ``every, curves, weights`` last
+    (:func:`xorfast._compiled.sweep_kernel.driver_source`).
     """
-    momentum, stop = bool(momentum), bool(stop)
+    momentum, stop, record = bool(momentum), bool(stop), bool(record)
 
     def load():
-        stem, source = module_source(inputs, hidden, outputs, rows, momentum, stop)
+        stem, source = module_source(inputs, hidden, outputs, rows, momentum, stop, record)
         return modules.load_module(stem, source, (sweep_kernel, jit, sigmoid)).sweep_block
 
-    return modules.once((inputs, hidden, outputs, rows, momentum, stop), load)
+    key = (inputs, hidden, outputs, rows, momentum, stop) + ((True,) if record else ())
+    return modules.once(key, load)
 
 
-def module_source(inputs, hidden, outputs, rows, momentum=False, stop=False):
+def module_source(inputs, hidden, outputs, rows, momentum=False, stop=False, record=False):
     """The name stem and the whole source of the sweep module for this shape.
 
     Unrolled up to :data:`MAX_UNROLLED_TERMS`; past it, the generic kernel
     with the driver, one module for every hidden width and row count. With
     ``momentum`` the module of the heavy-ball rule, its stem ending in
     ``_momentum``; with ``stop`` the early-stop module (``train_group_stop``
-    and its driver), the stem ending in ``_stop``.
+    and its driver), the stem ending in ``_stop``; with ``record`` the one
+    that records errors and weights, ending in ``_record``.
     """
     if unrolled_terms(inputs, hidden, outputs, rows) <= MAX_UNROLLED_TERMS:
-        body = unrolled_source(inputs, hidden, outputs, rows, momentum, stop)
+        body = unrolled_source(inputs, hidden, outputs, rows, momentum, stop, record)
         shape = f"{inputs}-{hidden}-{outputs} network, {rows} rows"
     else:
         name = "_train_group_stop as train_group_stop" if stop else "_train_group as train_group"
@@ -92,13 +97,18 @@ def module_source(inputs, hidden, outputs, rows, momentum=False, stop=False):
         shape += ", with momentum"
     if stop:
         shape += ", early stop"
-    driver = sweep_kernel.driver_source(momentum, stop)
+    if record:
+        shape += ", recording"
+        if stop:
+            body = "from xorfast._compiled.sweep_kernel import _record_lanes\n" + body
+    driver = sweep_kernel.driver_source(momentum, stop, record)
     source = "\n".join([_HEADER.format(shape=shape), body, driver])
     suffix = ("_momentum" if momentum else "") + ("_stop" if stop else "")
+    suffix += "_record" if record else ""
     return f"xorfast_kernel_{inputs}_{hidden}_{outputs}_{rows}{suffix}", source
 
 
-def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False):
+def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False, record=False):
     """Python source of ``train_group`` for one shape, every loop but the lanes' unrolled.
 
     The arithmetic is :func:`xorfast._compiled.sweep_kernel._train_group`'s, term for term
@@ -109,7 +119,11 @@ def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False):
     ``train_group_stop``, the early-stop form of
     :func:`xorfast._compiled.sweep_kernel._train_group_stop`: each lane at its
     own epoch ``E[lane]``, a lane that stops keeping its state (selects, so the
-    lane loop stays vectorised).
+    lane loop stays vectorised). With ``record``, the kernels' recording of
+    errors (:func:`xorfast._compiled.sweep_kernel._train_group`): without
+    stop one more contiguous store a lane-epoch, its row picked once an
+    epoch; with stop :func:`xorfast._compiled.sweep_kernel._record_lanes`
+    after each epoch's lane loop.
     """
     d, H, O, n = inputs, hidden, outputs, rows  # noqa: E741 (the formulas' names)
     row_W1, row_b1, row_W2, row_b2, _ = sweep_kernel.state_rows(d, H, O)
@@ -279,7 +293,7 @@ def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False):
         emit("@kernel")
         emit(
             "def train_group_stop(X, y, S, V, P, R, E, F, hidden, epochs, step, momentum, "
-            "mse_output, offset, tol, margin, stop_at):"
+            "mse_output, offset, tol, margin, stop_at" + (", L, N, every):" if record else "):")
         )
         emit(
             f'    """Train the lanes of a group of {d}-{H}-{O} networks on {n} rows until one '
@@ -302,6 +316,9 @@ def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False):
         emit(f"{indent}E[lane] = mark if stop else mark + 1")
         emit(f"{indent}stopped += 1 if stop else 0")
         backward_and_update(indent)
+        if record:
+            emit("        if every > 0:")
+            emit("            _record_lanes(E, F, R, N, every, L, True)")
         emit("        if stopped:")
         emit("            return")
         return "\n".join(lines) + "\n"
@@ -309,16 +326,24 @@ def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False):
     emit("@kernel")
     emit(
         "def train_group("
-        "X, y, S, V, P, R, hidden, epochs, step, momentum, mse_output, offset, tol, margin):"
+        "X, y, S, V, P, R, hidden, epochs, step, momentum, mse_output, offset, tol, margin"
+        + (", L, every):" if record else "):")
     )
     emit(f'    """Train one lane group of {d}-{H}-{O} networks on {n} rows; generated."""')
     constants()
+    if record:
+        emit("    trash = L.shape[0] - LANES  # the row of the epochs not recorded")
     emit("    for epoch in range(epochs):")
     emit("        mark = np.int32(epoch)")
+    if record:
+        emit("        due = every > 0 and epoch % every == 0")
+        emit("        row = epoch // every * LANES if due else trash")
     emit("        for lane in range(LANES):")
     indent = " " * 12
     load_parameters(indent)
     forward_and_progress(indent)
+    if record:
+        emit(f"{indent}L[row + lane] = squared")
     backward_and_update(indent)
     emit("    # The state after the last update counts as epoch `epochs`.")
     emit("    mark = np.int32(epochs)")
