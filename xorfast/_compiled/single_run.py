@@ -42,7 +42,7 @@ from . import single_run_unrolled
 from .jit import inlined_kernel, kernel, machine_code
 from .order import shuffle_rows
 from .sigmoid import sigmoid, sigmoid_inplace
-from .tanh import tanh, tanh_derivative, tanh_inplace
+from .tanh import tanh_derivative, tanh_inplace
 
 #: Flat activation buffers are padded to a multiple of this many entries: one
 #: AVX2 register of float32, two of float64.
@@ -843,11 +843,9 @@ def _online_epochs(
                 for h in range(hidden):
                     A1[row + h] += x * W1[k, h]
             if tanh_units:
-                for h in range(hidden):
-                    A1[row + h] = tanh(A1[row + h])
+                tanh_inplace(A1[row : row + hidden])
             else:
-                for h in range(hidden):
-                    A1[row + h] = sigmoid(A1[row + h])
+                sigmoid_inplace(A1[row : row + hidden])
             for o in range(outputs):
                 z = b2[o]
                 for h in range(hidden):
