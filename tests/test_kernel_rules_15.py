@@ -291,3 +291,21 @@ def test_sweeps_do_not_take_the_rules_yet():
     for name in ("activation", "weight_decay", "update"):
         with pytest.raises(TypeError, match=name):
             xorfast.sweep(seeds=1, epochs=1, **{name: "x"})
+
+
+def test_the_command_line_trains_with_the_rules_and_names_them(capsys):
+    from xorfast.cli import main
+
+    argv = ["train", "--seed", "2", "--epochs", "300", "--lr", "1", "--log-every", "100"]
+    rules = ["--activation", "tanh", "--weight-decay", "0.001", "--update", "shuffled"]
+    assert main([*argv, *rules]) == 0
+    out = capsys.readouterr().out
+    headline = out.splitlines()[0]
+    assert "loss bce (mean), tanh hidden units, shuffled updates, weight decay 0.001," in headline
+    same = xorfast.train(
+        seed=2, epochs=300, lr=1.0, activation="tanh", weight_decay=0.001, update="shuffled"
+    )
+    assert f"final MSE {same.final_mse:.5f}" in out
+    with pytest.raises(SystemExit):  # argparse names the choices
+        main([*argv, "--update", "sideways"])
+    assert "--update: invalid choice: 'sideways'" in capsys.readouterr().err
