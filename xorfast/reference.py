@@ -331,7 +331,7 @@ def online_epoch(
     y: _Array,
     params: Sequence[_Array],
     velocities: Sequence[_Array],
-    order: Sequence[int],
+    order: Sequence[int] | npt.NDArray[np.int64],
     *,
     lr: float,
     loss: Loss = "bce",

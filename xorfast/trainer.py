@@ -367,7 +367,6 @@ def _run_numpy(
     # A diverging run overflows and makes NaNs by design; it is reported, not warned about.
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         began = time.perf_counter()
-        rules = dict(activation=activation, weight_decay=weight_decay, update=update, seed=seed)
         if stop is None:  # the plain loop, without a stop test's forward pass per epoch
             params, mse_log = reference.train(
                 X,
@@ -380,7 +379,10 @@ def _run_numpy(
                 momentum=momentum,
                 derivative_offset=derivative_offset,
                 log_every=log_every,
-                **rules,
+                activation=activation,
+                weight_decay=weight_decay,
+                update=update,
+                seed=seed,
             )
             stopped = -1
         else:
@@ -398,7 +400,10 @@ def _run_numpy(
                 margin=margin,
                 tol=tol,
                 log_every=log_every,
-                **rules,
+                activation=activation,
+                weight_decay=weight_decay,
+                update=update,
+                seed=seed,
             )
         seconds = time.perf_counter() - began
         hidden_activations, predictions = reference.forward(X, params, activation)
