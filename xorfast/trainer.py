@@ -141,11 +141,12 @@ def train(
     -------
     TrainResult
         ``updates`` is the number of updates made (``epochs`` unless the run
-        stopped early) and ``epoch_stopped`` the epoch ``stop`` ended the run
-        at, -1 when it never did (always without ``stop``). ``diverged`` is
-        True when training destroyed the network: a parameter or prediction
-        is NaN or infinite, or every hidden activation is exactly
-        0 or 1 on every row (no gradient reaches ``W1``, ``b1`` again), or with
+        stopped early; online, the number of epochs, each ``n`` updates)
+        and ``epoch_stopped`` the epoch ``stop`` ended the run at, -1 when it
+        never did (always without ``stop``). ``diverged`` is True when
+        training destroyed the network: a parameter or prediction is NaN or
+        infinite, or every hidden activation is exactly 0 or 1 (-1 or 1 for
+        tanh units) on every row (no gradient reaches ``W1``, ``b1`` again), or with
         ``loss="mse"`` every output is exactly 0 or 1 and some are wrong (no
         gradient at all); see :func:`xorfast.reference.pinned`.
 

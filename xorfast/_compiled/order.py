@@ -5,13 +5,12 @@
 from the state ``seed * 2**32 + epoch``, started afresh every epoch, so an
 epoch's order is a function of the run's seed and the epoch alone (a sweep
 kernel can compute it per lane). Called from Python (as under
-``NUMBA_DISABLE_JIT=1``) it runs the reference itself, on Python integers,
-which never overflow or warn.
+``NUMBA_DISABLE_JIT=1``) it runs the same steps on Python integers, which
+never overflow or warn as NumPy's unsigned integers would.
 """
 
 import numpy as np
 
-from .. import reference
 from .jit import typed_variants
 
 __all__ = ["shuffle_rows"]
@@ -32,7 +31,15 @@ def shuffle_rows(order, seed, epoch):
     ``seed`` is the run's seed (0 to 2**32 - 1, as ``np.uint64``), ``epoch``
     counts from 0; the order is :func:`xorfast.reference.shuffled_order`'s.
     """
-    order[:] = reference.shuffled_order(order.shape[0], int(seed), int(epoch))
+    rows = order.shape[0]
+    order[:] = np.arange(rows)
+    state, mask = (int(seed) << 32) + int(epoch), 2**64 - 1
+    for i in range(rows - 1, 0, -1):
+        state = (state + int(_GOLDEN_GAMMA)) & mask
+        z = ((state ^ (state >> 30)) * int(_MIX_1)) & mask
+        z = ((z ^ (z >> 27)) * int(_MIX_2)) & mask
+        j = (z ^ (z >> 31)) % (i + 1)
+        order[i], order[j] = order[j], order[i]
 
 
 @typed_variants(shuffle_rows)

@@ -32,6 +32,18 @@ stopping): after each epoch's forward pass, before its log entry and its
 update, it tests :func:`_stops` on the outputs just computed and ends the run
 there, returning the epoch it stopped at. The variants without it are
 compiled without the test, so runs without ``stop`` pay nothing for it.
+
+The rules of issue 15 (tanh hidden units, weight decay, online updates) come
+as one more argument, a :class:`Rules` (:func:`rules`; None for the
+defaults, whose runs keep the kernels above and their results). Shapes with
+a generated kernel get a module per combination of rules; the others run
+:func:`_train_rules`, one kernel per dtype in which momentum, ``stop`` and
+every rule are run-time flags, tested outside the loops over units, so that
+the 32 combinations cost one compilation (about 12 s cold) instead of 32;
+measured on the default rules it runs as fast as :func:`_train` (within the
+noise, ``bench/online_vs_batch.py``). Online training
+(:func:`_online_epochs`) updates after each row; ``shuffled`` orders the rows
+with :func:`~xorfast._compiled.order.shuffle_rows`.
 """
 
 from typing import NamedTuple
