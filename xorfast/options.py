@@ -23,7 +23,7 @@ import numpy as np
 
 from . import _validation
 from .params import BIAS_INITS, INITS
-from .reference import LOSSES, REDUCTIONS
+from .reference import ACTIVATIONS, LOSSES, REDUCTIONS, UPDATES
 
 __all__ = [
     "Option",
@@ -435,6 +435,43 @@ OPTIONS = Options(
         '`(A2 - y) (A2 (1 - A2) + derivative_offset)`; only with `loss="mse"` '
         "(`bce` has no derivative factor to offset)",
         metavar="D",
+    ),
+    Option(
+        "activation",
+        str,
+        "sigmoid",
+        Choice(ACTIVATIONS),
+        "the hidden units' activation; the outputs stay sigmoid",
+        doc='the hidden units\' activation, `"sigmoid"` (derivative `A1 (1 - A1)`) or `"tanh"` '
+        "(derivative `1 - A1²`); the outputs stay sigmoid. `train` only for now",
+        scopes=(TRAIN,),
+    ),
+    Option(
+        "weight_decay",
+        float,
+        0.0,
+        Real(positive=False),
+        "L2 weight decay, >= 0: each weight's gradient gains weight_decay * weight "
+        "(biases not decayed)",
+        doc="L2 weight decay: the gradient of each weight gains `weight_decay * weight` at "
+        "every update (after the `reduction`); the biases are not decayed. `train` only for now",
+        scopes=(TRAIN,),
+        metavar="WD",
+    ),
+    Option(
+        "update",
+        str,
+        "batch",
+        Choice(UPDATES),
+        "one update per epoch from all rows, or one per row (online: rows in order; "
+        "shuffled: a new order each epoch, from the seed)",
+        doc='`"batch"`: one update per epoch from all rows; `"online"`: one update per row, '
+        "rows in order, each from its row's gradient alone (no `1/n`: `reduction` acts on "
+        'one row); `"shuffled"`: online in a new order each epoch, a function of `seed` and '
+        "the epoch (`xorfast.reference.shuffled_order`). An epoch is one pass either way; "
+        "the history, `epoch_solved` and `stop` look at the forward pass at the start of "
+        "each epoch. `train` only for now",
+        scopes=(TRAIN,),
     ),
     Option(
         "margin",
