@@ -134,7 +134,8 @@ def test_stop_sweep_is_independent_of_a_thread_pool(baseline):
 def test_without_stop_every_run_makes_its_whole_budget():
     table = xorfast.sweep(seeds=5, hidden=2, epochs=[3, 7], progress=False).table
     np.testing.assert_array_equal(table["updates"], [3] * 5 + [7] * 5)
-    assert RUN_DTYPE.names[-1] == "updates"  # appended: CSV columns keep their places
+    # Appended: CSV columns keep their places (issue 15's axes came after).
+    assert RUN_DTYPE.names[-3:] == ("updates", "activation", "weight_decay")
 
 
 def test_a_table_saved_before_stop_reads_as_whole_budgets():

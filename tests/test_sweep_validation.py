@@ -48,7 +48,7 @@ def no_training(monkeypatch):
         (
             dict(seeds=10**10),
             ValueError,
-            "a table of 10,000,000,000 runs needs about 903.4 GiB .* run at most 44,278,013 runs",
+            "a table of 10,000,000,000 runs needs about 1.2 TiB .* run at most 32,292,987 runs",
         ),
         (
             dict(seeds=10**6, hidden=list(range(1, 101))),

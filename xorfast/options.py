@@ -443,8 +443,8 @@ OPTIONS = Options(
         Choice(ACTIVATIONS),
         "the hidden units' activation; the outputs stay sigmoid",
         doc='the hidden units\' activation, `"sigmoid"` (derivative `A1 (1 - A1)`) or `"tanh"` '
-        "(derivative `1 - A1²`); the outputs stay sigmoid. `train` only for now",
-        scopes=(TRAIN,),
+        "(derivative `1 - A1²`); the outputs stay sigmoid",
+        axis=5,
     ),
     Option(
         "weight_decay",
@@ -454,8 +454,8 @@ OPTIONS = Options(
         "L2 weight decay, >= 0: each weight's gradient gains weight_decay * weight "
         "(biases not decayed)",
         doc="L2 weight decay: the gradient of each weight gains `weight_decay * weight` at "
-        "every update (after the `reduction`); the biases are not decayed. `train` only for now",
-        scopes=(TRAIN,),
+        "every update (after the `reduction`); the biases are not decayed",
+        axis=6,
         metavar="WD",
     ),
     Option(
@@ -470,7 +470,7 @@ OPTIONS = Options(
         'one row); `"shuffled"`: online in a new order each epoch, a function of `seed` and '
         "the epoch (`xorfast.reference.shuffled_order`). An epoch is one pass either way; "
         "the history, `epoch_solved` and `stop` look at the forward pass at the start of "
-        "each epoch. `train` only for now",
+        "each epoch. `train` only for now: a sweep runs batch updates",
         scopes=(TRAIN,),
     ),
     Option(

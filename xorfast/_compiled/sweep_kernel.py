@@ -47,6 +47,7 @@ import numpy as np
 
 from .jit import inlined_kernel, kernel
 from .sigmoid import sigmoid
+from .tanh import tanh, tanh_derivative
 
 #: Seeds per lane group. Wide enough that the lane loops stay loops (and are
 #: vectorised) rather than being unrolled into scalar code.
@@ -69,6 +70,7 @@ class BlockConfig(NamedTuple):
     momentum: float
     derivative_offset: float  # added to the output units' a (1 - a), with mse_output
     margin: float  # solved: every output within margin of its target
+    weight_decay: float = 0.0  # each weight's change gains lr * weight_decay * weight
 
 
 class RunOutputs(NamedTuple):
@@ -153,14 +155,15 @@ def _lane_finite(S, lane):
 
 
 @kernel
-def _note_pinned(A1, A2, y, hidden, mse_output, offset, R):
+def _note_pinned(A1, A2, y, hidden, mse_output, offset, R, tanh_units=None):
     """Set ``R[2 * LANES + lane]`` to 1 where the lane's units are pinned, else to 0.
 
     Pinned, as :func:`xorfast.reference.pinned` defines it, from the
     activations ``A1`` and ``A2`` of the forward pass (laid out as in
     :func:`_forward`) and the largest errors in ``R[LANES + lane]``. With a
     non-zero derivative ``offset`` wrong saturated outputs still learn, so
-    only the hidden units can be pinned.
+    only the hidden units can be pinned. With ``tanh_units`` (not None) the
+    hidden units are tanh, live where ``(1 - a) (1 + a)`` is non-zero.
     """
     rows, outputs = y.shape
     one = A1.dtype.type(1)
@@ -170,7 +173,10 @@ def _note_pinned(A1, A2, y, hidden, mse_output, offset, R):
     for j in range(rows * hidden):
         for lane in range(LANES):
             a = A1[j * LANES + lane]
-            live_hidden[lane] += a * (one - a)
+            if tanh_units is None:
+                live_hidden[lane] += a * (one - a)
+            else:
+                live_hidden[lane] += tanh_derivative(a)
     for j in range(rows * outputs):
         for lane in range(LANES):
             a = A2[j * LANES + lane]
@@ -183,8 +189,12 @@ def _note_pinned(A1, A2, y, hidden, mse_output, offset, R):
 
 
 @kernel
-def _forward(X, S, hidden, outputs, A1, A2):
-    """Activations of all lanes: ``A1[(i * H + h) * LANES + lane]``, ``A2`` likewise."""
+def _forward(X, S, hidden, outputs, A1, A2, tanh_units=None):
+    """Activations of all lanes: ``A1[(i * H + h) * LANES + lane]``, ``A2`` likewise.
+
+    The hidden units are sigmoid, or tanh with ``tanh_units`` (not None; pruned
+    when Numba compiles, so the sigmoid variant is the code of before).
+    """
     rows, inputs = X.shape
     row_W1, row_b1, row_W2, row_b2, _ = state_rows(inputs, hidden, outputs)
     for i in range(rows):
@@ -198,8 +208,12 @@ def _forward(X, S, hidden, outputs, A1, A2):
                 w = (row_W1 + k * hidden + h) * LANES
                 for lane in range(LANES):
                     A1[at + lane] += x * S[w + lane]
-            for lane in range(LANES):
-                A1[at + lane] = sigmoid(A1[at + lane])
+            if tanh_units is None:
+                for lane in range(LANES):
+                    A1[at + lane] = sigmoid(A1[at + lane])
+            else:
+                for lane in range(LANES):
+                    A1[at + lane] = tanh(A1[at + lane])
         for o in range(outputs):
             at = (i * outputs + o) * LANES
             bias = (row_b2 + o) * LANES
@@ -248,11 +262,32 @@ def _note_progress(epoch, y, A2, tol, margin, P, R):
 
 
 @inlined_kernel
-def _backward_update(X, y, S, V, A1, A2, D1, D2, grad, hidden, step, momentum, mse_output, offset):
+def _backward_update(
+    X,
+    y,
+    S,
+    V,
+    A1,
+    A2,
+    D1,
+    D2,
+    grad,
+    hidden,
+    step,
+    momentum,
+    mse_output,
+    offset,
+    tanh_units=None,
+    decay=None,
+):
     """One epoch's backward pass and update of every lane, from the forward pass in ``A1``, ``A2``.
 
     ``D1``, ``D2`` and ``grad`` are scratch buffers; the arguments are
     :func:`_train_group`'s. Inlined, so each training loop gets its code.
+    ``tanh_units`` (not None): tanh hidden units, derivative ``(1 - a) (1 + a)``.
+    ``decay`` (not None, ``lr * weight_decay`` in ``S``'s dtype): each weight's
+    change ``step * gradient`` gains ``decay * weight``, as in
+    :func:`xorfast._compiled.single_run._apply_update`; the biases are not decayed.
     """
     rows, inputs = X.shape
     outputs = y.shape[1]
@@ -279,9 +314,13 @@ def _backward_update(X, y, S, V, A1, A2, D1, D2, grad, hidden, step, momentum, m
                 w = (row_W2 + h * outputs + o) * LANES
                 for lane in range(LANES):
                     grad[lane] += D2[d + lane] * S[w + lane]
-            for lane in range(LANES):
-                a = A1[at + lane]
-                D1[at + lane] = grad[lane] * a * (one - a)
+            if tanh_units is None:
+                for lane in range(LANES):
+                    a = A1[at + lane]
+                    D1[at + lane] = grad[lane] * a * (one - a)
+            else:
+                for lane in range(LANES):
+                    D1[at + lane] = grad[lane] * tanh_derivative(A1[at + lane])
 
     # Each update below is written out twice: `V is None` is decided when
     # Numba compiles, so each variant keeps only its own loop.
@@ -295,7 +334,18 @@ def _backward_update(X, y, S, V, A1, A2, D1, D2, grad, hidden, step, momentum, m
                 d = (i * outputs + o) * LANES
                 for lane in range(LANES):
                     grad[lane] += A1[a + lane] * D2[d + lane]
-            if V is None:
+            if decay is not None:
+                # The weight's change gains decay * weight (train's arithmetic order).
+                for lane in range(LANES):
+                    grad[lane] = step * grad[lane] + decay * S[w + lane]
+                if V is None:
+                    for lane in range(LANES):
+                        S[w + lane] -= grad[lane]
+                else:
+                    for lane in range(LANES):
+                        V[w + lane] = momentum * V[w + lane] - grad[lane]
+                        S[w + lane] += V[w + lane]
+            elif V is None:
                 for lane in range(LANES):
                     S[w + lane] -= step * grad[lane]
             else:
@@ -327,7 +377,18 @@ def _backward_update(X, y, S, V, A1, A2, D1, D2, grad, hidden, step, momentum, m
                 d = (i * hidden + h) * LANES
                 for lane in range(LANES):
                     grad[lane] += x * D1[d + lane]
-            if V is None:
+            if decay is not None:
+                # The weight's change gains decay * weight (train's arithmetic order).
+                for lane in range(LANES):
+                    grad[lane] = step * grad[lane] + decay * S[w + lane]
+                if V is None:
+                    for lane in range(LANES):
+                        S[w + lane] -= grad[lane]
+                else:
+                    for lane in range(LANES):
+                        V[w + lane] = momentum * V[w + lane] - grad[lane]
+                        S[w + lane] += V[w + lane]
+            elif V is None:
                 for lane in range(LANES):
                     S[w + lane] -= step * grad[lane]
             else:
@@ -369,6 +430,8 @@ def _train_group(
     margin,
     L=None,
     every=0,
+    tanh_units=None,
+    decay=None,
 ):
     """Train one lane group for ``epochs`` epochs, any shape; see the module docstring.
 
@@ -389,6 +452,9 @@ def _train_group(
     :func:`_record_lanes`; each epoch that is a multiple of ``every`` (> 0)
     writes the squared errors of its forward pass to row ``epoch // every``.
     Without it (None) nothing is recorded and the code is that of before.
+
+    ``tanh_units`` and ``decay`` (optional): issue 15's rules, as
+    :func:`_backward_update` says; None (the default) prunes them.
     """
     rows, inputs = X.shape
     outputs = y.shape[1]
@@ -400,7 +466,7 @@ def _train_group(
     D2 = np.empty(rows * outputs * LANES, dtype)
     grad = np.empty(LANES, dtype)
     for epoch in range(epochs):
-        _forward(X, S, hidden, outputs, A1, A2)
+        _forward(X, S, hidden, outputs, A1, A2, tanh_units)
         _note_progress(epoch, y, A2, tol, margin, P, R)
         if L is not None:
             if every > 0 and epoch % every == 0:
@@ -409,13 +475,28 @@ def _train_group(
                     L[row + lane] = R[lane]
 
         _backward_update(
-            X, y, S, V, A1, A2, D1, D2, grad, hidden, step, momentum, mse_output, offset
+            X,
+            y,
+            S,
+            V,
+            A1,
+            A2,
+            D1,
+            D2,
+            grad,
+            hidden,
+            step,
+            momentum,
+            mse_output,
+            offset,
+            tanh_units,
+            decay,
         )
 
     # The state after the last update counts as epoch `epochs`.
-    _forward(X, S, hidden, outputs, A1, A2)
+    _forward(X, S, hidden, outputs, A1, A2, tanh_units)
     _note_progress(epochs, y, A2, tol, margin, P, R)
-    _note_pinned(A1, A2, y, hidden, mse_output, offset, R)
+    _note_pinned(A1, A2, y, hidden, mse_output, offset, R, tanh_units)
 
 
 @kernel
@@ -465,6 +546,8 @@ def _train_group_stop(
     L=None,
     N=None,
     every=0,
+    tanh_units=None,
+    decay=None,
 ):
     """Train the lanes of one group, each from its own epoch, until one of them stops.
 
@@ -491,7 +574,7 @@ def _train_group_stop(
     D2 = np.empty(rows * outputs * LANES, dtype)
     grad = np.empty(LANES, dtype)
     while True:
-        _forward(X, S, hidden, outputs, A1, A2)
+        _forward(X, S, hidden, outputs, A1, A2, tanh_units)
         _note_progress_lanes(E, y, A2, tol, margin, P, R)
         if L is not None:
             if every > 0:
@@ -502,10 +585,25 @@ def _train_group_stop(
                 F[lane] = 2
                 stopped = True
         if stopped:
-            _note_pinned(A1, A2, y, hidden, mse_output, offset, R)
+            _note_pinned(A1, A2, y, hidden, mse_output, offset, R, tanh_units)
             return
         _backward_update(
-            X, y, S, V, A1, A2, D1, D2, grad, hidden, step, momentum, mse_output, offset
+            X,
+            y,
+            S,
+            V,
+            A1,
+            A2,
+            D1,
+            D2,
+            grad,
+            hidden,
+            step,
+            momentum,
+            mse_output,
+            offset,
+            tanh_units,
+            decay,
         )
         for lane in range(LANES):
             E[lane] += 1
@@ -567,7 +665,7 @@ def run_group(X, y, seeds, group, config, outputs{record_parameters}):
     train_group(X, y, S, V, P, R, config.hidden, config.epochs,
                 dtype(config.lr) * dtype(config.scale), dtype(config.momentum),
                 config.mse_output, dtype(config.derivative_offset), dtype(config.tol),
-                dtype(config.margin){record_arguments})
+                dtype(config.margin){record_arguments}{rules_arguments})
     for lane in range(count):
         run = first + lane
         outputs.max_error[run] = R[LANES + lane]
@@ -630,7 +728,7 @@ def run_share(X, y, seeds, first, end, config, stop_at, outputs, updates{record_
         train_group_stop(X, y, S, V, P, R, E, F, config.hidden, config.epochs,
                          dtype(config.lr) * dtype(config.scale), dtype(config.momentum),
                          config.mse_output, dtype(config.derivative_offset), dtype(config.tol),
-                         dtype(config.margin), stop_at{record_arguments})
+                         dtype(config.margin), stop_at{record_arguments}{rules_arguments})
         for lane in range(LANES):
             if F[lane] != 2:
                 continue
@@ -675,7 +773,7 @@ def sweep_block(X, y, seeds, config, stop_at, threads, outputs, updates{record_p
 '''
 
 
-def driver_source(momentum, stop=False, record=False):
+def driver_source(momentum, stop=False, record=False, tanh=False, decay=False):
     """The source of the driver, with velocities if ``momentum`` (a bool), else ``V=None``.
 
     With ``stop`` (a bool) the early-stop driver (:data:`DRIVER_STOP_SOURCE`),
@@ -694,7 +792,14 @@ def driver_source(momentum, stop=False, record=False):
     early; ``weights`` (runs x parameters, in the rows' order of the state,
     or 0 columns) gets each run's final parameters. Without ``record`` the
     source is that of before, byte for byte.
+
+    ``tanh`` and ``decay`` (bools, issue 15's rules): the training kernel is
+    called with ``tanh_units=True`` and with ``decay = lr * weight_decay`` (in
+    the run's dtype); without them the source is that of before, byte for byte.
     """
+    rules_arguments = (", tanh_units=True" if tanh else "") + (
+        ", decay=dtype(config.lr) * dtype(config.weight_decay)" if decay else ""
+    )
     velocities = "np.zeros_like(S)" if momentum else "None"
     if record:
         parts = dict(
@@ -708,7 +813,9 @@ def driver_source(momentum, stop=False, record=False):
             ("record_parameters", "record_buffers", "record_arguments", "record_outputs"), ""
         )
     if not stop:
-        return DRIVER_SOURCE.format(velocities=velocities, **parts)
+        return DRIVER_SOURCE.format(
+            velocities=velocities, rules_arguments=rules_arguments, **parts
+        )
     reset = (
         "for j in range(lane, V.shape[0], LANES):\n                    V[j] = 0"
         if momentum
@@ -716,7 +823,11 @@ def driver_source(momentum, stop=False, record=False):
     )
     reset_record = "\n                N[lane] = 0" if record else ""
     return DRIVER_STOP_SOURCE.format(
-        velocities=velocities, reset_velocity=reset, reset_record=reset_record, **parts
+        velocities=velocities,
+        reset_velocity=reset,
+        reset_record=reset_record,
+        rules_arguments=rules_arguments,
+        **parts,
     )
 
 

@@ -31,9 +31,19 @@ keeps an epoch per lane, computes each lane's errors and pinned flag every
 epoch, and keeps a stopped lane's state with selects (no branch in the lane
 loop); its driver refills stopped lanes with the next seeds
 (:data:`xorfast._compiled.sweep_kernel.DRIVER_STOP_SOURCE`).
+
+Issue 15's rules have modules of their own too (``_tanh``, ``_decay`` in the
+name, after the others): tanh hidden units, taken two on one division
+(:func:`xorfast._compiled.tanh.paired_tanh`) as the sigmoids are, with the
+derivative ``(1 - a) (1 + a)``; and weight decay, each weight's change
+``step * gradient`` gaining ``decay * weight`` (``decay = lr *
+weight_decay``, biases not decayed), in the order of
+:func:`xorfast._compiled.single_run._apply_update`. A config at the defaults
+(sigmoid, no decay) runs the code of before, byte for byte.
 """
 
 from . import jit, modules, sigmoid, sweep_kernel
+from . import tanh as tanh_module
 
 #: Unroll only while a lane's epoch stays this many multiply-adds or fewer;
 #: beyond it compile time grows faster than the speed-up.
@@ -48,6 +58,9 @@ from xorfast._compiled.sweep_kernel import LANES, _initialise, _lane_finite, sta
 from xorfast._compiled.jit import kernel, parallel_kernel
 from xorfast._compiled.sigmoid import exp_neg_abs, pair_inverse, paired_sigmoid, sigmoid
 '''
+_TANH_IMPORT = (
+    "from xorfast._compiled.tanh import paired_tanh, tanh, tanh_pair_inverse, tanh_terms\n"
+)
 
 
 def unrolled_terms(inputs, hidden, outputs, rows):
@@ -55,7 +68,17 @@ def unrolled_terms(inputs, hidden, outputs, rows):
     return rows * hidden * (2 * inputs + 3 * outputs + 2) + rows * outputs * 3
 
 
-def block_kernel(inputs, hidden, outputs, rows, momentum=False, stop=False, record=False):
+def block_kernel(
+    inputs,
+    hidden,
+    outputs,
+    rows,
+    momentum=False,
+    stop=False,
+    record=False,
+    tanh=False,
+    decay=False,
+):
     """The compiled ``sweep_block(X, y, seeds, config, outputs)`` for this shape.
 
     ``momentum`` (a bool): the variant with velocities, for configs with
@@ -65,18 +88,36 @@ def block_kernel(inputs, hidden, outputs, rows, momentum=False, stop=False, reco
     ``record`` (a bool): the variant that also records each run's errors
     and final weights, taking ``every, curves, weights`` last
     (:func:`xorfast._compiled.sweep_kernel.driver_source`).
+    ``tanh`` and ``decay`` (bools): the variants of tanh hidden units and of
+    weight decay (the config's ``weight_decay`` > 0), same arguments.
     """
     momentum, stop, record = bool(momentum), bool(stop), bool(record)
+    tanh, decay = bool(tanh), bool(decay)
 
     def load():
-        stem, source = module_source(inputs, hidden, outputs, rows, momentum, stop, record)
-        return modules.load_module(stem, source, (sweep_kernel, jit, sigmoid)).sweep_block
+        stem, source = module_source(
+            inputs, hidden, outputs, rows, momentum, stop, record, tanh=tanh, decay=decay
+        )
+        dependencies = (sweep_kernel, jit, sigmoid) + ((tanh_module,) if tanh or decay else ())
+        return modules.load_module(stem, source, dependencies).sweep_block
 
     key = (inputs, hidden, outputs, rows, momentum, stop) + ((True,) if record else ())
+    if tanh or decay:
+        key += ("rules", tanh, decay)
     return modules.once(key, load)
 
 
-def module_source(inputs, hidden, outputs, rows, momentum=False, stop=False, record=False):
+def module_source(
+    inputs,
+    hidden,
+    outputs,
+    rows,
+    momentum=False,
+    stop=False,
+    record=False,
+    tanh=False,
+    decay=False,
+):
     """The name stem and the whole source of the sweep module for this shape.
 
     Unrolled up to :data:`MAX_UNROLLED_TERMS`; past it, the generic kernel
@@ -84,10 +125,13 @@ def module_source(inputs, hidden, outputs, rows, momentum=False, stop=False, rec
     ``momentum`` the module of the heavy-ball rule, its stem ending in
     ``_momentum``; with ``stop`` the early-stop module (``train_group_stop``
     and its driver), the stem ending in ``_stop``; with ``record`` the one
-    that records errors and weights, ending in ``_record``.
+    that records errors and weights, ending in ``_record``; with ``tanh``
+    and ``decay`` those of issue 15's rules, ending in ``_tanh`` and ``_decay``.
     """
     if unrolled_terms(inputs, hidden, outputs, rows) <= MAX_UNROLLED_TERMS:
-        body = unrolled_source(inputs, hidden, outputs, rows, momentum, stop, record)
+        body = unrolled_source(
+            inputs, hidden, outputs, rows, momentum, stop, record, tanh=tanh, decay=decay
+        )
         shape = f"{inputs}-{hidden}-{outputs} network, {rows} rows"
     else:
         name = "_train_group_stop as train_group_stop" if stop else "_train_group as train_group"
@@ -101,14 +145,30 @@ def module_source(inputs, hidden, outputs, rows, momentum=False, stop=False, rec
         shape += ", recording"
         if stop:
             body = "from xorfast._compiled.sweep_kernel import _record_lanes\n" + body
-    driver = sweep_kernel.driver_source(momentum, stop, record)
+    if tanh:
+        shape += ", tanh hidden units"
+        body = _TANH_IMPORT + body
+    if decay:
+        shape += ", weight decay"
+    driver = sweep_kernel.driver_source(momentum, stop, record, tanh=tanh, decay=decay)
     source = "\n".join([_HEADER.format(shape=shape), body, driver])
     suffix = ("_momentum" if momentum else "") + ("_stop" if stop else "")
     suffix += "_record" if record else ""
+    suffix += ("_tanh" if tanh else "") + ("_decay" if decay else "")
     return f"xorfast_kernel_{inputs}_{hidden}_{outputs}_{rows}{suffix}", source
 
 
-def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False, record=False):
+def unrolled_source(
+    inputs,
+    hidden,
+    outputs,
+    rows,
+    momentum=False,
+    stop=False,
+    record=False,
+    tanh=False,
+    decay=False,
+):
     """Python source of ``train_group`` for one shape, every loop but the lanes' unrolled.
 
     The arithmetic is :func:`xorfast._compiled.sweep_kernel._train_group`'s, term for term
@@ -123,7 +183,9 @@ def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False, r
     errors (:func:`xorfast._compiled.sweep_kernel._train_group`): without
     stop one more contiguous store a lane-epoch, its row picked once an
     epoch; with stop :func:`xorfast._compiled.sweep_kernel._record_lanes`
-    after each epoch's lane loop.
+    after each epoch's lane loop. With ``tanh`` the hidden units are tanh
+    (paired as the sigmoids are), with ``decay`` each weight's change gains
+    ``decay * weight``; both take the keywords the driver passes.
     """
     d, H, O, n = inputs, hidden, outputs, rows  # noqa: E741 (the formulas' names)
     row_W1, row_b1, row_W2, row_b2, _ = sweep_kernel.state_rows(d, H, O)
@@ -145,8 +207,29 @@ def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False, r
         for o in range(O):
             emit(f"{indent}c2_{o} = {at(row_b2 + o)}")
 
-    def update(indent, row, name, grad):
-        """The step of parameter ``name``, row ``row`` of ``S``, along the gradient ``grad``."""
+    def update(indent, row, name, grad, weight=False):
+        """The step of parameter ``name``, row ``row`` of ``S``, along the gradient ``grad``.
+
+        With ``decay`` and ``weight`` (not a bias) the change gains ``decay * name``.
+        """
+        if decay and weight:
+            emit(f"{indent}change = step * ({grad}) + decay * {name}")
+            if momentum and stop:
+                velocity = at(row).replace("S[", "V[")
+                emit(f"{indent}kept = {velocity}")
+                emit(f"{indent}v = momentum * kept - change")
+                emit(f"{indent}{velocity} = kept if stop else v")
+                emit(f"{indent}{at(row)} = {name} if stop else {name} + v")
+            elif momentum:
+                velocity = at(row).replace("S[", "V[")
+                emit(f"{indent}v = momentum * {velocity} - change")
+                emit(f"{indent}{velocity} = v")
+                emit(f"{indent}{at(row)} = {name} + v")
+            elif stop:
+                emit(f"{indent}{at(row)} = {name} if stop else {name} - change")
+            else:
+                emit(f"{indent}{at(row)} = {name} - change")
+            return
         if momentum and stop:  # a lane that stopped keeps its velocity and parameter
             velocity = at(row).replace("S[", "V[")
             emit(f"{indent}kept = {velocity}")
@@ -177,8 +260,25 @@ def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False, r
             name, z, _ = units[-1]
             emit(f"{indent}{name} = sigmoid({z})")
 
+    def tanhs(indent, units):
+        """``name = tanh(z)`` for each ``(name, z, tag)``, two at a time on one division."""
+        for (name, z, tag), (name_b, z_b, tag_b) in zip(units[0::2], units[1::2]):
+            emit(f"{indent}z{tag} = {z}")
+            emit(f"{indent}z{tag_b} = {z_b}")
+            emit(f"{indent}n{tag}, q{tag} = tanh_terms(z{tag})")
+            emit(f"{indent}n{tag_b}, q{tag_b} = tanh_terms(z{tag_b})")
+            emit(f"{indent}inverse = tanh_pair_inverse(q{tag}, q{tag_b})")
+            emit(f"{indent}{name} = paired_tanh(z{tag}, n{tag}, q{tag}, q{tag_b}, inverse)")
+            emit(f"{indent}{name_b} = paired_tanh(z{tag_b}, n{tag_b}, q{tag_b}, q{tag}, inverse)")
+        if len(units) % 2:
+            name, z, _ = units[-1]
+            emit(f"{indent}{name} = tanh({z})")
+
+    def hidden_derivative(name):
+        return f"(one - {name}) * (one + {name})" if tanh else f"{name} * (one - {name})"
+
     def forward_and_progress(indent):
-        sigmoids(
+        (tanhs if tanh else sigmoids)(
             indent,
             [
                 (
@@ -235,18 +335,22 @@ def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False, r
         for i in range(n):
             for h in range(H):
                 back = " + ".join(f"d2_{i}_{o} * w2_{h}_{o}" for o in range(O))
-                emit(f"{indent}d1_{i}_{h} = ({back}) * a1_{i}_{h} * (one - a1_{i}_{h})")
+                if tanh:
+                    derivative = hidden_derivative(f"a1_{i}_{h}")
+                    emit(f"{indent}d1_{i}_{h} = ({back}) * ({derivative})")
+                else:
+                    emit(f"{indent}d1_{i}_{h} = ({back}) * a1_{i}_{h} * (one - a1_{i}_{h})")
         for h in range(H):
             for o in range(O):
                 grad = " + ".join(f"a1_{i}_{h} * d2_{i}_{o}" for i in range(n))
-                update(indent, row_W2 + h * O + o, f"w2_{h}_{o}", grad)
+                update(indent, row_W2 + h * O + o, f"w2_{h}_{o}", grad, weight=True)
         for o in range(O):
             grad = " + ".join(f"d2_{i}_{o}" for i in range(n))
             update(indent, row_b2 + o, f"c2_{o}", grad)
         for k in range(d):
             for h in range(H):
                 grad = " + ".join(f"x{i}_{k} * d1_{i}_{h}" for i in range(n))
-                update(indent, row_W1 + k * H + h, f"w1_{k}_{h}", grad)
+                update(indent, row_W1 + k * H + h, f"w1_{k}_{h}", grad, weight=True)
         for h in range(H):
             grad = " + ".join(f"d1_{i}_{h}" for i in range(n))
             update(indent, row_b1 + h, f"c1_{h}", grad)
@@ -257,7 +361,7 @@ def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False, r
         # Pinned units (xorfast.reference.pinned): a sum of terms a (1 - a) >= 0 is
         # zero only when every term is.
         hidden_live = " + ".join(
-            f"a1_{i}_{h} * (one - a1_{i}_{h})" for i in range(n) for h in range(H)
+            hidden_derivative(f"a1_{i}_{h}") for i in range(n) for h in range(H)
         )
         output_live = " + ".join(
             f"a2_{i}_{o} * (one - a2_{i}_{o})" for i in range(n) for o in range(O)
@@ -289,11 +393,15 @@ def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False, r
             for o in range(O):
                 emit(f"    t{i}_{o} = y[{i}, {o}]")
 
+    rules_parameters = ", tanh_units=None, decay=None" if tanh or decay else ""
     if stop:
         emit("@kernel")
         emit(
             "def train_group_stop(X, y, S, V, P, R, E, F, hidden, epochs, step, momentum, "
-            "mse_output, offset, tol, margin, stop_at" + (", L, N, every):" if record else "):")
+            "mse_output, offset, tol, margin, stop_at"
+            + (", L, N, every" if record else "")
+            + rules_parameters
+            + "):"
         )
         emit(
             f'    """Train the lanes of a group of {d}-{H}-{O} networks on {n} rows until one '
@@ -327,7 +435,9 @@ def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False, r
     emit(
         "def train_group("
         "X, y, S, V, P, R, hidden, epochs, step, momentum, mse_output, offset, tol, margin"
-        + (", L, every):" if record else "):")
+        + (", L, every" if record else "")
+        + rules_parameters
+        + "):"
     )
     emit(f'    """Train one lane group of {d}-{H}-{O} networks on {n} rows; generated."""')
     constants()

@@ -162,6 +162,7 @@ def run_block(block, threads=None):
         momentum=config.momentum,
         derivative_offset=problem.derivative_offset,
         margin=problem.margin,
+        weight_decay=config.weight_decay,
     )
     seeds = np.ascontiguousarray(block.seeds, dtype=np.int64)
     outputs = sweep_kernel.run_outputs(len(seeds))
@@ -184,6 +185,8 @@ def run_block(block, threads=None):
             config.momentum != 0,
             problem.stop is not None,
             record,
+            tanh=config.activation == "tanh",
+            decay=config.weight_decay != 0,
         )
         if problem.stop is None:
             arguments = (X, y, seeds, kernel_config, outputs)
@@ -209,6 +212,8 @@ def run_block(block, threads=None):
     rows["momentum"] = config.momentum
     rows["init_scale"] = config.init_scale
     rows["epochs"] = config.epochs
+    rows["activation"] = config.activation
+    rows["weight_decay"] = config.weight_decay
     rows["seed"] = seeds
     for name, values in zip(sweep_kernel.RunOutputs._fields, outputs):
         rows[name] = values

@@ -37,6 +37,9 @@ RUN_FIELDS = [
     ("momentum", np.float64),
     # Updates the run made: epochs, or fewer for a run that stopped early (stop).
     ("updates", np.int64),
+    # Issue 15's grid axes: the hidden units' activation and the weight decay.
+    ("activation", "U7"),
+    ("weight_decay", np.float64),
 ]
 RUN_DTYPE = np.dtype(RUN_FIELDS)
 _RUN_NAMES: tuple[str, ...] = RUN_DTYPE.names or ()
@@ -589,8 +592,9 @@ def _run_table(table: npt.ArrayLike) -> np.ndarray:
     array = np.asarray(table)
     names = array.dtype.names
     missing = [name for name in _RUN_NAMES if names is not None and name not in names]
-    if missing and set(missing) <= {"momentum", "updates"}:
+    if missing and set(missing) <= {"momentum", "updates", "activation", "weight_decay"}:
         converted = np.zeros(array.shape, RUN_DTYPE)
+        converted["activation"] = "sigmoid"
         for name in names or ():
             converted[name] = array[name]
         if "updates" in missing:

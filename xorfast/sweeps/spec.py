@@ -13,7 +13,10 @@ margin 0.5, no offset, no early stop) is still written as version 1, byte for
 byte, so stores of earlier versions load, resume and keep their fingerprints.
 Version 3 added ``record_every`` and ``keep_weights`` (what a sweep keeps of
 each run besides its row); likewise a specification that keeps nothing more
-(0 and False) is written as before.
+(0 and False) is written as before. Version 4 added the grid axes
+``activation`` and ``weight_decay`` (appended last, so configs keep their
+indices); at ``["sigmoid"]`` and ``[0.0]`` a specification is written as
+before.
 """
 
 import hashlib
@@ -30,11 +33,15 @@ from .._compiled import sweep_kernel
 from ..options import GRID_AXES, OPTIONS
 from .results import RUN_DTYPE
 
-SPEC_VERSION = 3
+SPEC_VERSION = 4
 #: The options version 2 added, with the value every version 1 specification has.
 ADDED_IN_VERSION_2 = {"momentum": [0.0], "margin": 0.5, "derivative_offset": 0.0, "stop": None}
 #: The options version 3 added, with the value every earlier specification has.
 ADDED_IN_VERSION_3 = {"record_every": 0, "keep_weights": False}
+#: The options version 4 added (grid axes), with the value every earlier specification has.
+ADDED_IN_VERSION_4 = {"activation": ["sigmoid"], "weight_decay": [0.0]}
+#: Per version after the first, the options it added, newest first.
+_ADDED = ((4, ADDED_IN_VERSION_4), (3, ADDED_IN_VERSION_3), (2, ADDED_IN_VERSION_2))
 #: The options a sweep takes besides its seeds, each a field of :class:`SweepSpec`:
 #: the grid axes in grid order, then the others in the table's order.
 SPEC_OPTIONS = GRID_AXES + tuple(
@@ -52,6 +59,8 @@ class Config:
     momentum: float
     init_scale: float
     epochs: int
+    activation: str = "sigmoid"
+    weight_decay: float = 0.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,6 +79,8 @@ class SweepSpec:
     momentum: tuple
     init_scale: tuple
     epochs: tuple
+    activation: tuple
+    weight_decay: tuple
     loss: str
     reduction: str
     derivative_offset: float
@@ -101,22 +112,22 @@ class SweepSpec:
     def to_dict(self):
         """A JSON-ready description; :func:`spec_from_dict` reverses it exactly.
 
-        Version 1 (without the options of :data:`ADDED_IN_VERSION_2`) when
-        those are at the values version 1 meant, else version 2.
+        The earliest version whose options hold it: the options a later
+        version added (:data:`ADDED_IN_VERSION_2` to :data:`ADDED_IN_VERSION_4`)
+        are left out while at the values every earlier version meant, so a
+        specification at those values is written byte for byte as before.
         """
         options = {
             name: list(getattr(self, name)) if name in GRID_AXES else getattr(self, name)
             for name in SPEC_OPTIONS
         }
         version = SPEC_VERSION
-        if all(options[name] == value for name, value in ADDED_IN_VERSION_3.items()):
-            version = 2
-            for name in ADDED_IN_VERSION_3:
+        for added_in, added in _ADDED:
+            if not all(options[name] == value for name, value in added.items()):
+                break
+            version = added_in - 1
+            for name in added:
                 del options[name]
-            if all(options[name] == value for name, value in ADDED_IN_VERSION_2.items()):
-                version = 1
-                for name in ADDED_IN_VERSION_2:
-                    del options[name]
         return {
             "version": version,
             "X": self.X.tolist(),
@@ -135,7 +146,7 @@ class SweepSpec:
 
 
 def spec_from_dict(description):
-    """Rebuild a :class:`SweepSpec` from :meth:`SweepSpec.to_dict` output (version 1, 2 or 3).
+    """Rebuild a :class:`SweepSpec` from :meth:`SweepSpec.to_dict` output (version 1 to 4).
 
     The description is checked as :func:`make_spec` checks its arguments (but
     for the memory limits, which depend on the machine): a missing or unknown
@@ -150,35 +161,34 @@ def spec_from_dict(description):
         )
     version = description.get("version")
     # type(), not isinstance: True is an int, and 2.0 is no version number.
-    if type(version) is not int or version not in (1, 2, SPEC_VERSION):
+    if type(version) is not int or version not in range(1, SPEC_VERSION + 1):
         raise ValueError(
             f"sweep specification version {version!r} is not "
             f"supported (this xorfast reads versions 1 to {SPEC_VERSION})"
         )
     fields = ["version", "X", "y", "seeds", *SPEC_OPTIONS]
-    if version < 3:
-        fields = [name for name in fields if name not in ADDED_IN_VERSION_3]
-    if version == 1:
-        fields = [name for name in fields if name not in ADDED_IN_VERSION_2]
+    for added_in, added in _ADDED:
+        if version < added_in:
+            fields = [name for name in fields if name not in added]
     missing = [name for name in fields if name not in description]
     if missing:
         raise ValueError(f"sweep specification version {version} lacks {', '.join(missing)}")
     unknown = sorted(set(description) - set(fields))
     if unknown:
-        added = (
-            " (version 2 added them)"
-            if set(unknown) <= set(ADDED_IN_VERSION_2)
-            else " (version 3 added them)"
-            if set(unknown) <= set(ADDED_IN_VERSION_3)
-            else ""
+        added = next(
+            (
+                f" (version {added_in} added them)"
+                for added_in, options in _ADDED
+                if set(unknown) <= set(options)
+            ),
+            "",
         )
         raise ValueError(
             f"sweep specification version {version} has no field {', '.join(unknown)}{added}"
         )
-    if version < 3:
-        description = {**ADDED_IN_VERSION_3, **description}
-    if version == 1:
-        description = {**ADDED_IN_VERSION_2, **description}
+    for added_in, added in _ADDED:
+        if version < added_in:
+            description = {**added, **description}
     for name, what in (("X", "rows"), ("y", "rows"), ("seeds", "seeds")):
         if not isinstance(description[name], list):
             raise TypeError(
@@ -299,6 +309,8 @@ def make_spec(
     stop=OPTIONS.stop.default,
     record_every=OPTIONS.record_every.default,
     keep_weights=OPTIONS.keep_weights.default,
+    activation=OPTIONS.activation.default,
+    weight_decay=OPTIONS.weight_decay.default,
 ):
     """Check every argument of :func:`xorfast.sweep` and build its :class:`SweepSpec`."""
     given = OPTIONS.check("sweep", locals())

@@ -75,7 +75,13 @@ from ._store_file import (
 )
 from ._store_lock import StoreLock, StoreLocked
 from .results import SweepResult, derive_updates, empty_table
-from .spec import ADDED_IN_VERSION_2, ADDED_IN_VERSION_3, SPEC_OPTIONS, kept_values
+from .spec import (
+    ADDED_IN_VERSION_2,
+    ADDED_IN_VERSION_3,
+    ADDED_IN_VERSION_4,
+    SPEC_OPTIONS,
+    kept_values,
+)
 
 if TYPE_CHECKING:
     from .._typing import StrPath
@@ -383,7 +389,7 @@ def open_store(path: StrPath, spec: SweepSpec) -> RunStore:
 
 def _difference(stored, wanted):
     # Version 1 descriptions leave out what version 2 added: compare with it filled in.
-    added = {**ADDED_IN_VERSION_2, **ADDED_IN_VERSION_3}
+    added = {**ADDED_IN_VERSION_2, **ADDED_IN_VERSION_3, **ADDED_IN_VERSION_4}
     a, b = ({**added, **spec.to_dict()} for spec in (stored, wanted))
     names = [key for key in ("X", "y", "seeds", *SPEC_OPTIONS) if a[key] != b[key]]
     described = []

@@ -6,7 +6,7 @@ import concurrent.futures
 import contextlib
 import itertools
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,6 +23,7 @@ from .store import StoreError, open_store
 
 if TYPE_CHECKING:
     from .._typing import (
+        Activation,
         BiasInit,
         DType,
         FloatAxis,
@@ -61,6 +62,8 @@ def sweep(
     stop: Stop | None = OPTIONS.stop.default,
     record_every: int = OPTIONS.record_every.default,
     keep_weights: bool = OPTIONS.keep_weights.default,
+    activation: Activation | Sequence[Activation] = OPTIONS.activation.default,
+    weight_decay: FloatAxis = OPTIONS.weight_decay.default,
     store: StrPath | None = None,
     executor: concurrent.futures.Executor | None = None,
     progress: bool | None = None,
@@ -78,8 +81,12 @@ def sweep(
         The data set, as for :func:`xorfast.train`; XOR when omitted.
     seeds : int or iterable of int, default 1000
         A count ``n`` (seeds ``0 .. n-1``) or the seeds themselves (unique, >= 0).
-    hidden, lr, momentum, init_scale, epochs : value or sequence
-        Sequences form a grid: every combination is one config.
+    hidden, lr, momentum, init_scale, epochs, activation, weight_decay : value or sequence
+        Sequences form a grid: every combination is one config. ``activation``
+        (``"sigmoid"`` or ``"tanh"`` hidden units) and ``weight_decay`` (each
+        weight's gradient gains ``weight_decay * weight``, biases not decayed)
+        as for :func:`xorfast.train`; a sweep's updates are always batch
+        (``update="batch"``).
     loss, reduction, derivative_offset, margin, init, bias_init, dtype
         As for :func:`xorfast.train`; ``epoch_solved`` and the summary's
         solved runs follow ``margin``.
