@@ -125,6 +125,10 @@ def _headline(data, spec):
         rules.append(f"momentum {short_number(spec.momentum[0])}")
     if spec.derivative_offset:
         rules.append(f"derivative offset {short_number(spec.derivative_offset)}")
+    if spec.activation != ("sigmoid",) and len(spec.activation) == 1:
+        rules.append(f"{spec.activation[0]} hidden units")
+    if spec.weight_decay != (0.0,) and len(spec.weight_decay) == 1:
+        rules.append(f"weight decay {short_number(spec.weight_decay[0])}")
     return (
         f"{data}: {len(spec.configs)} configs x {len(spec.seeds)} seeds, "
         f"{', '.join(rules)}, {spec.dtype}; "

@@ -30,7 +30,9 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure, SubFigure
 
-GridAxis = Literal["hidden", "lr", "momentum", "init_scale", "epochs"]
+GridAxis = Literal[
+    "hidden", "lr", "momentum", "init_scale", "epochs", "activation", "weight_decay"
+]
 
 #: Grid axes as axis labels.
 AXIS_LABELS = {
@@ -39,6 +41,8 @@ AXIS_LABELS = {
     "momentum": "momentum (heavy ball)",
     "init_scale": "initial weight scale (std or half-width)",
     "epochs": "training epochs",
+    "activation": "hidden activation",
+    "weight_decay": "weight decay (L2)",
 }
 
 
@@ -656,6 +660,10 @@ def loss_curves(
         named.append(f"momentum {_tick(chosen.momentum)}")
     if chosen.init_scale != 1.0:
         named.append(f"init_scale {_tick(chosen.init_scale)}")
+    if chosen.activation != "sigmoid":
+        named.append(f"{chosen.activation} hidden units")
+    if chosen.weight_decay:
+        named.append(f"weight decay {_tick(chosen.weight_decay)}")
     title = f"Loss of {len(rows)} runs of {network} networks, {', '.join(named)}"
     ax.set_title(with_context(title, sweep_context(spec, table)))
     ax.legend(fontsize="small")

@@ -66,6 +66,9 @@ SUMMARY_DTYPE = np.dtype(
         ("epoch_solved_max", np.float64),
         ("epochs_with_restarts", np.float64),
         ("momentum", np.float64),
+        # Issue 15's grid axes, appended.
+        ("activation", "U7"),
+        ("weight_decay", np.float64),
     ]
 )
 
@@ -233,6 +236,8 @@ class SweepResult:
                     *_moments(epochs),
                     _with_restarts(epochs, wins, runs, config.epochs),
                     config.momentum,
+                    config.activation,
+                    config.weight_decay,
                 )
             )
         return np.array(rows, dtype=SUMMARY_DTYPE)
@@ -271,7 +276,10 @@ class SweepResult:
         ]
         lines = []
         for row in summary:
-            cells = [short_number(row[axis]) for axis in axes]
+            cells = [
+                str(row[axis]) if axis == "activation" else short_number(row[axis])
+                for axis in axes
+            ]
             cells += [
                 str(row["runs"]),
                 f"{row['solved_fraction']:.1%}",
@@ -332,8 +340,9 @@ class SweepResult:
         Parameters
         ----------
         **selection
-            A grid axis (``hidden``, ``lr``, ``momentum``, ``init_scale``, ``epochs``) and one
-            value of it, or a list of values, e.g. ``where(hidden=2, lr=[0.1, 0.5])``.
+            A grid axis (``hidden``, ``lr``, ``momentum``, ``init_scale``, ``epochs``,
+            ``activation``, ``weight_decay``) and one value of it, or a list of values,
+            e.g. ``where(hidden=2, lr=[0.1, 0.5])`` or ``where(activation="tanh")``.
             Each value must be in the sweep's grid (floats match within 1e-9
             relative). Axes not named keep all their values.
 
@@ -377,6 +386,17 @@ class SweepResult:
                 raise ValueError(f"where() got no value for {axis}; give one or a list of them")
             chosen = set()
             for value in values:
+                if axis == "activation":  # the one axis of names
+                    if not isinstance(value, str):
+                        raise ValueError(f"where() takes names for activation; got {value!r}")
+                    matches = [i for i, point in enumerate(grid) if point == value]
+                    if not matches:
+                        raise ValueError(
+                            f"activation={value} is not in the sweep's grid; "
+                            f"its activation values are {', '.join(grid)}"
+                        )
+                    chosen.update(matches)
+                    continue
                 if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
                     raise ValueError(
                         f"where() takes numbers for {axis}; got {value!r} ({type(value).__name__})"
@@ -426,15 +446,24 @@ class SweepResult:
                 f"varies {', '.join(self.spec.varying_axes)})"
             )
         for axis, value in selection.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+            if axis == "activation":  # the one axis of words
+                if not isinstance(value, str):
+                    raise ValueError(f"{what}() takes one name for activation; got {value!r}")
+            elif isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
                 raise ValueError(f"{what}() takes one number for {axis}; got {value!r}")
+
+        def matches(config: Any, axis: str, value: Any) -> bool:
+            if axis == "activation":
+                return bool(config.activation == value)
+            return math.isclose(getattr(config, axis), value, rel_tol=1e-9)
+
         for config in self.spec.configs:
-            if all(
-                math.isclose(getattr(config, axis), value, rel_tol=1e-9)
-                for axis, value in selection.items()
-            ):
+            if all(matches(config, axis, value) for axis, value in selection.items()):
                 return config, np.flatnonzero(self.table["config"] == config.index)
-        wanted = ", ".join(f"{axis}={short_number(v)}" for axis, v in selection.items())
+        wanted = ", ".join(
+            f"{axis}={v}" if isinstance(v, str) else f"{axis}={short_number(v)}"
+            for axis, v in selection.items()
+        )
         raise ValueError(f"{wanted} is not a config of the sweep; see result.spec.configs")
 
     def _seed_row(self, seed: object, rows: np.ndarray, what: str) -> int:
@@ -553,7 +582,7 @@ class SweepResult:
         else:
             history = History(np.zeros(0, np.int64), np.zeros(0))
         spec, fields = self.spec, self.table[row]
-        names = ("hidden", "epochs", "lr", "momentum")
+        names = ("hidden", "epochs", "lr", "momentum", "activation", "weight_decay")
         run_config: dict[str, Any] = {name: getattr(chosen, name) for name in names}
         run_config.update(
             loss=spec.loss,
