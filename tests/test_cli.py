@@ -388,7 +388,7 @@ def test_plot_help_documents_the_slice_and_the_log_axis(capsys):
         main(["plot", "--help"])
     out = " ".join(capsys.readouterr().out.split())
     assert "--where AXIS=VALUES" in out and "--where lr=0.1,0.5" in out
-    assert "AXIS (hidden, lr, momentum, init_scale or epochs)" in out
+    assert "AXIS (hidden, lr, momentum, init_scale, epochs, activation or weight_decay)" in out
     assert "--log-epochs" in out and "--no-intervals" in out
     assert "split into panels" in out
 

@@ -260,3 +260,17 @@ def test_the_command_line_takes_the_new_axes(tmp_path, capsys):
     spec = xorfast.load_sweep(path).spec
     assert spec.activation == ("sigmoid", "tanh") and spec.weight_decay == (0.0, 1e-4)
     assert "tanh" in capsys.readouterr().out
+
+
+def test_where_and_the_summary_take_the_activation_by_name():
+    result = xorfast.sweep(
+        seeds=4, hidden=2, epochs=20, activation=["sigmoid", "tanh"], progress=False
+    )
+    tanh = result.where(activation="tanh")
+    assert tanh.spec.activation == ("tanh",) and (tanh.table["activation"] == "tanh").all()
+    assert list(result.summary()["activation"]) == ["sigmoid", "tanh"]
+    lines = result.format_summary().splitlines()
+    assert lines[0].split()[0] == "activation"
+    assert [line.split()[0] for line in lines[1:]] == ["sigmoid", "tanh"]
+    with pytest.raises(ValueError, match="activation=relu is not in the sweep's grid"):
+        result.where(activation="relu")

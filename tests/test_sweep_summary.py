@@ -145,15 +145,18 @@ def test_precise_fraction_counts_errors_below_0_1_whatever_the_margin():
 
 def test_a_table_of_the_previous_version_reads_as_momentum_0():
     # A table saved before momentum was a grid axis (np.save(result.table)) has
-    # every field but momentum (and updates, added after it); it was run with momentum 0.
-    previous = np.dtype([(name, RUN_DTYPE[name]) for name in RUN_DTYPE.names[:-2]])
-    assert RUN_DTYPE.names[-2:] == ("momentum", "updates")
+    # every field but momentum (and updates, activation and weight_decay, added after
+    # it); it was run with momentum 0, sigmoid hidden units and no decay.
+    previous = np.dtype([(name, RUN_DTYPE[name]) for name in RUN_DTYPE.names[:-4]])
+    assert RUN_DTYPE.names[-4:] == ("momentum", "updates", "activation", "weight_decay")
     result = hand_made_result()
     old = np.zeros(len(result.table), previous)
     for name in previous.names:
         old[name] = result.table[name]
     again = SweepResult(result.spec, old)
     assert (again.table["momentum"] == 0).all()
+    assert (again.table["activation"] == "sigmoid").all()
+    assert (again.table["weight_decay"] == 0).all()
     for name in again.summary().dtype.names:
         np.testing.assert_array_equal(again.summary()[name], result.summary()[name])
     with pytest.raises(TypeError, match="table lacks the fields hidden, lr, init_scale, epochs"):

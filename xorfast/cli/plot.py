@@ -92,6 +92,9 @@ def where_option(text):
     numbers = []
     for value in values.split(","):
         value = value.strip()
+        if axis == "activation":  # the one axis of names
+            numbers.append(value)
+            continue
         try:
             numbers.append(int(value) if value.lstrip("+-").isdigit() else float(value))
         except ValueError:

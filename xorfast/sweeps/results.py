@@ -596,6 +596,7 @@ class SweepResult:
             backend="numba",
             tol=spec.tol,
             stop=spec.stop,
+            update="batch",  # sweeps make batch updates
         )
         updates = int(fields["updates"])
         return TrainResult(
