@@ -43,10 +43,20 @@ SINGLE_RUN_RULES = [
     dict(momentum=True, stop=True, tanh=True, decay=True, online=True),
 ]
 
+#: Sweep variants with issue 15's rules on 2-2-1, 4 rows: each rule alone, and
+#: both with momentum and the stop; and both in the generic kernel's driver.
+SWEEP_RULES = [
+    ((2, 2, 1, 4), dict(tanh=True)),
+    ((2, 2, 1, 4), dict(decay=True)),
+    ((2, 2, 1, 4), dict(momentum=True, stop=True, tanh=True, decay=True)),
+    ((2, 30, 1, 4), dict(tanh=True, decay=True)),
+]
+
 
 def sources():
     """``{file name: source}`` of every golden file, as the generators write them now."""
     modules = [sweep_unrolled.module_source(*shape) for shape in SWEEP_SHAPES]
+    modules += [sweep_unrolled.module_source(*shape, **rules) for shape, rules in SWEEP_RULES]
     modules += [
         single_run_unrolled.module_source(*shape, momentum=momentum, stop=stop)
         for shape in SINGLE_RUN_SHAPES
