@@ -326,6 +326,11 @@ class Scan:
                 c = configs[config]
                 # Momentum only where a sweep has any, so earlier messages stay as they were.
                 momentum = f"momentum {c.momentum}, " if self.spec.momentum != (0.0,) else ""
+                # Likewise issue 15's axes, only where a sweep has them.
+                if self.spec.activation != ("sigmoid",):
+                    momentum += f"activation {c.activation}, "
+                if self.spec.weight_decay != (0.0,):
+                    momentum += f"weight_decay {c.weight_decay}, "
                 name = (
                     f"config {config} (hidden {c.hidden}, lr {c.lr}, {momentum}init_scale "
                     f"{c.init_scale}, epochs {c.epochs})"
