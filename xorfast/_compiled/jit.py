@@ -26,6 +26,7 @@ several threads of one process at once.
 
 import contextlib
 import errno
+import os
 import pickle
 import threading
 import warnings
@@ -37,6 +38,11 @@ from numba._dispatcher import compute_fingerprint
 from numba.extending import overload
 
 from . import cache
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no lock, the check in _compile remains
+    fcntl = None  # type: ignore[assignment]
 
 # Before any kernel is defined: Numba picks a function's cache locator when it is decorated.
 cache.install_locator()
@@ -161,9 +167,81 @@ def machine_code(dispatcher, args):
     found = _MACHINE_CODE.get((dispatcher, key))
     if found is None:
         signature = tuple(numba.typeof(arg) for arg in args)
-        found = repairing_cache(lambda: dispatcher.compile(signature))
+        found = repairing_cache(lambda: _compile(dispatcher, signature))
         _MACHINE_CODE[(dispatcher, key)] = found
     return found
+
+
+def compile_lock_path():
+    """The file a process holds an exclusive ``flock`` on while it compiles kernels."""
+    return cache.configured_folder() / "compile.lock"
+
+
+_lock_held = threading.local()
+
+
+@contextlib.contextmanager
+def _compiling():
+    """Hold the cache folder's compile lock (none without ``fcntl`` or a writable folder).
+
+    Numba's cache index has no lock of its own. Two processes compiling one
+    kernel for two signatures at once (two sweeps, two Dask workers) both read
+    an index without their signature, both number their data file 1, and the
+    index one leaves can list its signature beside the other's machine code.
+    Holding this lock, a process compiles and saves while the others wait, and
+    then finds its entry in the cache instead of compiling it again.
+    """
+    if fcntl is None or getattr(_lock_held, "depth", 0):
+        yield
+        return
+    descriptor = None
+    try:
+        path = compile_lock_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+    except OSError:  # no folder to lock in: compile unlocked, as Numba alone would
+        if descriptor is not None:
+            os.close(descriptor)
+        descriptor = None
+    _lock_held.depth = 1
+    try:
+        yield
+    finally:
+        _lock_held.depth = 0
+        if descriptor is not None:
+            os.close(descriptor)  # releases the flock
+
+
+def _compile(dispatcher, signature):
+    """``dispatcher.compile(signature)``, under the compile lock, checked against the cache.
+
+    A cache entry written by two processes at once (before the lock, or by a
+    process of an older xorfast) can list ``signature`` beside the machine
+    code of another signature, which Numba loads without a check; called, it
+    would read the arguments as the other types. Such an entry is deleted, with
+    one warning, and the kernel compiled again.
+    """
+    with _compiling():
+        found = dispatcher.compile(signature)
+        compiled = dispatcher.overloads.get(signature)
+        if compiled is not None and compiled.entry_point is found:
+            return found
+        files = _cache_files(dispatcher)
+        if files is None:  # pragma: no cover - only a cache entry can hold the wrong code
+            raise RuntimeError(f"Numba compiled {dispatcher} for another signature")
+        index, data = files
+        for path in (index, *data):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        warnings.warn(
+            f"xorfast found a compiled-kernel cache entry in {index.parent} that held the "
+            f"machine code of another signature of {dispatcher.py_func.__qualname__} "
+            "(two processes compiled it at once); it was deleted and the kernel compiled again",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+        return dispatcher.compile(signature)
 
 
 def repairing_cache(action):
