@@ -109,13 +109,25 @@ def run(args):
     spec = result.spec
     print(_headline(args.data, spec))
     print(result.format_summary())
+    kept = _recorded(args)
+    elsewhere = f" (the {kept} are kept in {args.store} only)" if kept else ""
     if args.csv:
         result.to_csv(args.csv)
-        print(f"per-run table written to {args.csv}")
+        print(f"per-run table written to {args.csv}{elsewhere}")
     if args.json:
         result.to_json(args.json)
-        print(f"specification and per-run table written to {args.json}")
+        print(f"specification and per-run table written to {args.json}{elsewhere}")
     return 0
+
+
+def _recorded(args):
+    """What the sweep keeps beside its rows, in words ("" for nothing)."""
+    kept = []
+    if args.record_every:
+        kept.append("loss curves")
+    if args.keep_weights:
+        kept.append("final weights")
+    return " and ".join(kept)
 
 
 def _headline(data, spec):
@@ -133,7 +145,20 @@ def _headline(data, spec):
 
 
 def _check_outputs(args):
-    """Refuse, before any work, output paths that cannot be written or that collide."""
+    """Refuse, before any work, output paths that cannot be written or that collide.
+
+    Also what is recorded with nowhere to keep it: the summary, CSV and JSON
+    have one row per run, so the curves and weights go to the store alone.
+    """
+    kept = _recorded(args)
+    if kept and args.store is None:
+        flags = "--record-every" * bool(args.record_every), "--keep-weights" * args.keep_weights
+        raise ValueError(
+            f"{' and '.join(filter(None, flags))} keep each run's {kept} in the "
+            "store only (the summary, --csv and --json have one row per run); add "
+            "--store FILE, and read them back with xorfast.load_sweep(FILE) or "
+            "xorfast plot FILE --curves"
+        )
     named = [
         (flag, path)
         for flag, path in (("--store", args.store), ("--csv", args.csv), ("--json", args.json))
