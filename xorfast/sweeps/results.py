@@ -128,6 +128,10 @@ def solved_mask(table: np.ndarray, margin: float = SOLVED_ERROR) -> npt.NDArray[
     return ~table["diverged"] & (table["max_error"] < margin)
 
 
+#: The reader of one run beside each reader of a config's runs.
+_ONE_RUN_READER = {"trajectories": "trajectory", "weights": "run", "loss_curves": "trajectory"}
+
+
 class SweepResult:
     """The outcome of :func:`xorfast.sweep`.
 
@@ -413,8 +417,11 @@ class SweepResult:
         """The config ``selection`` names (every varying grid axis) and its rows' indices."""
         for axis in selection:
             if axis not in GRID_AXES:
+                # trajectory() and run() take the seed as their own keyword; the others none.
+                one_run = _ONE_RUN_READER.get(what) if axis == "seed" else None
+                hint = f"; for one run use {one_run}(seed=..., ...)" if one_run else ""
                 raise ValueError(
-                    f"{what}() takes the seed and grid axes ({', '.join(GRID_AXES)}); got {axis!r}"
+                    f"{what}() takes the grid axes ({', '.join(GRID_AXES)}); got {axis!r}{hint}"
                 )
         missing = [axis for axis in self.spec.varying_axes if axis not in selection]
         if missing:
