@@ -34,9 +34,7 @@ def test_the_command_line_says_the_tables_it_writes_leave_the_curves_in_the_stor
 
 
 def test_a_config_reader_given_a_seed_points_to_the_one_run_reader():
-    result = xorfast.sweep(
-        seeds=3, epochs=10, record_every=5, keep_weights=True, progress=False
-    )
+    result = xorfast.sweep(seeds=3, epochs=10, record_every=5, keep_weights=True, progress=False)
     for reader, single in (("trajectories", "trajectory"), ("weights", "run")):
         with pytest.raises(ValueError) as error:
             getattr(result, reader)(seed=1)
@@ -46,3 +44,14 @@ def test_a_config_reader_given_a_seed_points_to_the_one_run_reader():
     # The one-run readers take it.
     assert len(result.trajectory(seed=1).mse) == 3
     assert np.isfinite(result.run(seed=1).W1).all()
+
+
+def test_the_seed_help_says_it_orders_the_rows_when_shuffled(capsys):
+    # train(weights=..., seed=..., update="shuffled") takes the seed: the help must say so.
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    seed = help_text[help_text.index("--seed SEED seed") : help_text.rindex("--log-every N")]
+    assert "--update shuffled" in seed and "order" in seed
+    assert "update='shuffled'" in xorfast.options.OPTIONS.seed.doc.replace('"', "'")
+    assert "unless" in xorfast.train.__doc__.split("weights : tuple")[1].split("dtype :")[0]

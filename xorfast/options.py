@@ -530,10 +530,12 @@ OPTIONS = Options(
         int,
         None,
         Integer(0, _validation.MAX_SEED),
-        "seed for the initial weights",
+        "seed for the initial weights (and, with --update shuffled, the rows' order)",
         doc="`np.random.seed(seed)`, then `W1 = randn(d, H) * init_scale`, "
-        "`W2 = randn(H, O) * init_scale`, zero biases — exactly the original programs. "
-        "Omitted: a random seed, reported as `result.seed`. Not together with `weights`.",
+        "`W2 = randn(H, O) * init_scale`, zero biases — exactly the original programs; "
+        "with `update='shuffled'` also each epoch's order of the rows. "
+        "Omitted: a random seed, reported as `result.seed`. Not together with `weights`, "
+        "unless `update='shuffled'` (then it seeds the order alone).",
         scopes=(TRAIN,),
         optional=True,
         default_text="a random one, printed",
