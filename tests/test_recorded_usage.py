@@ -55,3 +55,11 @@ def test_the_seed_help_says_it_orders_the_rows_when_shuffled(capsys):
     assert "--update shuffled" in seed and "order" in seed
     assert "update='shuffled'" in xorfast.options.OPTIONS.seed.doc.replace('"', "'")
     assert "unless" in xorfast.train.__doc__.split("weights : tuple")[1].split("dtype :")[0]
+
+
+def test_the_docs_of_sweep_and_of_its_tables_say_what_they_hold():
+    # One Raises section (numpydoc keeps one), naming the recorded values' memory too.
+    assert xorfast.sweep.__doc__.count("Raises\n    ------") == 1
+    assert "record_every" in xorfast.sweep.__doc__.split("Raises\n    ------")[1]
+    for writer in (xorfast.SweepResult.to_csv, xorfast.SweepResult.to_json):
+        assert "curves" in writer.__doc__ and "not written" in xorfast.SweepResult.to_csv.__doc__

@@ -304,7 +304,12 @@ class SweepResult:
         return pandas.DataFrame(self.columns())
 
     def to_csv(self, path: StrPath) -> None:
-        """Write the per-run table as CSV with a header row."""
+        """Write the per-run table as CSV with a header row.
+
+        One row per run, the fields of :data:`RUN_DTYPE`: the recorded
+        :attr:`curves` and :attr:`kept_weights` are not written (a store keeps
+        them, and :func:`~xorfast.sweeps.store.load_sweep` reads them back).
+        """
         names = _RUN_NAMES
         with _files.atomic_write(_files.check_writable("path", path), newline="") as handle:
             handle.write(",".join(names) + "\n")
@@ -315,7 +320,10 @@ class SweepResult:
         """Write the specification and the per-run table (as columns) as JSON.
 
         Strict JSON: a NaN or infinite value (a run not finished, or diverged)
-        is written as ``null``, never as a bare ``NaN`` token.
+        is written as ``null``, never as a bare ``NaN`` token. As
+        :meth:`to_csv`, without the recorded curves and kept weights (the
+        specification says whether there were some: ``record_every``,
+        ``keep_weights``).
         """
         document = {
             "spec": self.spec.to_dict(),
