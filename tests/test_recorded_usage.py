@@ -63,3 +63,63 @@ def test_the_docs_of_sweep_and_of_its_tables_say_what_they_hold():
     assert "record_every" in xorfast.sweep.__doc__.split("Raises\n    ------")[1]
     for writer in (xorfast.SweepResult.to_csv, xorfast.SweepResult.to_json):
         assert "curves" in writer.__doc__ and "not written" in xorfast.SweepResult.to_csv.__doc__
+
+
+def _wide_sweep(diverged):
+    """10,000 seeds of 10,000 epochs over hidden and lr, a third solved."""
+    from xorfast.sweeps.results import RUN_DTYPE, SweepResult
+    from xorfast.sweeps.spec import make_spec
+
+    spec = make_spec(seeds=10_000, hidden=[2, 16], lr=[0.1, 12.5])
+    table = np.zeros(4 * 10_000, RUN_DTYPE)
+    table["config"] = np.repeat(np.arange(4), 10_000)
+    table["epochs"] = 10_000
+    table["max_error"] = np.where(np.arange(40_000) % 3 == 0, 0.1, 0.9)
+    table["epoch_solved"] = np.tile(np.arange(10_000) + 1, 4)
+    table["diverged"] = (np.arange(40_000) % 3 == 1) & diverged
+    return SweepResult(spec, table)
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_format_summary_fits_the_width_asked_with_diverged_runs(width):
+    result = _wide_sweep(diverged=True)
+    full = result.format_summary().splitlines()
+    header = " ".join(full[0].split())
+    assert header.endswith("mean ± SD min-max median p90 restarts diverged")
+    # 3,334 solved, mean epoch 5000.5: restarts 5000.5 + 10,000 * 6,666 / 3,334 = 24,994.5+;
+    # 3,333 runs diverged.
+    assert full[1].split()[-2:] == ["24995", "3333"]
+    assert max(map(len, full)) > 100  # every column: wider than a terminal
+    lines = result.format_summary(width=width).splitlines()
+    assert max(map(len, lines)) <= width
+    kept = " ".join(lines[0].split())
+    for column in ("hidden lr runs solved", "mean ± SD", "median", "restarts diverged"):
+        assert column in kept
+    # What was left out is said in a last line, and each row still has its figures.
+    assert lines[-1].startswith(f"left out to fit {width} columns: ")
+    assert len(lines) == 6 and lines[1].split()[-2:] == ["24995", "3333"]
+    assert "p90" not in kept and "p90" in lines[-1]
+
+
+def test_format_summary_leaves_out_nothing_that_fits():
+    result = _wide_sweep(diverged=False)
+    assert result.format_summary(width=200) == result.format_summary()
+    with pytest.raises(ValueError, match="width"):
+        result.format_summary(width=0)
+
+
+def test_xorfast_sweep_fits_its_summary_to_the_terminal(monkeypatch, capsys):
+    import sys
+
+    argv = ["sweep", "--seeds", "20", "--hidden", "2", "3", "--epochs", "300", "--lr", "30"]
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert main([*argv, "--no-progress"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(map(len, lines)) <= 80
+    assert lines[-1].startswith("left out to fit 80 columns: p90")
+    # Into a file or a pipe, every column, whatever COLUMNS says.
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: False)
+    assert main([*argv, "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "left out" not in out and " p90 " in out

@@ -2,7 +2,9 @@
 
 import contextlib
 import os
+import shutil
 import sys
+import textwrap
 
 from .. import _files, datasets
 from ..options import OPTIONS
@@ -92,7 +94,7 @@ def run(args):
             return _report_interrupt(args)
         if error.result is not None and len(error.result):
             print(f"the store failed; summary of the {len(error.result)} runs finished:")
-            print(error.result.format_summary())
+            print(error.result.format_summary(width=_terminal_width()))
         raise
     except ExecutorError as error:
         if _interrupts.interrupted():
@@ -107,8 +109,10 @@ def run(args):
             return _report_interrupt(args)
         raise
     spec = result.spec
-    print(_headline(args.data, spec))
-    print(result.format_summary())
+    width = _terminal_width()
+    headline = _headline(args.data, spec)
+    print(headline if width is None else textwrap.fill(headline, width))
+    print(result.format_summary(width=width))
     kept = _recorded(args)
     elsewhere = f" (the {kept} are kept in {args.store} only)" if kept else ""
     if args.csv:
@@ -128,6 +132,11 @@ def _recorded(args):
     if args.keep_weights:
         kept.append("final weights")
     return " and ".join(kept)
+
+
+def _terminal_width():
+    """The terminal's width when printing to one; None (every column) into a file or pipe."""
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
 
 
 def _headline(data, spec):

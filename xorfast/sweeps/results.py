@@ -238,7 +238,7 @@ class SweepResult:
             )
         return np.array(rows, dtype=SUMMARY_DTYPE)
 
-    def format_summary(self) -> str:
+    def format_summary(self, width: int | None = None) -> str:
         """The summary as an aligned text table (grid axes that vary, then statistics).
 
         Columns: the varying axes, runs, solved fraction (headed
@@ -249,46 +249,56 @@ class SweepResult:
         ``restarts``, the expected epochs to a solution with unsolved runs
         restarted (``epochs_with_restarts``; ``inf`` when nothing solved); last
         the diverged count, shown when any run diverged. ``-`` marks a figure
-        that is undefined (no solved run, or the SD of one). The table stays
-        within 100 columns for 10,000-seed sweeps of 10,000-epoch runs over
-        two axes; :meth:`summary` has every figure as a number.
+        that is undefined (no solved run, or the SD of one).
+
+        Parameters
+        ----------
+        width : int, optional
+            Fit the table within this many characters a line (``xorfast sweep``
+            passes its terminal's width): columns are left out, ``p90`` first,
+            then ``min-max``, ``err<0.1`` and the interval, until it fits, and
+            a last line names them. Default: every column (a 10,000-seed sweep
+            of 10,000-epoch runs over two axes takes about 110 characters with
+            the diverged column). :meth:`summary` has every figure as a number.
         """
+        if width is not None:
+            width = _validation.integer("width", width, minimum=1)
         summary = self.summary()
         axes = self.spec.varying_axes or ("hidden",)
         margin = self.spec.margin
-        diverged = bool(summary["diverged"].any())
-        header = [
-            *axes,
-            "runs",
-            "solved" if margin == SOLVED_ERROR else f"solved<{short_number(margin)}",
-            "95% interval",
-            "err<0.1",
-            "mean ± SD",
-            "min-max",
-            "median",
-            "p90",
-            "restarts",
-            *(["diverged"] if diverged else []),
+        columns = {axis: [short_number(row[axis]) for row in summary] for axis in axes}
+        columns["runs"] = [str(row["runs"]) for row in summary]
+        solved = "solved" if margin == SOLVED_ERROR else f"solved<{short_number(margin)}"
+        columns[solved] = [f"{row['solved_fraction']:.1%}" for row in summary]
+        columns["95% interval"] = [
+            f"{row['solved_low']:.1%}-{row['solved_high']:.1%}" for row in summary
         ]
-        lines = []
-        for row in summary:
-            cells = [short_number(row[axis]) for axis in axes]
-            cells += [
-                str(row["runs"]),
-                f"{row['solved_fraction']:.1%}",
-                f"{row['solved_low']:.1%}-{row['solved_high']:.1%}",
-                f"{row['precise_fraction']:.1%}",
-                _mean_sd(row["epoch_solved_mean"], row["epoch_solved_sd"]),
-                _range(row["epoch_solved_min"], row["epoch_solved_max"]),
-                _epochs(row["epoch_solved_median"]),
-                _epochs(row["epoch_solved_p90"]),
-                _epochs(row["epochs_with_restarts"]),
-                *([str(row["diverged"])] if diverged else []),
-            ]
-            lines.append(cells)
-        widths = [max(len(h), *(len(c[i]) for c in lines)) for i, h in enumerate(header)]
-        text = ["  ".join(h.rjust(w) for h, w in zip(header, widths))]
-        text += ["  ".join(c.rjust(w) for c, w in zip(cells, widths)) for cells in lines]
+        columns["err<0.1"] = [f"{row['precise_fraction']:.1%}" for row in summary]
+        columns["mean ± SD"] = [
+            _mean_sd(row["epoch_solved_mean"], row["epoch_solved_sd"]) for row in summary
+        ]
+        columns["min-max"] = [
+            _range(row["epoch_solved_min"], row["epoch_solved_max"]) for row in summary
+        ]
+        columns["median"] = [_epochs(row["epoch_solved_median"]) for row in summary]
+        columns["p90"] = [_epochs(row["epoch_solved_p90"]) for row in summary]
+        columns["restarts"] = [_epochs(row["epochs_with_restarts"]) for row in summary]
+        if summary["diverged"].any():
+            columns["diverged"] = [str(row["diverged"]) for row in summary]
+        widths = {name: max(len(name), *map(len, cells)) for name, cells in columns.items()}
+        left_out = []
+        for name in ("p90", "min-max", "err<0.1", "95% interval"):
+            if width is None or sum(widths.values()) + 2 * (len(widths) - 1) <= width:
+                break
+            del columns[name], widths[name]
+            left_out.append(name)
+        text = ["  ".join(name.rjust(widths[name]) for name in columns)]
+        text += [
+            "  ".join(cells[i].rjust(widths[name]) for name, cells in columns.items())
+            for i in range(len(summary))
+        ]
+        if left_out:
+            text.append(f"left out to fit {width} columns: {', '.join(left_out)}")
         return "\n".join(text)
 
     def columns(self) -> dict[str, np.ndarray]:
