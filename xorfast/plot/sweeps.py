@@ -602,16 +602,18 @@ def loss_curves(
     if not isinstance(log_epochs, (bool, np.bool_)):
         raise TypeError(f"log_epochs must be True or False; got {log_epochs!r}")
     spec = sweep_result.spec
-    seeds, curves = sweep_result.trajectories(**config)
+    # The config first, so that a wrong one is reported in loss_curves' name.
     chosen, rows = sweep_result._config_rows(config, "loss_curves")
+    seeds, curves = sweep_result.trajectories(**config)
     table = sweep_result.table[rows]
     every = spec.record_every
     epochs = np.append(np.arange(0, chosen.epochs, every), chosen.epochs).astype(float)
     updates = table["updates"]
     # On the grid of recorded epochs, a stopped run's last value (its stop epoch,
-    # between two of them) is left out of the bands; its own line keeps it.
+    # between two of them) is left out of the bands; its own line keeps it. A run
+    # stopped on a recorded epoch ends with that epoch's own value: it stays.
     banded = curves.copy()
-    stopped = np.flatnonzero(updates < chosen.epochs)
+    stopped = np.flatnonzero((updates < chosen.epochs) & (updates % every != 0))
     banded[stopped, -(-updates[stopped] // every)] = np.nan
     solved = solved_mask(table, spec.margin)
 
