@@ -123,3 +123,14 @@ def test_xorfast_sweep_fits_its_summary_to_the_terminal(monkeypatch, capsys):
     assert main([*argv, "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert "left out" not in out and " p90 " in out
+
+
+def test_a_kept_run_has_the_config_train_gives_it():
+    # Every option train reports, those a sweep does not take at their defaults.
+    options = dict(hidden=3, lr=0.7, momentum=0.5, epochs=60, margin=0.4, stop="solved")
+    result = xorfast.sweep(seeds=3, keep_weights=True, progress=False, **options)
+    single = xorfast.train(seed=2, **options)
+    run = result.run(seed=2)
+    assert run.config == single.config
+    assert (run.config["activation"], run.config["update"]) == ("sigmoid", "batch")
+    assert (run.updates, run.epoch_stopped) == (single.updates, single.epoch_stopped)

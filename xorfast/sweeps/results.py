@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .. import _files, _validation
-from ..options import GRID_AXES
+from ..options import GRID_AXES, OPTIONS
 
 if TYPE_CHECKING:
     import pandas
@@ -575,21 +575,18 @@ class SweepResult:
         else:
             history = History(np.zeros(0, np.int64), np.zeros(0))
         spec, fields = self.spec, self.table[row]
-        names = ("hidden", "epochs", "lr", "momentum")
-        run_config: dict[str, Any] = {name: getattr(chosen, name) for name in names}
-        run_config.update(
-            loss=spec.loss,
-            reduction=spec.reduction,
-            derivative_offset=spec.derivative_offset,
-            margin=spec.margin,
-            init=spec.init,
-            init_scale=chosen.init_scale,
-            bias_init=spec.bias_init,
-            dtype=spec.dtype,
-            backend="numba",
-            tol=spec.tol,
-            stop=spec.stop,
-        )
+        # train's config: every option of train but how it logs and its seed. An
+        # option a sweep does not take had its default in every run.
+        run_config: dict[str, Any] = {}
+        for option in OPTIONS.of("train"):
+            if option.name in ("seed", "log_every"):
+                continue
+            if option.name in GRID_AXES:
+                run_config[option.name] = getattr(chosen, option.name)
+            elif option.name == "backend":
+                run_config[option.name] = "numba"
+            else:
+                run_config[option.name] = getattr(spec, option.name, option.default)
         updates = int(fields["updates"])
         return TrainResult(
             *weights,
