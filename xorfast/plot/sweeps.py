@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from ..sweeps.results import SweepResult, solved_mask, wilson_interval
+from ..sweeps.results import SweepResult, recorded_points, solved_mask, wilson_interval
 from ..sweeps.spec import GRID_AXES
 from ._figure import (
     COLORMAP,
@@ -625,7 +625,7 @@ def loss_curves(
             continue
         color = palette[kind]
         for row in chosen_rows[:runs].tolist():
-            length = -(-int(updates[row]) // every) + 1
+            length = recorded_points(int(updates[row]), every)
             x = np.append(epochs[: length - 1], updates[row])
             ax.plot(x, curves[row, :length], color=color, linewidth=0.6, alpha=0.25)
         values = banded[chosen_rows]

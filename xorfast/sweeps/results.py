@@ -112,6 +112,15 @@ def derive_updates(table: np.ndarray, stop: str | None) -> None:
     table["updates"] = np.where(at >= 0, at, table["epochs"])
 
 
+def recorded_points(epochs: int, every: int) -> int:
+    """Values recorded per run of ``epochs`` epochs every ``every``: ``ceil(epochs / every) + 1``.
+
+    Epochs ``0, every, 2 every, ...`` below ``epochs``, then the state after the
+    last update; 0 without recording (``every`` 0).
+    """
+    return -(-epochs // every) + 1 if every else 0
+
+
 def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float, float]:
     """Wilson score interval for a binomial proportion; ``(nan, nan)`` for no trials."""
     if trials == 0:
@@ -501,7 +510,7 @@ class SweepResult:
         """
         self._require_curves()
         chosen, rows = self._config_rows(config, "trajectories")
-        points = -(-chosen.epochs // self.spec.record_every) + 1
+        points = recorded_points(chosen.epochs, self.spec.record_every)
         return self.table["seed"][rows], self.curves[rows, :points]
 
     def trajectory(self, *, seed: int, **config: object) -> History:
