@@ -134,3 +134,23 @@ def test_a_kept_run_has_the_config_train_gives_it():
     assert run.config == single.config
     assert (run.config["activation"], run.config["update"]) == ("sigmoid", "batch")
     assert (run.updates, run.epoch_stopped) == (single.updates, single.epoch_stopped)
+
+
+def test_a_sweep_result_refuses_curves_or_weights_that_do_not_match_its_table():
+    from xorfast.sweeps.results import SweepResult, empty_table
+    from xorfast.sweeps.spec import make_spec
+
+    spec = make_spec(seeds=4, hidden=[2, 3], epochs=10, record_every=5, keep_weights=True)
+    table = empty_table(spec)  # 8 runs; 3 recorded values and 13 parameters each
+    SweepResult(spec, table, np.zeros((8, 3)), np.zeros((8, 13)))
+    # A table sliced without its curves would give each run another's values.
+    with pytest.raises(ValueError, match=r"curves has 8 rows for a table of 5 runs"):
+        SweepResult(spec, table[:5], np.zeros((8, 3)))
+    with pytest.raises(ValueError, match=r"kept_weights has 8 rows for a table of 5 runs"):
+        SweepResult(spec, table[:5], None, np.zeros((8, 13)))
+    with pytest.raises(ValueError, match=r"curves has 2 columns; .* 3 \(record_every=5"):
+        SweepResult(spec, table, np.zeros((8, 2)))
+    with pytest.raises(ValueError, match=r"kept_weights has 9 columns; .* 13"):
+        SweepResult(spec, table, None, np.zeros((8, 9)))
+    with pytest.raises(ValueError, match=r"curves must be a 2-D array"):
+        SweepResult(spec, table, np.zeros(8))

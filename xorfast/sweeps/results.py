@@ -169,10 +169,17 @@ class SweepResult:
         curves: np.ndarray | None = None,
         kept_weights: np.ndarray | None = None,
     ) -> None:
+        from .spec import kept_values
+
         self.spec = spec
         self.table = _run_table(table)
-        self.curves = curves
-        self.kept_weights = kept_weights
+        points, parameters = kept_values(spec)
+        runs = len(self.table)
+        every = f"record_every={spec.record_every}, epochs up to {max(spec.epochs)}"
+        self.curves = _kept_array("curves", curves, runs, points, every)
+        self.kept_weights = _kept_array(
+            "kept_weights", kept_weights, runs, parameters, "W1, b1, W2, b2 of the widest network"
+        )
 
     def __len__(self) -> int:
         return len(self.table)
@@ -609,6 +616,29 @@ class SweepResult:
             updates=updates,
             epoch_stopped=-1 if spec.stop is None else int(fields[f"epoch_{spec.stop}"]),
         )
+
+
+def _kept_array(name: str, values: Any, runs: int, columns: int, what: str) -> np.ndarray | None:
+    """``values`` (a row per run, at least ``columns`` columns), or None; else a ValueError.
+
+    More columns than the spec needs are a slice's (:meth:`SweepResult.where`
+    keeps the whole sweep's width).
+    """
+    if values is None:
+        return None
+    array = np.asarray(values)
+    if array.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array, a row per run; got shape {array.shape}")
+    if len(array) != runs:
+        raise ValueError(
+            f"{name} has {len(array)} rows for a table of {runs} runs; give one row per "
+            "row of the table, in its order (slice both alike)"
+        )
+    if array.shape[1] < columns:
+        raise ValueError(
+            f"{name} has {array.shape[1]} columns; the sweep's runs need {columns} ({what})"
+        )
+    return array
 
 
 def _run_table(table: npt.ArrayLike) -> np.ndarray:
