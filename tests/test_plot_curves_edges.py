@@ -42,3 +42,20 @@ def test_loss_curves_names_itself_in_its_errors():
         plot.loss_curves(result)
     with pytest.raises(ValueError, match=r"^loss_curves\(\) takes the grid axes.*trajectory\("):
         plot.loss_curves(result, hidden=2, seed=1)
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [["--x", "lr"], ["--y", "hidden"], ["--no-intervals"], ["--x", "hidden", "--intervals"]],
+)
+def test_the_command_line_refuses_map_options_with_curves(flags, tmp_path, capsys):
+    from xorfast.cli import main
+
+    # Checked before the store is read: the options, not the file, are wrong.
+    out = tmp_path / "curves.png"
+    with pytest.raises(SystemExit) as exited:
+        main(["plot", str(tmp_path / "absent.sqlite"), "--out", str(out), "--curves", *flags])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert flags[0] in err and "heat map" in err and "--curves" in err
+    assert not out.exists()
