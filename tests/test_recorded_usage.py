@@ -154,3 +154,17 @@ def test_a_sweep_result_refuses_curves_or_weights_that_do_not_match_its_table():
         SweepResult(spec, table, None, np.zeros((8, 9)))
     with pytest.raises(ValueError, match=r"curves must be a 2-D array"):
         SweepResult(spec, table, np.zeros(8))
+
+
+def test_format_summary_marks_a_config_without_runs_with_dashes():
+    # A store loaded mid-sweep (or the summary printed when its store failed) has such configs.
+    from xorfast.sweeps.results import SweepResult, empty_table
+    from xorfast.sweeps.spec import make_spec
+
+    spec = make_spec(seeds=4, hidden=[2, 3], epochs=10)
+    table = empty_table(spec)
+    table["max_error"], table["epoch_solved"] = 0.05, 5
+    lines = SweepResult(spec, table[:4]).format_summary().splitlines()
+    assert "nan" not in "\n".join(lines)
+    assert lines[1].split()[:5] == ["2", "4", "100.0%", "51.0%-100.0%", "100.0%"]
+    assert lines[2].split() == ["3", "0", *["-"] * 8]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -285,11 +286,11 @@ class SweepResult:
         columns = {axis: [short_number(row[axis]) for row in summary] for axis in axes}
         columns["runs"] = [str(row["runs"]) for row in summary]
         solved = "solved" if margin == SOLVED_ERROR else f"solved<{short_number(margin)}"
-        columns[solved] = [f"{row['solved_fraction']:.1%}" for row in summary]
+        columns[solved] = [_percent(row["solved_fraction"]) for row in summary]
         columns["95% interval"] = [
-            f"{row['solved_low']:.1%}-{row['solved_high']:.1%}" for row in summary
+            _range(row["solved_low"], row["solved_high"], _percent) for row in summary
         ]
-        columns["err<0.1"] = [f"{row['precise_fraction']:.1%}" for row in summary]
+        columns["err<0.1"] = [_percent(row["precise_fraction"]) for row in summary]
         columns["mean ± SD"] = [
             _mean_sd(row["epoch_solved_mean"], row["epoch_solved_sd"]) for row in summary
         ]
@@ -725,8 +726,13 @@ def _mean_sd(mean: float, sd: float) -> str:
     return "-" if math.isnan(mean) else f"{mean:.0f} ± {_epochs(sd)}"
 
 
-def _range(low: float, high: float) -> str:
-    return "-" if math.isnan(low) else f"{low:.0f}-{high:.0f}"
+def _range(low: float, high: float, number: Callable[[float], str] = _epochs) -> str:
+    return "-" if math.isnan(low) else f"{number(low)}-{number(high)}"
+
+
+def _percent(fraction: float) -> str:
+    """``fraction`` as a percentage; ``-`` for NaN (a config without runs)."""
+    return "-" if math.isnan(fraction) else f"{fraction:.1%}"
 
 
 def _json_number(value: object) -> object:
