@@ -59,3 +59,15 @@ def test_the_command_line_refuses_map_options_with_curves(flags, tmp_path, capsy
     err = capsys.readouterr().err
     assert flags[0] in err and "heat map" in err and "--curves" in err
     assert not out.exists()
+
+
+def test_loss_curves_of_a_config_without_finished_runs_says_so():
+    # A store loaded mid-sweep: config hidden=3 has no run yet.
+    spec = make_spec(seeds=4, hidden=[2, 3], epochs=10, record_every=5)
+    table = empty_table(spec)
+    table["max_error"] = 0.1
+    result = SweepResult(spec, table[:4], np.full((4, 3), 0.2), None)
+    with pytest.raises(ValueError, match=r"no finished run of hidden=3 in this result"):
+        plot.loss_curves(result, hidden=3)
+    # All four solved: their thin lines and one median.
+    assert len(plot.loss_curves(result, hidden=2).axes[0].get_lines()) == 5

@@ -605,6 +605,13 @@ def loss_curves(
     # The config first, so that a wrong one is reported in loss_curves' name.
     chosen, rows = sweep_result._config_rows(config, "loss_curves")
     seeds, curves = sweep_result.trajectories(**config)
+    if not len(rows):
+        named = ", ".join(f"{axis}={_tick(value)}" for axis, value in config.items())
+        raise ValueError(
+            f"no finished run of {named or 'the config'} in this result (a store read "
+            "while its sweep runs, or one interrupted, holds only the runs finished); "
+            "run the same sweep with the same store to finish it"
+        )
     table = sweep_result.table[rows]
     every = spec.record_every
     epochs = np.append(np.arange(0, chosen.epochs, every), chosen.epochs).astype(float)
