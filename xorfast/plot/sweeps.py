@@ -606,9 +606,9 @@ def loss_curves(
     chosen, rows = sweep_result._config_rows(config, "loss_curves")
     seeds, curves = sweep_result.trajectories(**config)
     if not len(rows):
-        named = ", ".join(f"{axis}={_tick(value)}" for axis, value in config.items())
+        wanted = ", ".join(f"{axis}={_tick(value)}" for axis, value in config.items())
         raise ValueError(
-            f"no finished run of {named or 'the config'} in this result (a store read "
+            f"no finished run of {wanted or 'the config'} in this result (a store read "
             "while its sweep runs, or one interrupted, holds only the runs finished); "
             "run the same sweep with the same store to finish it"
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -438,8 +438,8 @@ class SweepResult:
             renumber[config.index] = new_index.get(key(config), -1)
         table = self.table.copy()
         table["config"] = renumber[table["config"]]
-        kept = table["config"] >= 0
-        return SweepResult(spec, table[kept], *self._kept(kept))
+        inside = table["config"] >= 0
+        return SweepResult(spec, table[inside], *self._kept(inside))
 
     def _kept(self, rows: Any) -> tuple[np.ndarray | None, np.ndarray | None]:
         """The curves and weights of the rows ``rows`` selects."""
@@ -448,7 +448,7 @@ class SweepResult:
             None if self.kept_weights is None else self.kept_weights[rows],
         )
 
-    def _config_rows(self, selection: dict[str, object], what: str) -> tuple[Any, np.ndarray]:
+    def _config_rows(self, selection: Mapping[str, object], what: str) -> tuple[Any, np.ndarray]:
         """The config ``selection`` names (every varying grid axis) and its rows' indices."""
         for axis in selection:
             if axis not in GRID_AXES:
@@ -464,16 +464,18 @@ class SweepResult:
                 f"{what}() is for one config: give {', '.join(missing)} too (the sweep "
                 f"varies {', '.join(self.spec.varying_axes)})"
             )
+        numbers: dict[str, float | np.number[Any]] = {}
         for axis, value in selection.items():
             if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
                 raise ValueError(f"{what}() takes one number for {axis}; got {value!r}")
+            numbers[axis] = value
         for config in self.spec.configs:
             if all(
                 math.isclose(getattr(config, axis), value, rel_tol=1e-9)
-                for axis, value in selection.items()
+                for axis, value in numbers.items()
             ):
                 return config, np.flatnonzero(self.table["config"] == config.index)
-        wanted = ", ".join(f"{axis}={short_number(v)}" for axis, v in selection.items())
+        wanted = ", ".join(f"{axis}={short_number(value)}" for axis, value in numbers.items())
         raise ValueError(f"{wanted} is not a config of the sweep; see result.spec.configs")
 
     def _seed_row(self, seed: object, rows: np.ndarray, what: str) -> int:
@@ -484,12 +486,14 @@ class SweepResult:
             raise ValueError(f"seed {seed} is not among this config's runs in the result")
         return int(found[0])
 
-    def _require_curves(self) -> None:
+    def _require_curves(self) -> np.ndarray:
+        """The recorded curves, or a ValueError saying how to record them."""
         if self.curves is None:
             raise ValueError(
                 "this sweep recorded no trajectories; run it with record_every=N "
                 "(--record-every N)"
             )
+        return self.curves
 
     def trajectories(self, **config: object) -> tuple[np.ndarray, np.ndarray]:
         """The recorded errors of every run of one config.
@@ -516,10 +520,10 @@ class SweepResult:
         ValueError
             The sweep did not record (pass ``record_every``), or no single config matches.
         """
-        self._require_curves()
+        curves = self._require_curves()
         chosen, rows = self._config_rows(config, "trajectories")
         points = recorded_points(chosen.epochs, self.spec.record_every)
-        return self.table["seed"][rows], self.curves[rows, :points]
+        return self.table["seed"][rows], curves[rows, :points]
 
     def trajectory(self, *, seed: int, **config: object) -> History:
         """One run's recorded errors, as a :class:`~xorfast.result.History`.
@@ -530,12 +534,12 @@ class SweepResult:
         """
         from ..result import History
 
-        self._require_curves()
+        curves = self._require_curves()
         _, rows = self._config_rows(config, "trajectory")
         row = self._seed_row(seed, rows, "trajectory")
         every, updates = self.spec.record_every, int(self.table["updates"][row])
         epochs = np.append(np.arange(0, updates, every, dtype=np.int64), updates)
-        return History(epochs, self.curves[row, : len(epochs)].copy())
+        return History(epochs, curves[row, : len(epochs)].copy())
 
     def weights(self, **config: object) -> tuple[np.ndarray, Params]:
         """The final weights of every run of one config (``keep_weights=True``).

@@ -187,9 +187,9 @@ def sweep(
                 else "Nothing was saved; pass store=FILE to keep finished blocks"
             )
             for block, rows in _finished_blocks(blocks, executor, plan, resume):
-                extra = None
-                if isinstance(rows, Recorded):
-                    rows, extra = rows.rows, rows
+                extra = rows if isinstance(rows, Recorded) else None
+                if extra is not None:
+                    rows = extra.rows
                     _place(curves, block.positions, extra.curves)
                     _place(weights, block.positions, extra.weights)
                 table[block.positions] = rows
