@@ -168,3 +168,13 @@ def test_format_summary_marks_a_config_without_runs_with_dashes():
     assert "nan" not in "\n".join(lines)
     assert lines[1].split()[:5] == ["2", "4", "100.0%", "51.0%-100.0%", "100.0%"]
     assert lines[2].split() == ["3", "0", *["-"] * 8]
+
+
+def test_the_sweep_help_says_recording_goes_into_the_store(capsys):
+    with pytest.raises(SystemExit):
+        main(["sweep", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    record = help_text[
+        help_text.index("--record-every N record") : help_text.index("--store FILE S")
+    ]
+    assert record.count("--store") == 2  # once for each of --record-every and --keep-weights
