@@ -161,7 +161,9 @@ def train_source(inputs, hidden, outputs, *, momentum=False, stop=False):
     if momentum:
         for name, cell in velocities:
             emit(f"    {name} = {cell}")
-    emit("    for epoch in range(epochs):")
+    # One loop over epochs 0 .. epochs: its forward pass is also the last one, of the state
+    # after the last update (epoch `epochs`), so the code holds one forward pass, not two.
+    emit("    for epoch in range(epochs + 1):")
     forward(" " * 8)
     if stop:
         emit("        # Before the log entry and the update, as in single_run._epochs.")
@@ -169,6 +171,8 @@ def train_source(inputs, hidden, outputs, *, momentum=False, stop=False):
         emit("        if done:")
         emit("            stopped = epoch")
         emit("            break")
+    emit("        if epoch == epochs:")
+    emit("            break  # the state after the last update: no log entry, no update")
     emit("        if log_every > 0 and epoch % log_every == 0:")
     emit("            total = zero")
     emit("            for i in range(rows):")
@@ -213,14 +217,5 @@ def train_source(inputs, hidden, outputs, *, momentum=False, stop=False):
         for name, cell in velocities:
             emit(f"    {cell} = {name}")
     if stop:
-        emit("    if stopped < 0:")
-        emit("        # The state after the last update counts as epoch `epochs`.")
-        forward(" " * 8)
-        stop_test(" " * 8)
-        emit("        if done:")
-        emit("            stopped = epochs")
         emit("    return stopped")
-    else:
-        emit("    # A last forward pass leaves the predictions of the trained parameters in work.")
-        forward(" " * 4)
     return "\n".join(lines) + "\n"
