@@ -70,62 +70,62 @@ def run_groups(X, y, seeds, first, end, config, outputs):
                 z1_0_1 = c1_1 + x0_0 * w1_0_1 + x0_1 * w1_1_1
                 e1_0_0 = exp_neg_abs(z1_0_0)
                 e1_0_1 = exp_neg_abs(z1_0_1)
-                inverse = pair_inverse(e1_0_0, e1_0_1)
-                a1_0_0 = paired_sigmoid(z1_0_0, e1_0_0, e1_0_1, inverse)
-                a1_0_1 = paired_sigmoid(z1_0_1, e1_0_1, e1_0_0, inverse)
+                inverse1_0_0 = pair_inverse(e1_0_0, e1_0_1)
+                a1_0_0 = paired_sigmoid(z1_0_0, e1_0_0, e1_0_1, inverse1_0_0)
+                a1_0_1 = paired_sigmoid(z1_0_1, e1_0_1, e1_0_0, inverse1_0_0)
                 z1_1_0 = c1_0 + x1_0 * w1_0_0 + x1_1 * w1_1_0
                 z1_1_1 = c1_1 + x1_0 * w1_0_1 + x1_1 * w1_1_1
                 e1_1_0 = exp_neg_abs(z1_1_0)
                 e1_1_1 = exp_neg_abs(z1_1_1)
-                inverse = pair_inverse(e1_1_0, e1_1_1)
-                a1_1_0 = paired_sigmoid(z1_1_0, e1_1_0, e1_1_1, inverse)
-                a1_1_1 = paired_sigmoid(z1_1_1, e1_1_1, e1_1_0, inverse)
+                inverse1_1_0 = pair_inverse(e1_1_0, e1_1_1)
+                a1_1_0 = paired_sigmoid(z1_1_0, e1_1_0, e1_1_1, inverse1_1_0)
+                a1_1_1 = paired_sigmoid(z1_1_1, e1_1_1, e1_1_0, inverse1_1_0)
                 z1_2_0 = c1_0 + x2_0 * w1_0_0 + x2_1 * w1_1_0
                 z1_2_1 = c1_1 + x2_0 * w1_0_1 + x2_1 * w1_1_1
                 e1_2_0 = exp_neg_abs(z1_2_0)
                 e1_2_1 = exp_neg_abs(z1_2_1)
-                inverse = pair_inverse(e1_2_0, e1_2_1)
-                a1_2_0 = paired_sigmoid(z1_2_0, e1_2_0, e1_2_1, inverse)
-                a1_2_1 = paired_sigmoid(z1_2_1, e1_2_1, e1_2_0, inverse)
+                inverse1_2_0 = pair_inverse(e1_2_0, e1_2_1)
+                a1_2_0 = paired_sigmoid(z1_2_0, e1_2_0, e1_2_1, inverse1_2_0)
+                a1_2_1 = paired_sigmoid(z1_2_1, e1_2_1, e1_2_0, inverse1_2_0)
                 z1_3_0 = c1_0 + x3_0 * w1_0_0 + x3_1 * w1_1_0
                 z1_3_1 = c1_1 + x3_0 * w1_0_1 + x3_1 * w1_1_1
                 e1_3_0 = exp_neg_abs(z1_3_0)
                 e1_3_1 = exp_neg_abs(z1_3_1)
-                inverse = pair_inverse(e1_3_0, e1_3_1)
-                a1_3_0 = paired_sigmoid(z1_3_0, e1_3_0, e1_3_1, inverse)
-                a1_3_1 = paired_sigmoid(z1_3_1, e1_3_1, e1_3_0, inverse)
+                inverse1_3_0 = pair_inverse(e1_3_0, e1_3_1)
+                a1_3_0 = paired_sigmoid(z1_3_0, e1_3_0, e1_3_1, inverse1_3_0)
+                a1_3_1 = paired_sigmoid(z1_3_1, e1_3_1, e1_3_0, inverse1_3_0)
                 z2_0_0 = c2_0 + a1_0_0 * w2_0_0 + a1_0_1 * w2_1_0
                 z2_1_0 = c2_0 + a1_1_0 * w2_0_0 + a1_1_1 * w2_1_0
                 e2_0_0 = exp_neg_abs(z2_0_0)
                 e2_1_0 = exp_neg_abs(z2_1_0)
-                inverse = pair_inverse(e2_0_0, e2_1_0)
-                a2_0_0 = paired_sigmoid(z2_0_0, e2_0_0, e2_1_0, inverse)
-                a2_1_0 = paired_sigmoid(z2_1_0, e2_1_0, e2_0_0, inverse)
+                inverse2_0_0 = pair_inverse(e2_0_0, e2_1_0)
+                a2_0_0 = paired_sigmoid(z2_0_0, e2_0_0, e2_1_0, inverse2_0_0)
+                a2_1_0 = paired_sigmoid(z2_1_0, e2_1_0, e2_0_0, inverse2_0_0)
                 z2_2_0 = c2_0 + a1_2_0 * w2_0_0 + a1_2_1 * w2_1_0
                 z2_3_0 = c2_0 + a1_3_0 * w2_0_0 + a1_3_1 * w2_1_0
                 e2_2_0 = exp_neg_abs(z2_2_0)
                 e2_3_0 = exp_neg_abs(z2_3_0)
-                inverse = pair_inverse(e2_2_0, e2_3_0)
-                a2_2_0 = paired_sigmoid(z2_2_0, e2_2_0, e2_3_0, inverse)
-                a2_3_0 = paired_sigmoid(z2_3_0, e2_3_0, e2_2_0, inverse)
+                inverse2_2_0 = pair_inverse(e2_2_0, e2_3_0)
+                a2_2_0 = paired_sigmoid(z2_2_0, e2_2_0, e2_3_0, inverse2_2_0)
+                a2_3_0 = paired_sigmoid(z2_3_0, e2_3_0, e2_2_0, inverse2_2_0)
                 squared = zero
                 largest = zero
                 err0_0 = a2_0_0 - t0_0
                 squared += err0_0 * err0_0
-                size = abs(err0_0)
-                largest = size if size > largest or size != size else largest
+                size0_0 = abs(err0_0)
+                largest = size0_0 if size0_0 > largest or size0_0 != size0_0 else largest
                 err1_0 = a2_1_0 - t1_0
                 squared += err1_0 * err1_0
-                size = abs(err1_0)
-                largest = size if size > largest or size != size else largest
+                size1_0 = abs(err1_0)
+                largest = size1_0 if size1_0 > largest or size1_0 != size1_0 else largest
                 err2_0 = a2_2_0 - t2_0
                 squared += err2_0 * err2_0
-                size = abs(err2_0)
-                largest = size if size > largest or size != size else largest
+                size2_0 = abs(err2_0)
+                largest = size2_0 if size2_0 > largest or size2_0 != size2_0 else largest
                 err3_0 = a2_3_0 - t3_0
                 squared += err3_0 * err3_0
-                size = abs(err3_0)
-                largest = size if size > largest or size != size else largest
+                size3_0 = abs(err3_0)
+                largest = size3_0 if size3_0 > largest or size3_0 != size3_0 else largest
                 solved = P[lane]
                 P[lane] = mark if solved < 0 and largest < margin else solved
                 below = P[LANES + lane]
@@ -153,87 +153,87 @@ def run_groups(X, y, seeds, first, end, config, outputs):
                 S[256 + lane] = c1_0 - step * (d1_0_0 + d1_1_0 + d1_2_0 + d1_3_0)
                 S[320 + lane] = c1_1 - step * (d1_0_1 + d1_1_1 + d1_2_1 + d1_3_1)
         # The state after the last update counts as epoch `epochs`.
-        mark = np.int32(epochs)
+        last_mark = np.int32(epochs)
         for lane in range(LANES):
-            w1_0_0 = S[0 + lane]
-            w1_0_1 = S[64 + lane]
-            w1_1_0 = S[128 + lane]
-            w1_1_1 = S[192 + lane]
-            c1_0 = S[256 + lane]
-            c1_1 = S[320 + lane]
-            w2_0_0 = S[384 + lane]
-            w2_1_0 = S[448 + lane]
-            c2_0 = S[512 + lane]
-            z1_0_0 = c1_0 + x0_0 * w1_0_0 + x0_1 * w1_1_0
-            z1_0_1 = c1_1 + x0_0 * w1_0_1 + x0_1 * w1_1_1
-            e1_0_0 = exp_neg_abs(z1_0_0)
-            e1_0_1 = exp_neg_abs(z1_0_1)
-            inverse = pair_inverse(e1_0_0, e1_0_1)
-            a1_0_0 = paired_sigmoid(z1_0_0, e1_0_0, e1_0_1, inverse)
-            a1_0_1 = paired_sigmoid(z1_0_1, e1_0_1, e1_0_0, inverse)
-            z1_1_0 = c1_0 + x1_0 * w1_0_0 + x1_1 * w1_1_0
-            z1_1_1 = c1_1 + x1_0 * w1_0_1 + x1_1 * w1_1_1
-            e1_1_0 = exp_neg_abs(z1_1_0)
-            e1_1_1 = exp_neg_abs(z1_1_1)
-            inverse = pair_inverse(e1_1_0, e1_1_1)
-            a1_1_0 = paired_sigmoid(z1_1_0, e1_1_0, e1_1_1, inverse)
-            a1_1_1 = paired_sigmoid(z1_1_1, e1_1_1, e1_1_0, inverse)
-            z1_2_0 = c1_0 + x2_0 * w1_0_0 + x2_1 * w1_1_0
-            z1_2_1 = c1_1 + x2_0 * w1_0_1 + x2_1 * w1_1_1
-            e1_2_0 = exp_neg_abs(z1_2_0)
-            e1_2_1 = exp_neg_abs(z1_2_1)
-            inverse = pair_inverse(e1_2_0, e1_2_1)
-            a1_2_0 = paired_sigmoid(z1_2_0, e1_2_0, e1_2_1, inverse)
-            a1_2_1 = paired_sigmoid(z1_2_1, e1_2_1, e1_2_0, inverse)
-            z1_3_0 = c1_0 + x3_0 * w1_0_0 + x3_1 * w1_1_0
-            z1_3_1 = c1_1 + x3_0 * w1_0_1 + x3_1 * w1_1_1
-            e1_3_0 = exp_neg_abs(z1_3_0)
-            e1_3_1 = exp_neg_abs(z1_3_1)
-            inverse = pair_inverse(e1_3_0, e1_3_1)
-            a1_3_0 = paired_sigmoid(z1_3_0, e1_3_0, e1_3_1, inverse)
-            a1_3_1 = paired_sigmoid(z1_3_1, e1_3_1, e1_3_0, inverse)
-            z2_0_0 = c2_0 + a1_0_0 * w2_0_0 + a1_0_1 * w2_1_0
-            z2_1_0 = c2_0 + a1_1_0 * w2_0_0 + a1_1_1 * w2_1_0
-            e2_0_0 = exp_neg_abs(z2_0_0)
-            e2_1_0 = exp_neg_abs(z2_1_0)
-            inverse = pair_inverse(e2_0_0, e2_1_0)
-            a2_0_0 = paired_sigmoid(z2_0_0, e2_0_0, e2_1_0, inverse)
-            a2_1_0 = paired_sigmoid(z2_1_0, e2_1_0, e2_0_0, inverse)
-            z2_2_0 = c2_0 + a1_2_0 * w2_0_0 + a1_2_1 * w2_1_0
-            z2_3_0 = c2_0 + a1_3_0 * w2_0_0 + a1_3_1 * w2_1_0
-            e2_2_0 = exp_neg_abs(z2_2_0)
-            e2_3_0 = exp_neg_abs(z2_3_0)
-            inverse = pair_inverse(e2_2_0, e2_3_0)
-            a2_2_0 = paired_sigmoid(z2_2_0, e2_2_0, e2_3_0, inverse)
-            a2_3_0 = paired_sigmoid(z2_3_0, e2_3_0, e2_2_0, inverse)
-            squared = zero
-            largest = zero
-            err0_0 = a2_0_0 - t0_0
-            squared += err0_0 * err0_0
-            size = abs(err0_0)
-            largest = size if size > largest or size != size else largest
-            err1_0 = a2_1_0 - t1_0
-            squared += err1_0 * err1_0
-            size = abs(err1_0)
-            largest = size if size > largest or size != size else largest
-            err2_0 = a2_2_0 - t2_0
-            squared += err2_0 * err2_0
-            size = abs(err2_0)
-            largest = size if size > largest or size != size else largest
-            err3_0 = a2_3_0 - t3_0
-            squared += err3_0 * err3_0
-            size = abs(err3_0)
-            largest = size if size > largest or size != size else largest
-            solved = P[lane]
-            P[lane] = mark if solved < 0 and largest < margin else solved
-            below = P[LANES + lane]
-            P[LANES + lane] = mark if below < 0 and squared / cells < tol else below
-            R[lane] = squared
-            R[LANES + lane] = largest
-            hidden_live = a1_0_0 * (one - a1_0_0) + a1_0_1 * (one - a1_0_1) + a1_1_0 * (one - a1_1_0) + a1_1_1 * (one - a1_1_1) + a1_2_0 * (one - a1_2_0) + a1_2_1 * (one - a1_2_1) + a1_3_0 * (one - a1_3_0) + a1_3_1 * (one - a1_3_1)
-            output_live = a2_0_0 * (one - a2_0_0) + a2_1_0 * (one - a2_1_0) + a2_2_0 * (one - a2_2_0) + a2_3_0 * (one - a2_3_0)
-            stuck = mse_output and offset == zero and output_live == zero and largest > zero
-            R[2 * LANES + lane] = one if hidden_live == zero or stuck else zero
+            last_w1_0_0 = S[0 + lane]
+            last_w1_0_1 = S[64 + lane]
+            last_w1_1_0 = S[128 + lane]
+            last_w1_1_1 = S[192 + lane]
+            last_c1_0 = S[256 + lane]
+            last_c1_1 = S[320 + lane]
+            last_w2_0_0 = S[384 + lane]
+            last_w2_1_0 = S[448 + lane]
+            last_c2_0 = S[512 + lane]
+            last_z1_0_0 = last_c1_0 + x0_0 * last_w1_0_0 + x0_1 * last_w1_1_0
+            last_z1_0_1 = last_c1_1 + x0_0 * last_w1_0_1 + x0_1 * last_w1_1_1
+            last_e1_0_0 = exp_neg_abs(last_z1_0_0)
+            last_e1_0_1 = exp_neg_abs(last_z1_0_1)
+            last_inverse1_0_0 = pair_inverse(last_e1_0_0, last_e1_0_1)
+            last_a1_0_0 = paired_sigmoid(last_z1_0_0, last_e1_0_0, last_e1_0_1, last_inverse1_0_0)
+            last_a1_0_1 = paired_sigmoid(last_z1_0_1, last_e1_0_1, last_e1_0_0, last_inverse1_0_0)
+            last_z1_1_0 = last_c1_0 + x1_0 * last_w1_0_0 + x1_1 * last_w1_1_0
+            last_z1_1_1 = last_c1_1 + x1_0 * last_w1_0_1 + x1_1 * last_w1_1_1
+            last_e1_1_0 = exp_neg_abs(last_z1_1_0)
+            last_e1_1_1 = exp_neg_abs(last_z1_1_1)
+            last_inverse1_1_0 = pair_inverse(last_e1_1_0, last_e1_1_1)
+            last_a1_1_0 = paired_sigmoid(last_z1_1_0, last_e1_1_0, last_e1_1_1, last_inverse1_1_0)
+            last_a1_1_1 = paired_sigmoid(last_z1_1_1, last_e1_1_1, last_e1_1_0, last_inverse1_1_0)
+            last_z1_2_0 = last_c1_0 + x2_0 * last_w1_0_0 + x2_1 * last_w1_1_0
+            last_z1_2_1 = last_c1_1 + x2_0 * last_w1_0_1 + x2_1 * last_w1_1_1
+            last_e1_2_0 = exp_neg_abs(last_z1_2_0)
+            last_e1_2_1 = exp_neg_abs(last_z1_2_1)
+            last_inverse1_2_0 = pair_inverse(last_e1_2_0, last_e1_2_1)
+            last_a1_2_0 = paired_sigmoid(last_z1_2_0, last_e1_2_0, last_e1_2_1, last_inverse1_2_0)
+            last_a1_2_1 = paired_sigmoid(last_z1_2_1, last_e1_2_1, last_e1_2_0, last_inverse1_2_0)
+            last_z1_3_0 = last_c1_0 + x3_0 * last_w1_0_0 + x3_1 * last_w1_1_0
+            last_z1_3_1 = last_c1_1 + x3_0 * last_w1_0_1 + x3_1 * last_w1_1_1
+            last_e1_3_0 = exp_neg_abs(last_z1_3_0)
+            last_e1_3_1 = exp_neg_abs(last_z1_3_1)
+            last_inverse1_3_0 = pair_inverse(last_e1_3_0, last_e1_3_1)
+            last_a1_3_0 = paired_sigmoid(last_z1_3_0, last_e1_3_0, last_e1_3_1, last_inverse1_3_0)
+            last_a1_3_1 = paired_sigmoid(last_z1_3_1, last_e1_3_1, last_e1_3_0, last_inverse1_3_0)
+            last_z2_0_0 = last_c2_0 + last_a1_0_0 * last_w2_0_0 + last_a1_0_1 * last_w2_1_0
+            last_z2_1_0 = last_c2_0 + last_a1_1_0 * last_w2_0_0 + last_a1_1_1 * last_w2_1_0
+            last_e2_0_0 = exp_neg_abs(last_z2_0_0)
+            last_e2_1_0 = exp_neg_abs(last_z2_1_0)
+            last_inverse2_0_0 = pair_inverse(last_e2_0_0, last_e2_1_0)
+            last_a2_0_0 = paired_sigmoid(last_z2_0_0, last_e2_0_0, last_e2_1_0, last_inverse2_0_0)
+            last_a2_1_0 = paired_sigmoid(last_z2_1_0, last_e2_1_0, last_e2_0_0, last_inverse2_0_0)
+            last_z2_2_0 = last_c2_0 + last_a1_2_0 * last_w2_0_0 + last_a1_2_1 * last_w2_1_0
+            last_z2_3_0 = last_c2_0 + last_a1_3_0 * last_w2_0_0 + last_a1_3_1 * last_w2_1_0
+            last_e2_2_0 = exp_neg_abs(last_z2_2_0)
+            last_e2_3_0 = exp_neg_abs(last_z2_3_0)
+            last_inverse2_2_0 = pair_inverse(last_e2_2_0, last_e2_3_0)
+            last_a2_2_0 = paired_sigmoid(last_z2_2_0, last_e2_2_0, last_e2_3_0, last_inverse2_2_0)
+            last_a2_3_0 = paired_sigmoid(last_z2_3_0, last_e2_3_0, last_e2_2_0, last_inverse2_2_0)
+            last_squared = zero
+            last_largest = zero
+            last_err0_0 = last_a2_0_0 - t0_0
+            last_squared += last_err0_0 * last_err0_0
+            last_size0_0 = abs(last_err0_0)
+            last_largest = last_size0_0 if last_size0_0 > last_largest or last_size0_0 != last_size0_0 else last_largest
+            last_err1_0 = last_a2_1_0 - t1_0
+            last_squared += last_err1_0 * last_err1_0
+            last_size1_0 = abs(last_err1_0)
+            last_largest = last_size1_0 if last_size1_0 > last_largest or last_size1_0 != last_size1_0 else last_largest
+            last_err2_0 = last_a2_2_0 - t2_0
+            last_squared += last_err2_0 * last_err2_0
+            last_size2_0 = abs(last_err2_0)
+            last_largest = last_size2_0 if last_size2_0 > last_largest or last_size2_0 != last_size2_0 else last_largest
+            last_err3_0 = last_a2_3_0 - t3_0
+            last_squared += last_err3_0 * last_err3_0
+            last_size3_0 = abs(last_err3_0)
+            last_largest = last_size3_0 if last_size3_0 > last_largest or last_size3_0 != last_size3_0 else last_largest
+            last_solved = P[lane]
+            P[lane] = last_mark if last_solved < 0 and last_largest < margin else last_solved
+            last_below = P[LANES + lane]
+            P[LANES + lane] = last_mark if last_below < 0 and last_squared / cells < tol else last_below
+            R[lane] = last_squared
+            R[LANES + lane] = last_largest
+            last_hidden_live = last_a1_0_0 * (one - last_a1_0_0) + last_a1_0_1 * (one - last_a1_0_1) + last_a1_1_0 * (one - last_a1_1_0) + last_a1_1_1 * (one - last_a1_1_1) + last_a1_2_0 * (one - last_a1_2_0) + last_a1_2_1 * (one - last_a1_2_1) + last_a1_3_0 * (one - last_a1_3_0) + last_a1_3_1 * (one - last_a1_3_1)
+            last_output_live = last_a2_0_0 * (one - last_a2_0_0) + last_a2_1_0 * (one - last_a2_1_0) + last_a2_2_0 * (one - last_a2_2_0) + last_a2_3_0 * (one - last_a2_3_0)
+            last_stuck = mse_output and offset == zero and last_output_live == zero and last_largest > zero
+            R[2 * LANES + lane] = one if last_hidden_live == zero or last_stuck else zero
         for lane in range(count):
             run = start + lane
             outputs.max_error[run] = R[LANES + lane]

@@ -35,6 +35,8 @@ loop); its driver refills stopped lanes with the next seeds
 (:data:`xorfast._compiled.sweep_kernel.DRIVER_STOP_SOURCE`).
 """
 
+import re
+
 from . import jit, modules, sigmoid, sweep_kernel
 
 #: Unroll only while a lane's epoch stays this many multiply-adds or fewer;
@@ -49,6 +51,10 @@ from xorfast._compiled.sweep_kernel import LANES, _initialise, _lane_finite, sta
 from xorfast._compiled.jit import kernel
 from xorfast._compiled.sigmoid import exp_neg_abs, pair_inverse, paired_sigmoid, sigmoid
 '''
+
+
+#: A line of generated code that assigns a name.
+_ASSIGNED = re.compile(r"\s*([A-Za-z_]\w*) = ")
 
 
 def unrolled_terms(inputs, hidden, outputs, rows):
@@ -142,15 +148,15 @@ def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False):
         """The step of parameter ``name``, row ``row`` of ``S``, along the gradient ``grad``."""
         if momentum and stop:  # a lane that stopped keeps its velocity and parameter
             velocity = at(row).replace("S[", "V[")
-            emit(f"{indent}kept = {velocity}")
-            emit(f"{indent}v = momentum * kept - step * ({grad})")
-            emit(f"{indent}{velocity} = kept if stop else v")
-            emit(f"{indent}{at(row)} = {name} if stop else {name} + v")
+            emit(f"{indent}kept_{name} = {velocity}")
+            emit(f"{indent}v_{name} = momentum * kept_{name} - step * ({grad})")
+            emit(f"{indent}{velocity} = kept_{name} if stop else v_{name}")
+            emit(f"{indent}{at(row)} = {name} if stop else {name} + v_{name}")
         elif momentum:  # the heavy ball: V = momentum * V - step * gradient; S += V
             velocity = at(row).replace("S[", "V[")
-            emit(f"{indent}v = momentum * {velocity} - step * ({grad})")
-            emit(f"{indent}{velocity} = v")
-            emit(f"{indent}{at(row)} = {name} + v")
+            emit(f"{indent}v_{name} = momentum * {velocity} - step * ({grad})")
+            emit(f"{indent}{velocity} = v_{name}")
+            emit(f"{indent}{at(row)} = {name} + v_{name}")
         elif stop:
             emit(f"{indent}{at(row)} = {name} if stop else {name} - step * ({grad})")
         else:
@@ -163,9 +169,9 @@ def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False):
             emit(f"{indent}z{tag_b} = {z_b}")
             emit(f"{indent}e{tag} = exp_neg_abs(z{tag})")
             emit(f"{indent}e{tag_b} = exp_neg_abs(z{tag_b})")
-            emit(f"{indent}inverse = pair_inverse(e{tag}, e{tag_b})")
-            emit(f"{indent}{name} = paired_sigmoid(z{tag}, e{tag}, e{tag_b}, inverse)")
-            emit(f"{indent}{name_b} = paired_sigmoid(z{tag_b}, e{tag_b}, e{tag}, inverse)")
+            emit(f"{indent}inverse{tag} = pair_inverse(e{tag}, e{tag_b})")
+            emit(f"{indent}{name} = paired_sigmoid(z{tag}, e{tag}, e{tag_b}, inverse{tag})")
+            emit(f"{indent}{name_b} = paired_sigmoid(z{tag_b}, e{tag_b}, e{tag}, inverse{tag})")
         if len(units) % 2:
             name, z, _ = units[-1]
             emit(f"{indent}{name} = sigmoid({z})")
@@ -201,8 +207,12 @@ def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False):
             for o in range(O):
                 emit(f"{indent}err{i}_{o} = a2_{i}_{o} - t{i}_{o}")
                 emit(f"{indent}squared += err{i}_{o} * err{i}_{o}")
-                emit(f"{indent}size = abs(err{i}_{o})")
-                emit(f"{indent}largest = size if size > largest or size != size else largest")
+                size = f"size{i}_{o}"
+                emit(f"{indent}{size} = abs(err{i}_{o})")
+                emit(
+                    f"{indent}largest = {size} if {size} > largest or {size} != {size} "
+                    "else largest"
+                )
         # Selects, not branches, so the lane loop stays vectorisable.
         emit(f"{indent}solved = P[lane]")
         if stop:  # the new values kept in registers, for the stop test
@@ -319,10 +329,16 @@ def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False):
     forward_and_progress(indent)
     backward_and_update(indent)
     emit("    # The state after the last update counts as epoch `epochs`.")
+    last = len(lines)
     emit("    mark = np.int32(epochs)")
     emit("    for lane in range(LANES):")
     indent = " " * 8
     load_parameters(indent)
     forward_and_progress(indent)
     errors_and_pinned(indent)
+    # Names of their own for the values of the last pass: Numba rebuilds SSA form for every
+    # name assigned twice, walking the whole function each time.
+    assigned = {match[1] for match in map(_ASSIGNED.match, lines[last:]) if match}
+    renamed = re.compile(r"\b(" + "|".join(sorted(assigned - {"lane"})) + r")\b")
+    lines[last:] = [renamed.sub(r"last_\1", line) for line in lines[last:]]
     return driver()
