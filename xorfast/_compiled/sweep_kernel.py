@@ -95,7 +95,7 @@ def run_outputs(count):
     )
 
 
-@kernel
+@inlined_kernel
 def state_rows(inputs, hidden, outputs):
     """Row offsets of W1, b1, W2, b2 in a group's state, and the total row count."""
     b1 = inputs * hidden
@@ -104,7 +104,7 @@ def state_rows(inputs, hidden, outputs):
     return 0, b1, W2, b2, b2 + outputs
 
 
-@kernel
+@inlined_kernel
 def _draw(normal_init, init_scale):
     """One initial value from the current thread's legacy NumPy stream."""
     if normal_init:
@@ -112,7 +112,7 @@ def _draw(normal_init, init_scale):
     return np.random.uniform(-init_scale, init_scale)
 
 
-@kernel
+@inlined_kernel
 def _initialise(seeds, first, count, config, inputs, outputs, S):
     """Draw the starting parameters of seeds ``first .. first + LANES`` into their lanes.
 
@@ -146,7 +146,7 @@ def _initialise_lane(seed, lane, config, inputs, outputs, S):
         S[row * LANES + lane] = _draw(config.normal_init, scale_2) if config.same_bias else 0.0
 
 
-@kernel
+@inlined_kernel
 def _lane_finite(S, lane):
     """True when every parameter of ``lane`` is finite."""
     for j in range(lane, S.shape[0], LANES):
