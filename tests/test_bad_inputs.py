@@ -129,6 +129,9 @@ TRAIN = [
     (dict(weights=ZERO_WIDTH), ValueError, "weights W1 must have from 1 to 65536 columns"),
     (dict(weights=GOOD_WEIGHTS, seed=-1), ValueError, "seed and weights cannot both be given"),
     (dict(weights=GOOD_WEIGHTS, seed=3), ValueError, "seed and weights cannot both be given"),
+    (dict(weights=GOOD_WEIGHTS, init="glorot"), ValueError, "init='glorot' and weights cannot"),
+    (dict(weights=GOOD_WEIGHTS, init_scale=0.5), ValueError, "init_scale=0.5 and weights cannot"),
+    (dict(weights=GOOD_WEIGHTS, bias_init="same"), ValueError, "bias_init='same' and weights"),
     (dict(weights=GOOD_WEIGHTS[:3]), TypeError, "weights must be a tuple"),
     (dict(weights=np.ones(4)), TypeError, "weights must be a tuple"),
     (
@@ -205,6 +208,16 @@ SWEEP = [
         dict(momentum=[0.9, 0.99999999], dtype="float32"),
         ValueError,
         "momentum=0.99999999 rounds to 1 in float32",
+    ),
+    (
+        dict(lr=[0.1, 0.1000000001], dtype="float32"),
+        ValueError,
+        "lr values 0.1 and 0.1000000001 are the same number in float32",
+    ),
+    (
+        dict(init_scale=[1.0, 1.00000001], dtype="float32"),
+        ValueError,
+        "init_scale values 1.0 and 1.00000001 are the same number in float32",
     ),
     # Options that are not grid axes take one value; a list must not read as a bad number.
     (dict(margin=[0.4, 0.5]), TypeError, "margin takes one value in a sweep"),

@@ -110,7 +110,9 @@ def test_sweep_prints_summary_and_writes_tables(capsys, tmp_path):
     out = capsys.readouterr().out
     header = next(line for line in out.splitlines() if "runs" in line and "solved" in line)
     assert header.split()[:4] == ["hidden", "lr", "runs", "solved"]
-    assert len([line for line in out.splitlines() if line.strip().endswith(" 0")]) == 4
+    rows = [line.split()[:2] for line in out.splitlines() if line[:6].strip() in ("2", "4")]
+    assert rows == [["2", "0.5"], ["2", "1"], ["4", "0.5"], ["4", "1"]]
+    assert "diverged" not in header  # shown only when a run diverged
     assert (tmp_path / "runs.csv").read_text().count("\n") == 65
     assert (tmp_path / "runs.json").exists()
     assert len(xorfast.load_sweep(tmp_path / "runs.sqlite")) == 64

@@ -75,6 +75,16 @@ def test_dask_sweep_matches_local_kernel(client, problem):
     assert np.any(local.table["epoch_solved"] >= 0) and np.any(local.table["epoch_solved"] < 0)
 
 
+@pytest.mark.slow  # two worker processes load the stop kernels: several seconds
+def test_dask_stop_sweep_matches_the_serial_rows(client):
+    """stop="solved" on the cluster: the same rows, refilled lanes and all, bit for bit."""
+    serial = xorfast.sweep(stop="solved", **SMALL)
+    remote = xorfast.sweep(stop="solved", executor=client.get_executor(), **SMALL)
+    assert_tables_identical(remote.table, serial.table)
+    updates = serial.table["updates"]
+    assert (updates < SMALL["epochs"]).any() and (updates == SMALL["epochs"]).any()
+
+
 def test_workers_load_kernels_from_the_disk_cache(client):
     # The driver has compiled (or loaded) the kernel; worker processes must load
     # it from the cache rather than compile it again.

@@ -33,6 +33,9 @@ TRAINS = [
     # The heavy-ball variants, generated and generic, with the flat-spot offset.
     dict(hidden=2, epochs=20, seed=3, momentum=0.9, log_every=5),
     dict(hidden=20, epochs=20, seed=5, loss="mse", momentum=0.5, derivative_offset=0.1),
+    # Issue 15's rules, generated and generic (the order of "shuffled" from Python ints).
+    dict(hidden=2, epochs=20, seed=3, activation="tanh", update="shuffled", weight_decay=0.01),
+    dict(hidden=20, epochs=20, seed=5, update="online", momentum=0.5, stop="solved", lr=2.0),
 ]
 SWEEPS = [
     dict(seeds=3, hidden=[2, 30], epochs=20, lr=[0.5, 8.0], dtype=dtype)

@@ -40,7 +40,11 @@ BEFORE_TABLE = {
 }
 #: The options issue 12 added, at the values that leave every earlier result unchanged.
 ADDED = {"momentum": 0.0, "derivative_offset": 0.0, "margin": 0.5, "stop": None}
-DEFAULTS = {**BEFORE_TABLE, **ADDED}
+#: The options issue 14 added: a sweep keeps nothing more than each run's row.
+KEPT = {"record_every": 0, "keep_weights": False}
+#: The options issue 15 added (train only, for now), likewise.
+ADDED_15 = {"activation": "sigmoid", "weight_decay": 0.0, "update": "batch"}
+DEFAULTS = {**BEFORE_TABLE, **ADDED, **KEPT, **ADDED_15}
 
 #: ``make_spec().fingerprint()`` before the table.
 DEFAULT_FINGERPRINT = "0306c715e222897958a07c9981763a7747ad39032f5fd51f607206a99b2a9c50"
@@ -138,6 +142,8 @@ def test_the_allowed_values_are_those_of_the_math_and_of_the_type_hints():
     assert OPTIONS.bias_init.choices is params.BIAS_INITS
     assert OPTIONS.dtype.choices == tuple(_validation.DTYPES) == ("float64", "float32")
     assert OPTIONS.backend.choices == ("numba", "numpy")
+    assert OPTIONS.activation.choices is reference.ACTIVATIONS == ("sigmoid", "tanh")
+    assert OPTIONS.update.choices is reference.UPDATES == ("batch", "online", "shuffled")
     literals = {
         "loss": _typing.Loss,
         "reduction": _typing.Reduction,
@@ -145,6 +151,8 @@ def test_the_allowed_values_are_those_of_the_math_and_of_the_type_hints():
         "bias_init": _typing.BiasInit,
         "backend": _typing.Backend,
         "stop": _typing.Stop,
+        "activation": _typing.Activation,
+        "update": _typing.Update,
         "dtype": typing.get_args(_typing.DType)[0],
     }
     for name, literal in literals.items():
@@ -216,8 +224,8 @@ def test_numbers_are_checked_against_the_dtype_whatever_its_place_in_the_table()
 
 def test_a_runs_config_is_unchanged_by_the_table():
     result = xorfast.train(seed=1, epochs=3, hidden=3, lr=0.5, dtype=np.float32, backend="numpy")
-    # Keys and order as train wrote them before the table, with issue 12's options
-    # in the table's order.
+    # Keys and order as train wrote them before the table, with issue 12's and
+    # issue 15's options in the table's order.
     assert list(result.config.items()) == [
         ("hidden", 3),
         ("epochs", 3),
@@ -226,6 +234,9 @@ def test_a_runs_config_is_unchanged_by_the_table():
         ("loss", "bce"),
         ("reduction", "mean"),
         ("derivative_offset", 0.0),
+        ("activation", "sigmoid"),
+        ("weight_decay", 0.0),
+        ("update", "batch"),
         ("margin", 0.5),
         ("init", "normal"),
         ("init_scale", 1.0),

@@ -38,9 +38,9 @@ TRAIN_SIGNATURE = """\
 ```python
 xorfast.train(X=None, y=None, *, hidden=None, epochs=10000, lr=0.1,
     momentum=0.0, loss="bce", reduction="mean", derivative_offset=0.0,
-    margin=0.5, seed=None, init="normal", init_scale=1.0, bias_init="zeros",
-    weights=None, dtype="float64", log_every=0, backend="numba", tol=0.01,
-    stop=None)
+    activation="sigmoid", weight_decay=0.0, update="batch", margin=0.5,
+    seed=None, init="normal", init_scale=1.0, bias_init="zeros", weights=None,
+    dtype="float64", log_every=0, backend="numba", tol=0.01, stop=None)
 ```"""
 
 

@@ -617,10 +617,19 @@ def test_sweep_figures_are_titled_with_data_epochs_and_loss():
     map_title = plot.convergence_map(result).axes[0].get_title()
     assert map_title.splitlines() == [
         "Runs solved (10 runs per cell)",
-        "xor · 200 epochs · mse loss",
+        "xor · 200 epochs · mse loss · solved at |error| < 0.5",
     ]
     curve_title = plot.epochs_to_solve(result).axes[0].get_title()
-    assert curve_title.splitlines()[1] == "xor · 200 epochs · mse loss · bars: 95% intervals"
+    assert curve_title.splitlines()[1] == (
+        "xor · 200 epochs · mse loss · solved at |error| < 0.5 · bars: 95% intervals"
+    )
+
+
+def test_sweep_titles_state_the_margin_that_counts_a_run_as_solved():
+    result = make_sweep([1, 5], hidden=[2, 4], epochs=200, loss="mse", margin=0.4)
+    for figure in (plot.convergence_map(result), plot.epochs_to_solve(result)):
+        line = figure.axes[0].get_title().splitlines()[1]
+        assert "solved at |error| < 0.4" in line
 
 
 def test_sweep_title_leaves_out_a_data_set_that_has_no_name():
@@ -630,7 +639,7 @@ def test_sweep_title_leaves_out_a_data_set_that_has_no_name():
     table["max_error"], table["epoch_solved"] = 0.1, 20
     result = SweepResult(spec, table)
     title = plot.convergence_map(result).axes[0].get_title()
-    assert title.splitlines()[1] == "50, 100 epochs · bce loss"
+    assert title.splitlines()[1] == "50, 100 epochs · bce loss · solved at |error| < 0.5"
     assert plot.convergence_map(make_sweep([1], loss="bce"), x="hidden").axes[0].get_title()
     parity = make_spec(*xorfast.datasets.load("parity3"), seeds=2, hidden=4, epochs=10)
     table = empty_table(parity)

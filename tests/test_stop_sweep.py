@@ -6,6 +6,8 @@ seed order or executor (so whichever lane and moment a seed starts at).
 """
 
 import concurrent.futures
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -18,6 +20,7 @@ from xorfast.params import initial_params
 from xorfast.sweeps import blocks
 from xorfast.sweeps.results import RUN_DTYPE, SweepResult
 
+from .helpers import kill_once_stored, stored_runs
 from .test_sweep_invariants import assert_tables_identical
 
 # lr 2 on XOR: most runs solve within the budget, some never do (they run it all).
@@ -166,3 +169,60 @@ def test_interrupted_stop_sweep_resumes_losing_nothing(tmp_path, monkeypatch):
     assert_tables_identical(resumed.table, uninterrupted.table)
     assert (uninterrupted.table["updates"] < 500).any()
     assert_tables_identical(xorfast.load_sweep(store).table, uninterrupted.table)
+
+
+# Blocks of 64 seeds: a block with a run that never solves trains for the whole
+# 200,000-epoch budget (about a tenth of a second), so the kill lands mid-sweep.
+KILLED = dict(seeds=1024, hidden=[2, 4], lr=0.5, epochs=200_000, block_size=64)
+KILLED_ARGV = [
+    "sweep",
+    "--seeds",
+    "1024",
+    "--hidden",
+    "2",
+    "4",
+    "--lr",
+    "0.5",
+    "--epochs",
+    "200000",
+    "--block-size",
+    "64",
+    "--stop",
+    "solved",
+    "--no-progress",
+    "--store",
+]
+
+
+@pytest.mark.slow  # a subprocess killed mid-sweep, and the sweep run twice more
+def test_cli_stop_sweep_killed_then_resumed_loses_nothing(tmp_path, monkeypatch, capsys):
+    from xorfast.cli import main
+
+    store = tmp_path / "runs.sqlite"
+    argv = [*KILLED_ARGV, str(store)]
+    process = subprocess.Popen([sys.executable, "-m", "xorfast", *argv])
+    kill_once_stored(process, store, 64, timeout=120)
+    assert process.returncode == -9  # killed, not finished
+    done = stored_runs(store)
+    assert 64 <= done < 2048 and done % 64 == 0, done  # whole blocks only
+    kept = xorfast.load_sweep(store).table
+
+    trained = []
+    run_block = xorfast.sweeps.sweeper.run_block
+    monkeypatch.setattr(
+        xorfast.sweeps.sweeper,
+        "run_block",
+        lambda block, *args: trained.append(len(block.seeds)) or run_block(block, *args),
+    )
+    assert main(argv) == 0
+    capsys.readouterr()
+    assert sum(trained) == 2048 - done  # the missing runs, each once
+    monkeypatch.setattr(xorfast.sweeps.sweeper, "run_block", run_block)
+    uninterrupted = xorfast.sweep(stop="solved", progress=False, **KILLED).table
+    resumed = xorfast.load_sweep(store).table
+    assert_tables_identical(resumed, uninterrupted)
+    # The killed process's runs, unchanged: row config * 1024 + seed of the full table.
+    assert len(kept) == done
+    assert_tables_identical(kept, uninterrupted[kept["config"] * 1024 + kept["seed"]])
+    updates = uninterrupted["updates"]
+    assert (updates < 200_000).any() and (updates == 200_000).any()

@@ -125,18 +125,29 @@ def test_a_config_without_runs_is_undefined():
     assert math.isnan(row["epoch_solved_mean"]) and math.isnan(row["epochs_with_restarts"])
 
 
-def test_format_summary_shows_mean_and_sd():
+def test_format_summary_shows_the_literature_statistics():
     lines = four_configs().format_summary().splitlines()
     assert len(lines) == 5
     assert len({len(line) for line in lines}) == 1
     header = " ".join(lines[0].split())
-    assert header.endswith("err<0.1 mean ± SD median ep p90 ep diverged")
+    assert header.endswith("err<0.1 mean ± SD min-max median p90 restarts diverged")
     assert "30 ± 22" in lines[1]  # SD 21.6
     assert "42 ± -" in lines[2]  # no SD of one run
     assert "6 ± 2" in lines[4]  # SD 1.79
-    assert lines[3].split()[-4:] == ["-", "-", "-", "0"]
-    # Median, p90 and the diverged count follow, as before.
-    assert lines[1].split()[-3:] == ["25", "51", "1"]  # p90: 30 + 0.7 * 30
+    # min-max, median, p90, restarts (30 + 100 * 2 / 4) and the diverged count.
+    assert lines[1].split()[-5:] == ["10-60", "25", "51", "80", "1"]  # p90: 30 + 0.7 * 30
+    assert lines[2].split()[-5:] == ["42-42", "42", "42", "542", "0"]  # 42 + 100 * 5
+    # Nothing solved: no epochs to show, and restarts never reach a solution.
+    assert lines[3].split()[-6:] == ["-", "-", "-", "-", "inf", "0"]
+    assert lines[4].split()[-5:] == ["4-8", "6", "8", "6", "0"]  # all solved: the mean
+
+
+def test_format_summary_leaves_out_the_diverged_count_when_none_diverged():
+    result = four_configs()
+    result.table["diverged"] = False
+    lines = result.format_summary().splitlines()
+    assert lines[0].split()[-1] == "restarts"
+    assert lines[1].split()[-2:] == ["51", "80"]
 
 
 def test_format_summary_fits_a_terminal():
@@ -149,6 +160,8 @@ def test_format_summary_fits_a_terminal():
     table["max_error"][10_000:20_000:3] = 0.9  # one config 66.7% solved
     lines = SweepResult(spec, table).format_summary().splitlines()
     assert "100.0%-100.0%" in lines[1] and " ± 2887" in lines[1]
+    # min-max, median, p90 (1 + 0.9 * 9999) and restarts (all solved: the mean, 5000.5).
+    assert lines[1].split()[-4:] == ["1-10000", "5000", "9000", "5000"]
     assert max(len(line) for line in lines) <= 100
 
 

@@ -34,6 +34,14 @@ SWEEP_SHAPES = [(2, 2, 1, 4, False), (2, 2, 1, 4, True), (2, 30, 1, 4, False)]
 #: plain gradient descent and the heavy ball (momentum), each with and without
 #: the early stop.
 SINGLE_RUN_SHAPES = [(2, 2, 1)]
+#: Single-run variants with issue 15's rules, on the first of those shapes: each
+#: rule alone (plain descent, no stop), and all of them with momentum and the stop.
+SINGLE_RUN_RULES = [
+    dict(tanh=True),
+    dict(decay=True),
+    dict(online=True),
+    dict(momentum=True, stop=True, tanh=True, decay=True, online=True),
+]
 
 
 def sources():
@@ -44,6 +52,10 @@ def sources():
         for shape in SINGLE_RUN_SHAPES
         for stop in (False, True)
         for momentum in (False, True)
+    ]
+    modules += [
+        single_run_unrolled.module_source(*SINGLE_RUN_SHAPES[0], **rules)
+        for rules in SINGLE_RUN_RULES
     ]
     return {f"{stem}.py": source for stem, source in modules}
 

@@ -15,6 +15,8 @@ Init: TypeAlias = Literal["normal", "uniform", "glorot"]
 BiasInit: TypeAlias = Literal["zeros", "same"]
 Backend: TypeAlias = Literal["numba", "numpy"]
 Stop: TypeAlias = Literal["solved", "tol"]
+Activation: TypeAlias = Literal["sigmoid", "tanh"]
+Update: TypeAlias = Literal["batch", "online", "shuffled"]
 #: ``"float64"`` or ``"float32"``, or the matching NumPy scalar type or dtype.
 DType: TypeAlias = (
     Literal["float64", "float32"]

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from . import datasets
+from .sweeps.results import SOLVED_ERROR
 from .sweeps.sweeper import sweep
 from .trainer import train
 
@@ -23,6 +24,11 @@ EPOCHS = 10_000
 SWEEP_SEEDS = 1_000
 LOOP_SEEDS = 50
 PEER_EPOCHS = 1_000  # peers are slower; fewer epochs keep the command short
+# Early stop (issue 13's workload): XOR for EPOCHS epochs at this learning rate,
+# STOP_SEEDS seeds for each hidden width, stop="solved" against the fixed budget.
+STOP_SEEDS = 2_048
+STOP_HIDDEN = (2, 4, 8)
+STOP_LR = 0.5
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,7 +65,7 @@ class Case:
     """
 
     name: str
-    kind: str  # "single" or "sweep"
+    kind: str  # "single", "sweep" or "stop" (the baseline is xorfast's fixed budget)
     baseline: Entry
     contenders: tuple
     peers: tuple = ()
@@ -70,18 +76,22 @@ def _single(data, hidden, epochs, **options):
     return lambda: train(X, y, hidden=hidden, seed=0, epochs=epochs, **options)
 
 
-def cases(*, epochs=None, sweep_seeds=None, loop_seeds=None, peer_epochs=None):
+def cases(*, epochs=None, sweep_seeds=None, loop_seeds=None, peer_epochs=None, stop_seeds=None):
     """Every benchmark case, shared by ``xorfast bench`` and ``bench/``.
 
     Sizes default to the module's constants; ``sweep_seeds`` is a sequence
     (one sweep case per entry). The sweep cases share the baseline of
     "single 2-4-1 xor" (the NumPy reference), so their speed-ups are per
-    seed-epoch over the same reference.
+    seed-epoch over the same reference. The last case, early stop, is its
+    own baseline: ``stop="solved"`` against the same sweep with the fixed
+    budget (both counted as the full budget of seed-epochs, so the speed-up
+    is the ratio of their times), with a JAX peer that stops at solved.
     """
     epochs = EPOCHS if epochs is None else epochs
     sweep_seeds = (SWEEP_SEEDS,) if sweep_seeds is None else tuple(sweep_seeds)
     loop_seeds = LOOP_SEEDS if loop_seeds is None else loop_seeds
     peer_epochs = PEER_EPOCHS if peer_epochs is None else peer_epochs
+    stop_seeds = STOP_SEEDS if stop_seeds is None else stop_seeds
     found = []
     # (case, data set, hidden width, dtypes, target speed-up of float64)
     for name, data, hidden, dtypes, target in [
@@ -148,7 +158,28 @@ def cases(*, epochs=None, sweep_seeds=None, loop_seeds=None, peer_epochs=None):
                 peers,
             )
         )
+    found.append(_stop_case(epochs, stop_seeds))
     return found
+
+
+def _stop_case(epochs, seeds):
+    """Issue 13's early-stop sweep: ``stop="solved"`` against the fixed budget, same run."""
+    hidden = list(STOP_HIDDEN)
+    runs = len(hidden) * seeds
+
+    def run(stop):
+        return lambda: sweep(
+            seeds=seeds, hidden=hidden, lr=STOP_LR, epochs=epochs, stop=stop, progress=False
+        )
+
+    widths = ",".join(map(str, hidden))
+    return Case(
+        f"early stop, 2-{{{widths}}}-1 xor",
+        "stop",
+        Entry("fixed budget", run(None), epochs, runs, repeats=2, rounds=3),
+        (Entry('stop="solved"', run("solved"), epochs, runs, repeats=3, rounds=3, target=5.0),),
+        (lambda: _jax_stop_sweep(hidden, seeds, epochs, STOP_LR),),
+    )
 
 
 @dataclass
@@ -160,7 +191,7 @@ class Row:
     seconds: float
     epochs: int  # epochs per run
     runs: int  # runs (seeds) per call
-    speedup: float  # over the NumPy reference, per (seed-)epoch
+    speedup: float  # over the case's baseline (NumPy reference; early stop: fixed budget)
 
     @property
     def ns_per_epoch(self):
@@ -189,14 +220,16 @@ def run_all(*, peers=True, progress=print):
 
     xorfast is measured first, the NumPy reference and the peers after: their
     BLAS and thread pools keep spinning for a while after use and would steal
-    the cores from whatever runs next. A baseline's row is shown in the first
-    case that uses it.
+    the cores from whatever runs next. The early-stop case's baseline is
+    xorfast too, measured right before its contender. A baseline's row is
+    shown in the first case that uses it.
     """
     chosen = cases()
     timed = {}  # Entry -> seconds
     for case in chosen:
         progress(f"measuring {case.name} ...")
-        for entry in case.contenders:
+        own = (case.baseline,) if case.kind == "stop" else ()
+        for entry in (*own, *case.contenders):
             timed[entry] = best_time(entry.function, repeats=entry.repeats)
     for case in chosen:
         if case.baseline not in timed:
@@ -227,18 +260,18 @@ def run_all(*, peers=True, progress=print):
     return rows
 
 
-def _xor_start(seeds):
-    """Initial weights of ``seeds`` as xorfast draws them, stacked: (S, 2, 4), (S, 4, 1)."""
+def _xor_start(seeds, hidden=4):
+    """Initial weights of ``seeds`` as xorfast draws them, stacked: (S, 2, H), (S, H, 1)."""
     W1, W2 = [], []
     for seed in seeds:
         rng = np.random.RandomState(seed)
-        W1.append(rng.randn(2, 4))
-        W2.append(rng.randn(4, 1))
+        W1.append(rng.randn(2, hidden))
+        W2.append(rng.randn(hidden, 1))
     return np.array(W1), np.array(W2)
 
 
-def _jax_epoch(jax, X, y):
-    """One epoch of the 2-4-1 XOR update (cross-entropy error, mean, lr 0.1) in JAX."""
+def _jax_epoch(jax, X, y, lr=0.1):
+    """One epoch of the 2-H-1 XOR update (cross-entropy error, mean, ``lr``) in JAX."""
 
     def step(_, params):
         W1, b1, W2, b2 = params
@@ -247,10 +280,10 @@ def _jax_epoch(jax, X, y):
         D2 = (A2 - y) / X.shape[0]
         D1 = (D2 @ W2.T) * A1 * (1 - A1)
         return (
-            W1 - 0.1 * X.T @ D1,
-            b1 - 0.1 * D1.sum(0),
-            W2 - 0.1 * A1.T @ D2,
-            b2 - 0.1 * D2.sum(0),
+            W1 - lr * X.T @ D1,
+            b1 - lr * D1.sum(0),
+            W2 - lr * A1.T @ D2,
+            b2 - lr * D2.sum(0),
         )
 
     return step
@@ -308,6 +341,55 @@ def _jax_sweep(seeds, epochs):
     )
 
 
+def _jax_stop_sweep(hidden, seeds, epochs, lr, margin=SOLVED_ERROR):
+    """The early-stop sweep in JAX (jit of vmap of ``while_loop``), or None without JAX.
+
+    Each run of ``seeds`` seeds per width in ``hidden`` loops while it is not
+    solved (every output within ``margin`` of its target, before the epoch's
+    update, as :func:`xorfast.reference.epoch_solved` checks) and has epochs
+    left. Under ``vmap`` the loop runs until the slowest member of the batch
+    is done, the others' updates masked out. A call returns, per width, the
+    epoch each run solved at (-1 if never) and its parameters.
+    """
+    found = _jax_xor()
+    if found is None:
+        return None
+    jax, X, y = found
+    jnp = jax.numpy
+    step = _jax_epoch(jax, X, y, lr)
+
+    def solved(params):
+        W1, b1, W2, b2 = params
+        A2 = jax.nn.sigmoid(jax.nn.sigmoid(X @ W1 + b1) @ W2 + b2)
+        return jnp.max(jnp.abs(A2 - y)) < margin
+
+    def train_one(W1, b1, W2, b2):
+        def going(state):
+            epoch, params = state
+            return (epoch < epochs) & ~solved(params)
+
+        def body(state):
+            epoch, params = state
+            return epoch + 1, step(epoch, params)
+
+        epoch, params = jax.lax.while_loop(going, body, (0, (W1, b1, W2, b2)))
+        return jnp.where(solved(params), epoch, -1), params
+
+    run = jax.jit(jax.vmap(train_one))
+    starts = []
+    for width in hidden:
+        W1, W2 = (jnp.asarray(a) for a in _xor_start(range(seeds), width))
+        starts.append((W1, jnp.zeros((seeds, width)), W2, jnp.zeros((seeds, 1))))
+    return Entry(
+        "peer: JAX vmap(while) float64",
+        lambda: [jax.block_until_ready(run(*start)) for start in starts],
+        epochs,
+        len(hidden) * seeds,
+        repeats=1,  # tens of seconds a call: the batch runs as long as its slowest run
+        rounds=1,
+    )
+
+
 def _torch_sweep(seeds, epochs):
     """A sweep of 2-4-1 XOR over ``seeds`` seeds in PyTorch (bmm), or None without it."""
     try:
@@ -341,7 +423,7 @@ def format_table(rows):
     """An aligned text table of ``rows``."""
     header = ("case", "contender", "time", "ns/epoch", "speed-up")
     cells = [
-        (r.case, r.contender, _seconds(r.seconds), f"{r.ns_per_epoch:,.1f}", f"{r.speedup:,.0f}x")
+        (r.case, r.contender, _seconds(r.seconds), f"{r.ns_per_epoch:,.1f}", _ratio(r.speedup))
         for r in rows
     ]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(header)]
@@ -361,6 +443,11 @@ def format_table(rows):
 def to_records(rows):
     """Rows as JSON-ready dictionaries (with ``ns_per_epoch``)."""
     return [{**asdict(row), "ns_per_epoch": row.ns_per_epoch} for row in rows]
+
+
+def _ratio(speedup):
+    # A peer slower than the baseline is a fraction, not "0x".
+    return f"{speedup:.2g}x" if speedup < 1 else f"{speedup:,.0f}x"
 
 
 def _seconds(value):

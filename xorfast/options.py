@@ -23,9 +23,19 @@ import numpy as np
 
 from . import _validation
 from .params import BIAS_INITS, INITS
-from .reference import LOSSES, REDUCTIONS
+from .reference import ACTIVATIONS, LOSSES, REDUCTIONS, UPDATES
 
-__all__ = ["Option", "Options", "OPTIONS", "GRID_AXES", "BACKENDS", "Choice", "Integer", "Real"]
+__all__ = [
+    "Option",
+    "Options",
+    "OPTIONS",
+    "GRID_AXES",
+    "BACKENDS",
+    "Choice",
+    "Flag",
+    "Integer",
+    "Real",
+]
 
 #: How ``train`` runs: the fused compiled kernel, or the plain NumPy reference.
 BACKENDS = ("numba", "numpy")
@@ -151,7 +161,22 @@ class Seeds:
         return f"a count ≥ 1, or distinct seeds from 0 to {_validation.MAX_SEED:,}"
 
 
-Domain = Choice | Integer | Real | Seeds
+@dataclass(frozen=True)
+class Flag:
+    """True or False (a switch on the command line)."""
+
+    def check(self, name: str, value: Any, dtype: Any) -> bool:
+        """``value`` as a ``bool``."""
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False; got {value!r}")
+        return bool(value)
+
+    def describe(self) -> str:
+        """The domain in README's words."""
+        return "`True` or `False`"
+
+
+Domain = Choice | Integer | Real | Seeds | Flag
 
 #: ``cli_default`` of an option whose command-line default is its Python default.
 SAME: Any = object()
@@ -223,6 +248,20 @@ class Option:
             raise ValueError(
                 f"{self.name} lists a value twice: {list(checked)}; give each value once"
             )
+        if isinstance(self.domain, Real):
+            # Runs compute in their dtype: two values equal there would be two configs
+            # with the same runs under different labels.
+            kind = np.dtype(dtype).type
+            seen: dict[Any, float] = {}
+            for value in checked:
+                other = seen.setdefault(kind(value), value)
+                if other != value:
+                    raise ValueError(
+                        f"{self.name} values {other!r} and {value!r} are the same number "
+                        f"in {np.dtype(dtype).name} ({float(kind(value))!r}), so their "
+                        "runs would be identical; give values that differ there, or "
+                        "dtype='float64'"
+                    )
         return checked
 
 
@@ -398,6 +437,43 @@ OPTIONS = Options(
         metavar="D",
     ),
     Option(
+        "activation",
+        str,
+        "sigmoid",
+        Choice(ACTIVATIONS),
+        "the hidden units' activation; the outputs stay sigmoid",
+        doc='the hidden units\' activation, `"sigmoid"` (derivative `A1 (1 - A1)`) or `"tanh"` '
+        "(derivative `1 - A1²`); the outputs stay sigmoid. `train` only for now",
+        scopes=(TRAIN,),
+    ),
+    Option(
+        "weight_decay",
+        float,
+        0.0,
+        Real(positive=False),
+        "L2 weight decay, >= 0: each weight's gradient gains weight_decay * weight "
+        "(biases not decayed)",
+        doc="L2 weight decay: the gradient of each weight gains `weight_decay * weight` at "
+        "every update (after the `reduction`); the biases are not decayed. `train` only for now",
+        scopes=(TRAIN,),
+        metavar="WD",
+    ),
+    Option(
+        "update",
+        str,
+        "batch",
+        Choice(UPDATES),
+        "one update per epoch from all rows, or one per row (online: rows in order; "
+        "shuffled: a new order each epoch, from the seed)",
+        doc='`"batch"`: one update per epoch from all rows; `"online"`: one update per row, '
+        "rows in order, each from its row's gradient alone (no `1/n`: `reduction` acts on "
+        'one row); `"shuffled"`: online in a new order each epoch, a function of `seed` and '
+        "the epoch (`xorfast.reference.shuffled_order`). An epoch is one pass either way; "
+        "the history, `epoch_solved` and `stop` look at the forward pass at the start of "
+        "each epoch. `train` only for now",
+        scopes=(TRAIN,),
+    ),
+    Option(
         "margin",
         float,
         0.5,
@@ -515,6 +591,28 @@ OPTIONS = Options(
         "squared error below `tol`. `epochs` stays the budget",
         optional=True,
         default_text="never: the full epoch budget",
+    ),
+    Option(
+        "record_every",
+        int,
+        0,
+        Integer(0, _validation.MAX_EPOCHS),
+        "record each run's MSE every N epochs, 0 for never",
+        doc="record each run's mean squared error at epochs 0, N, 2N, ... before that "
+        "epoch's update (as `train(log_every=N).history.mse`), then after its last update; "
+        "read with `result.trajectories(...)` / `result.trajectory(...)` (0: never)",
+        scopes=(SWEEP,),
+        metavar="N",
+    ),
+    Option(
+        "keep_weights",
+        bool,
+        False,
+        Flag(),
+        "keep each run's final weights",
+        doc="keep each run's final `W1, b1, W2, b2`; read with `result.weights(...)`, "
+        "or `result.run(seed=...)` for a `TrainResult` the plots take",
+        scopes=(SWEEP,),
     ),
 )
 

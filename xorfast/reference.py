@@ -37,6 +37,31 @@ The training rules of the classic studies:
   and ends there when it is :func:`solved` (``stop="solved"``) or has
   :func:`mean_squared_error` below ``tol`` (``stop="tol"``); see
   :func:`stops`.
+
+The rules of issue 15:
+
+* ``activation`` (the hidden units; the outputs stay sigmoid):
+  ``"sigmoid"``, ``A1 = sigmoid(Z1)`` with derivative ``A1 * (1 - A1)``, or
+  ``"tanh"``, ``A1 = tanh(Z1)`` with derivative ``1 - A1**2``
+  (:func:`activate`, :func:`activation_derivative`).
+* ``weight_decay`` (L2): the gradient of each weight gains
+  ``weight_decay * weight``, ``dW1 += weight_decay * W1`` and
+  ``dW2 += weight_decay * W2``; the biases ``b1``, ``b2`` are not decayed.
+  It is added after the ``reduction``, so it is the same with ``"mean"`` and
+  ``"sum"``, and it is added at every update (once per epoch in batch
+  training, once per pattern in online training).
+* ``update`` (:data:`UPDATES`): ``"batch"`` makes one update per epoch from
+  the gradient over all rows. ``"online"`` makes one update per row (pattern),
+  the rows in order 0 .. n-1 every epoch, each from that row's gradient alone
+  (:func:`online_epoch`); ``reduction`` acts over the rows of one update, so
+  with one row ``"mean"`` and ``"sum"`` agree (no ``1/n``). ``"shuffled"`` is
+  online in the order :func:`shuffled_order` gives each epoch, a function of
+  the run's seed and the epoch alone. One epoch is one pass over the data
+  either way (``n`` updates online), and everything checked "at epoch ``e``"
+  (the history's mean squared error, :func:`epoch_solved`, ``stop``) is the
+  forward pass over all rows of the parameters at the start of epoch ``e``:
+  after ``e`` epochs of updates (``e * n`` updates online), before that
+  epoch's first update, exactly as in batch training.
 """
 
 from __future__ import annotations
@@ -50,13 +75,15 @@ import numpy.typing as npt
 from .params import Params
 
 if TYPE_CHECKING:
-    from ._typing import Loss, Reduction, Stop
+    from ._typing import Activation, Loss, Reduction, Stop, Update
 
 _Array = npt.NDArray[np.floating[Any]]
 
 __all__ = [
     "sigmoid",
     "sigmoid_derivative",
+    "activate",
+    "activation_derivative",
     "forward",
     "output_error",
     "gradients",
@@ -65,6 +92,9 @@ __all__ = [
     "solved",
     "stops",
     "update",
+    "shuffled_order",
+    "epoch_order",
+    "online_epoch",
     "train",
     "train_until",
     "epoch_solved",
@@ -72,6 +102,10 @@ __all__ = [
 
 LOSSES = ("bce", "mse")
 REDUCTIONS = ("mean", "sum")
+#: The hidden units' activation function (the outputs are always sigmoid).
+ACTIVATIONS = ("sigmoid", "tanh")
+#: One update per epoch from all rows, or one per row in order, or per row shuffled.
+UPDATES = ("batch", "online", "shuffled")
 
 
 def sigmoid(z: _Array | float) -> _Array:
@@ -85,19 +119,39 @@ def sigmoid_derivative(a: _Array) -> _Array:
     return a * (1 - a)
 
 
-def forward(X: _Array, params: Sequence[_Array]) -> tuple[_Array, _Array]:
+def activate(Z1: _Array, activation: Activation = "sigmoid") -> _Array:
+    """The hidden activations: ``sigmoid(Z1)``, or ``tanh(Z1)`` for ``activation="tanh"``."""
+    return np.tanh(Z1) if activation == "tanh" else sigmoid(Z1)
+
+
+def activation_derivative(A1: _Array, activation: Activation = "sigmoid") -> _Array:
+    """The hidden activation's derivative through its output: ``A1 (1 - A1)`` or ``1 - A1**2``."""
+    return 1 - A1**2 if activation == "tanh" else sigmoid_derivative(A1)
+
+
+def forward(
+    X: _Array, params: Sequence[_Array], activation: Activation = "sigmoid"
+) -> tuple[_Array, _Array]:
     """Hidden activations ``A1`` (n, H) and outputs ``A2`` (n, O)."""
     W1, b1, W2, b2 = params
-    A1 = sigmoid(X @ W1 + b1)
+    A1 = activate(X @ W1 + b1, activation)
     A2 = sigmoid(A1 @ W2 + b2)
     return A1, A2
 
 
-def pinned(A1: _Array, A2: _Array, y: _Array, loss: Loss, derivative_offset: float = 0.0) -> bool:
+def pinned(
+    A1: _Array,
+    A2: _Array,
+    y: _Array,
+    loss: Loss,
+    derivative_offset: float = 0.0,
+    activation: Activation = "sigmoid",
+) -> bool:
     """True when the network's units are pinned so that gradient descent is destroyed.
 
-    That is: every hidden activation is exactly 0 or 1 on every row, so each
-    hidden unit's ``a (1 - a)`` is exactly 0 and no gradient reaches ``W1`` or
+    That is: every hidden activation is exactly 0 or 1 on every row (-1 or 1
+    for tanh units), so each hidden unit's :func:`activation_derivative` is
+    exactly 0 (weight decay aside) and no gradient reaches ``W1`` or
     ``b1`` again; or, with ``loss="mse"``, every output is exactly 0 or 1 on
     every row while some output differs from its target, so no gradient
     reaches any parameter and the wrong answer is final. Sigmoids reach exactly
@@ -107,7 +161,7 @@ def pinned(A1: _Array, A2: _Array, y: _Array, loss: Loss, derivative_offset: flo
     A non-zero ``derivative_offset`` keeps the output error of a wrong output
     alive even at exactly 0 or 1, so then only the hidden units can be pinned.
     """
-    hidden_pinned = not np.any(sigmoid_derivative(A1))
+    hidden_pinned = not np.any(activation_derivative(A1, activation))
     output_stuck = (
         loss == "mse"
         and derivative_offset == 0
@@ -169,21 +223,28 @@ def gradients(
     loss: Loss = "bce",
     reduction: Reduction = "mean",
     derivative_offset: float = 0.0,
+    activation: Activation = "sigmoid",
+    weight_decay: float = 0.0,
 ) -> Params:
-    """Gradients ``(dW1, db1, dW2, db2)`` of one full-batch step, shaped like ``params``.
+    """Gradients ``(dW1, db1, dW2, db2)`` of one step over the rows of ``X``, like ``params``.
 
     With a non-zero ``derivative_offset`` these are no longer the gradient of
-    any loss, but the directions Fahlman's flat-spot fix descends.
+    any loss, but the directions Fahlman's flat-spot fix descends. A non-zero
+    ``weight_decay`` adds ``weight_decay * W`` to the weights' gradients (not
+    to the biases'), after the ``reduction``.
     """
     W1, b1, W2, b2 = params
-    A1, A2 = forward(X, params)
+    A1, A2 = forward(X, params, activation)
     scale = 1 / X.shape[0] if reduction == "mean" else 1
     D2 = output_error(A2, y, loss, derivative_offset)
     dW2 = scale * (A1.T @ D2)
     db2 = scale * np.sum(D2, axis=0)
-    D1 = (D2 @ W2.T) * sigmoid_derivative(A1)
+    D1 = (D2 @ W2.T) * activation_derivative(A1, activation)
     dW1 = scale * (X.T @ D1)
     db1 = scale * np.sum(D1, axis=0)
+    if weight_decay != 0:
+        dW1 = dW1 + weight_decay * W1
+        dW2 = dW2 + weight_decay * W2
     return Params(dW1, db1, dW2, db2)
 
 
@@ -208,6 +269,135 @@ def update(
             parameter += velocity
 
 
+# train() and its kin take an ``update`` keyword, the rule's name, which hides the function.
+_update = update
+
+
+#: SplitMix64's constants (Steele, Lea & Flood 2014; Vigna's ``splitmix64.c``).
+_GOLDEN_GAMMA = 0x9E3779B97F4A7C15
+_MIX_1 = 0xBF58476D1CE4E5B9
+_MIX_2 = 0x94D049BB133111EB
+_MASK_64 = 2**64 - 1
+
+
+def _splitmix64(state: int) -> tuple[int, int]:
+    """One step of SplitMix64 on an unsigned 64-bit ``state``: the next state and the output."""
+    state = (state + _GOLDEN_GAMMA) & _MASK_64
+    z = state
+    z = ((z ^ (z >> 30)) * _MIX_1) & _MASK_64
+    z = ((z ^ (z >> 27)) * _MIX_2) & _MASK_64
+    return state, z ^ (z >> 31)
+
+
+def shuffled_order(rows: int, seed: int, epoch: int) -> npt.NDArray[np.int64]:
+    """The order of the rows in epoch ``epoch`` of a run with ``update="shuffled"``.
+
+    A Fisher-Yates shuffle of ``0 .. rows-1``, started afresh from that order
+    every epoch, driven by SplitMix64 with the 64-bit starting state
+    ``seed * 2**32 + epoch`` (``seed`` is the run's seed, 0 to 2**32 - 1;
+    ``epoch`` counts from 0)::
+
+        order = [0, 1, ..., rows - 1]
+        for i = rows - 1 down to 1:
+            state, r = splitmix64(state)
+            j = r % (i + 1)
+            swap order[i], order[j]
+
+    where ``splitmix64`` adds 0x9E3779B97F4A7C15 to the state and mixes the
+    sum: ``z ^= z >> 30; z *= 0xBF58476D1CE4E5B9; z ^= z >> 27;
+    z *= 0x94D049BB133111EB; z ^= z >> 31`` (all modulo 2**64). Each epoch's
+    order depends on the seed and the epoch alone, so a kernel can compute it
+    anywhere in a run, in unsigned 64-bit integers. (``r % (i + 1)`` favours
+    small ``j`` by less than ``rows / 2**64``.)
+    """
+    order = np.arange(rows, dtype=np.int64)
+    state = (seed << 32) + epoch
+    for i in range(rows - 1, 0, -1):
+        state, r = _splitmix64(state)
+        j = r % (i + 1)
+        order[i], order[j] = order[j], order[i]
+    return order
+
+
+def epoch_order(rows: int, update: Update, seed: int, epoch: int) -> npt.NDArray[np.int64]:
+    """The rows' order in one epoch of online training: ``0 .. rows-1``, or shuffled."""
+    if update == "shuffled":
+        return shuffled_order(rows, seed, epoch)
+    return np.arange(rows, dtype=np.int64)
+
+
+def online_epoch(
+    X: _Array,
+    y: _Array,
+    params: Sequence[_Array],
+    velocities: Sequence[_Array],
+    order: Sequence[int] | npt.NDArray[np.int64],
+    *,
+    lr: float,
+    loss: Loss = "bce",
+    momentum: float = 0.0,
+    derivative_offset: float = 0.0,
+    activation: Activation = "sigmoid",
+    weight_decay: float = 0.0,
+) -> None:
+    """One epoch of online training, in place: an :func:`update` per row, rows in ``order``.
+
+    Each update's gradient is that of its row alone (``reduction`` over one
+    row: no ``1/n``), from the parameters the previous rows' updates left.
+    """
+    for i in order:
+        grads = gradients(
+            X[i : i + 1],
+            y[i : i + 1],
+            params,
+            loss,
+            "sum",
+            derivative_offset,
+            activation,
+            weight_decay,
+        )
+        _update(params, velocities, grads, lr, momentum)
+
+
+def _train_epoch(
+    X: _Array,
+    y: _Array,
+    params: Sequence[_Array],
+    velocities: Sequence[_Array],
+    epoch: int,
+    *,
+    lr: float,
+    loss: Loss,
+    reduction: Reduction,
+    momentum: float,
+    derivative_offset: float,
+    activation: Activation,
+    weight_decay: float,
+    update_rule: Update,
+    seed: int,
+) -> None:
+    """The updates of epoch ``epoch``, in place: one batch step, or one online pass."""
+    if update_rule == "batch":
+        grads = gradients(
+            X, y, params, loss, reduction, derivative_offset, activation, weight_decay
+        )
+        _update(params, velocities, grads, lr, momentum)
+    else:
+        online_epoch(
+            X,
+            y,
+            params,
+            velocities,
+            epoch_order(X.shape[0], update_rule, seed, epoch),
+            lr=lr,
+            loss=loss,
+            momentum=momentum,
+            derivative_offset=derivative_offset,
+            activation=activation,
+            weight_decay=weight_decay,
+        )
+
+
 def train(
     X: _Array,
     y: _Array,
@@ -220,8 +410,12 @@ def train(
     momentum: float = 0.0,
     derivative_offset: float = 0.0,
     log_every: int = 0,
+    activation: Activation = "sigmoid",
+    weight_decay: float = 0.0,
+    update: Update = "batch",
+    seed: int = 0,
 ) -> tuple[Params, _Array]:
-    """Full-batch gradient descent, one NumPy expression per step.
+    """Gradient descent, one NumPy expression per step.
 
     Parameters
     ----------
@@ -240,6 +434,15 @@ def train(
     log_every : int
         Record the mean squared error of the forward pass at epochs 0,
         ``log_every``, ... (before that epoch's update); 0 records nothing.
+    activation : {"sigmoid", "tanh"}
+        The hidden units' activation (see :func:`activate`).
+    weight_decay : float
+        Added times each weight to its gradient, biases not (see :func:`gradients`).
+    update : {"batch", "online", "shuffled"}
+        One update per epoch, or one per row (see the module docstring).
+    seed : int
+        The run's seed, which orders the rows with ``update="shuffled"``
+        (:func:`shuffled_order`); unused otherwise.
 
     Returns
     -------
@@ -252,10 +455,24 @@ def train(
     velocities = Params(*(np.zeros_like(a) for a in trained))
     mse_log = []
     for epoch in range(epochs):
-        grads = gradients(X, y, trained, loss, reduction, derivative_offset)
         if log_every and epoch % log_every == 0:
-            mse_log.append(mean_squared_error(forward(X, trained)[1], y))
-        update(trained, velocities, grads, lr, momentum)
+            mse_log.append(mean_squared_error(forward(X, trained, activation)[1], y))
+        _train_epoch(
+            X,
+            y,
+            trained,
+            velocities,
+            epoch,
+            lr=lr,
+            loss=loss,
+            reduction=reduction,
+            momentum=momentum,
+            derivative_offset=derivative_offset,
+            activation=activation,
+            weight_decay=weight_decay,
+            update_rule=update,
+            seed=seed,
+        )
     return trained, np.array(mse_log, dtype=trained.W1.dtype)
 
 
@@ -274,6 +491,10 @@ def train_until(
     margin: float = 0.5,
     tol: float = 0.01,
     log_every: int = 0,
+    activation: Activation = "sigmoid",
+    weight_decay: float = 0.0,
+    update: Update = "batch",
+    seed: int = 0,
 ) -> tuple[Params, _Array, int]:
     """:func:`train`, ending the run at the first epoch where :func:`stops` says so.
 
@@ -282,6 +503,8 @@ def train_until(
     with ``e`` updates made, before that epoch's update and log entry, so
     everything returned equals ``train(..., epochs=e)``. The state after the
     last update counts as epoch ``epochs``, as in :func:`epoch_solved`.
+    Online (``update="online"`` or ``"shuffled"``), epoch ``e`` is the state
+    after ``e`` passes (``e * n`` updates), and "updates" below count epochs.
 
     Returns
     -------
@@ -299,13 +522,27 @@ def train_until(
     velocities = Params(*(np.zeros_like(a) for a in trained))
     mse_log: list[np.floating[Any]] = []
     for epoch in range(epochs):
-        if stops(forward(X, trained)[1], y, stop, margin, tol):
+        if stops(forward(X, trained, activation)[1], y, stop, margin, tol):
             return trained, np.array(mse_log, dtype=trained.W1.dtype), epoch
-        grads = gradients(X, y, trained, loss, reduction, derivative_offset)
         if log_every and epoch % log_every == 0:
-            mse_log.append(mean_squared_error(forward(X, trained)[1], y))
-        update(trained, velocities, grads, lr, momentum)
-    last = epochs if stops(forward(X, trained)[1], y, stop, margin, tol) else -1
+            mse_log.append(mean_squared_error(forward(X, trained, activation)[1], y))
+        _train_epoch(
+            X,
+            y,
+            trained,
+            velocities,
+            epoch,
+            lr=lr,
+            loss=loss,
+            reduction=reduction,
+            momentum=momentum,
+            derivative_offset=derivative_offset,
+            activation=activation,
+            weight_decay=weight_decay,
+            update_rule=update,
+            seed=seed,
+        )
+    last = epochs if stops(forward(X, trained, activation)[1], y, stop, margin, tol) else -1
     return trained, np.array(mse_log, dtype=trained.W1.dtype), last
 
 
@@ -321,19 +558,37 @@ def epoch_solved(
     momentum: float = 0.0,
     derivative_offset: float = 0.0,
     margin: float = 0.5,
+    activation: Activation = "sigmoid",
+    weight_decay: float = 0.0,
+    update: Update = "batch",
+    seed: int = 0,
 ) -> int:
     """The first epoch whose forward pass is :func:`solved`, training as :func:`train` does.
 
-    Epoch ``e`` is the forward pass before that epoch's update, and epoch
-    ``epochs`` the state after the last update; -1 when no forward pass in
-    ``0 .. epochs`` is solved. ``params`` is not modified.
+    Epoch ``e`` is the forward pass before that epoch's update (online: before
+    its first), and epoch ``epochs`` the state after the last update; -1 when
+    no forward pass in ``0 .. epochs`` is solved. ``params`` is not modified.
     """
     trained = Params(*(a.copy() for a in params))
     velocities = Params(*(np.zeros_like(a) for a in trained))
     for epoch in range(epochs + 1):
-        if solved(forward(X, trained)[1], y, margin):
+        if solved(forward(X, trained, activation)[1], y, margin):
             return epoch
         if epoch < epochs:
-            grads = gradients(X, y, trained, loss, reduction, derivative_offset)
-            update(trained, velocities, grads, lr, momentum)
+            _train_epoch(
+                X,
+                y,
+                trained,
+                velocities,
+                epoch,
+                lr=lr,
+                loss=loss,
+                reduction=reduction,
+                momentum=momentum,
+                derivative_offset=derivative_offset,
+                activation=activation,
+                weight_decay=weight_decay,
+                update_rule=update,
+                seed=seed,
+            )
     return -1

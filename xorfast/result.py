@@ -121,4 +121,5 @@ class TrainResult:
         # C order, as in training: NumPy's products then sum in the same order.
         X = np.ascontiguousarray(X)
         with np.errstate(over="ignore", invalid="ignore"):
-            return reference.forward(X, self.params)[1]
+            activation = self.config.get("activation", "sigmoid")
+            return reference.forward(X, self.params, activation)[1]

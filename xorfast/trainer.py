@@ -16,7 +16,7 @@ from .params import Params, initial_params
 from .result import History, TrainResult
 
 if TYPE_CHECKING:
-    from ._typing import Backend, BiasInit, DType, Init, Loss, Reduction, Stop
+    from ._typing import Activation, Backend, BiasInit, DType, Init, Loss, Reduction, Stop, Update
 
 DEFAULT_HIDDEN = OPTIONS.hidden.default
 
@@ -36,6 +36,9 @@ def train(
     loss: Loss = OPTIONS.loss.default,
     reduction: Reduction = OPTIONS.reduction.default,
     derivative_offset: float = OPTIONS.derivative_offset.default,
+    activation: Activation = OPTIONS.activation.default,
+    weight_decay: float = OPTIONS.weight_decay.default,
+    update: Update = OPTIONS.update.default,
     margin: float = OPTIONS.margin.default,
     seed: int | None = None,
     init: Init = OPTIONS.init.default,
@@ -48,7 +51,7 @@ def train(
     tol: float = OPTIONS.tol.default,
     stop: Stop | None = OPTIONS.stop.default,
 ) -> TrainResult:
-    """Train one two-layer sigmoid network by full-batch gradient descent, with momentum.
+    """Train one two-layer network by gradient descent (full-batch or online), with momentum.
 
     Parameters
     ----------
@@ -76,14 +79,32 @@ def train(
         Fahlman's (1988) flat-spot fix (>= 0): added to the output units'
         sigmoid derivative, so the output error is
         ``(A2 - y) (A2 (1 - A2) + derivative_offset)``. Only with
-        ``loss="mse"``; the hidden units keep ``A1 (1 - A1)``.
+        ``loss="mse"``; the hidden units keep their own derivative.
+    activation : {"sigmoid", "tanh"}, default "sigmoid"
+        The hidden units' activation, ``sigmoid`` (derivative ``A1 (1 - A1)``)
+        or ``tanh`` (derivative ``1 - A1**2``); the output units stay sigmoid.
+    weight_decay : float, default 0.0
+        L2 weight decay (>= 0): at every update the gradient of each weight
+        (``W1``, ``W2``) gains ``weight_decay * weight``, after the
+        ``reduction``; the biases are not decayed.
+    update : {"batch", "online", "shuffled"}, default "batch"
+        ``"batch"``: one update per epoch, from the gradient over all rows.
+        ``"online"``: one update per row, rows in order, each from that row's
+        gradient alone (``reduction`` acts over one row, so there is no
+        ``1/n``). ``"shuffled"``: online, the rows in a new order each epoch,
+        :func:`xorfast.reference.shuffled_order` of the run's ``seed`` and the
+        epoch. An epoch is one pass over the data either way; epoch ``e``
+        (for ``history``, ``stop`` and ``epoch_solved``) is the forward pass
+        over all rows at its start, after ``e`` epochs of updates.
     margin : float, default 0.5
         Success criterion in (0, 1): the run is ``solved`` when every output
         is within ``margin`` of its target. 0.4 is Fahlman's 40-20-40 rule.
     seed : int, optional
         Seed for the initial weights: ``np.random.seed(seed)``, ``W1 = randn(d, H)``,
-        ``W2 = randn(H, O)``. Drawn at random (and reported) when omitted.
-        Refused together with ``weights``, which fix the start instead.
+        ``W2 = randn(H, O)``, and with ``update="shuffled"`` for the rows'
+        order. Drawn at random (and reported) when omitted. Refused together
+        with ``weights``, which fix the start instead, unless
+        ``update="shuffled"``, where it seeds the order alone.
     init : {"normal", "uniform", "glorot"}, default "normal"
         ``randn * init_scale``, ``U(-init_scale, init_scale)``, or ``U(-g, g)``
         with ``g = init_scale * sqrt(6 / (fan_in + fan_out))`` per weight
@@ -94,7 +115,9 @@ def train(
         largest value / 64, so that they fit.
     bias_init : {"zeros", "same"}, default "zeros"
     weights : tuple (W1, b1, W2, b2), optional
-        Start from these arrays instead (they are copied, never modified).
+        Start from these arrays instead (they are copied, never modified);
+        ``seed``, ``init``, ``init_scale`` and ``bias_init``, which pick the
+        random start, are refused beside them.
     dtype : {"float64", "float32"}, default "float64"
     log_every : int, default 0
         Record the mean squared error every ``log_every`` epochs (0: never),
@@ -120,11 +143,12 @@ def train(
     -------
     TrainResult
         ``updates`` is the number of updates made (``epochs`` unless the run
-        stopped early) and ``epoch_stopped`` the epoch ``stop`` ended the run
-        at, -1 when it never did (always without ``stop``). ``diverged`` is
-        True when training destroyed the network: a parameter or prediction
-        is NaN or infinite, or every hidden activation is exactly
-        0 or 1 on every row (no gradient reaches ``W1``, ``b1`` again), or with
+        stopped early; online, the number of epochs, each ``n`` updates)
+        and ``epoch_stopped`` the epoch ``stop`` ended the run at, -1 when it
+        never did (always without ``stop``). ``diverged`` is True when
+        training destroyed the network: a parameter or prediction is NaN or
+        infinite, or every hidden activation is exactly 0 or 1 (-1 or 1 for
+        tanh units) on every row (no gradient reaches ``W1``, ``b1`` again), or with
         ``loss="mse"`` every output is exactly 0 or 1 and some are wrong (no
         gradient at all); see :func:`xorfast.reference.pinned`.
 
@@ -152,23 +176,37 @@ def train(
     init, init_scale, bias_init = given["init"], given["init_scale"], given["bias_init"]
     log_every, backend = given["log_every"], given["backend"]
     stop, margin, tol = given["stop"], given["margin"], given["tol"]
+    activation, weight_decay, update = given["activation"], given["weight_decay"], given["update"]
+    online = update != "batch"
     X, y = _validation.data(X, y, loss=loss)
     X, y = _validation.fits("X", X, dtype), _validation.fits("y", y, dtype)
     inputs, outputs = X.shape[1], y.shape[1]
-    _validation.step(lr, X.shape[0], reduction, dtype)
+    # An online update's gradient is one row's: no 1/n.
+    _validation.step(lr, 1 if online else X.shape[0], reduction, dtype)
     logged = _history_length(epochs, log_every)
 
     if weights is not None:
-        if seed is not None:
+        if seed is not None and update != "shuffled":
             raise ValueError(
                 "seed and weights cannot both be given: weights fix the starting "
-                "point, so the seed would be ignored; pass one of them"
+                "point, so the seed would be ignored; pass one of them "
+                "(with update='shuffled' the seed orders the rows)"
             )
+        for name in ("init", "init_scale", "bias_init"):
+            if given[name] != OPTIONS[name].default:
+                raise ValueError(
+                    f"{name}={given[name]!r} and weights cannot both be given: {name} "
+                    "shapes the random starting weights, which weights replace; "
+                    "pass one of them"
+                )
         start = _validation.weights(weights, inputs=inputs, hidden=hidden, outputs=outputs)
         for name, array in zip(start._fields, start):
             _validation.fits(f"weights {name}", array, dtype)
         _check_memory(X.shape[0], inputs, start.W1.shape[1], outputs, logged, momentum)
-        seed = None
+        if update == "shuffled":  # the seed of the rows' order, reported
+            seed = _random_seed() if seed is None else OPTIONS.seed.check(seed)
+        else:
+            seed = None
     else:
         hidden = hidden or DEFAULT_HIDDEN
         _check_memory(X.shape[0], inputs, hidden, outputs, logged, momentum)
@@ -200,6 +238,10 @@ def train(
         stop=stop,
         margin=margin,
         tol=tol,
+        activation=activation,
+        weight_decay=weight_decay,
+        update=update,
+        seed=0 if seed is None else seed,
     )
     updates = epochs if stopped < 0 else stopped
 
@@ -208,7 +250,7 @@ def train(
     config.update(hidden=params.W1.shape[1], dtype=np.dtype(dtype).name)
     logged = np.arange(0, updates, log_every, dtype=np.int64) if log_every else np.zeros(0, int)
     diverged = not (params.all_finite() and np.isfinite(predictions).all()) or reference.pinned(
-        hidden_activations, predictions, y, loss, offset
+        hidden_activations, predictions, y, loss, offset, activation
     )
     return TrainResult(
         *params,
@@ -270,6 +312,10 @@ def _run_numba(
     stop: Stop | None,
     margin: float,
     tol: float,
+    activation: Activation,
+    weight_decay: float,
+    update: Update,
+    seed: int,
 ) -> _Run:
     arguments = single_run.arguments(
         X,
@@ -277,7 +323,8 @@ def _run_numba(
         params,
         epochs=epochs,
         lr=lr,
-        scale=1 / X.shape[0] if reduction == "mean" else 1.0,
+        # An online update's gradient is one row's: no 1/n.
+        scale=1 / X.shape[0] if reduction == "mean" and update == "batch" else 1.0,
         mse_output=loss == "mse",
         log_every=log_every,
         momentum=momentum,
@@ -286,11 +333,20 @@ def _run_numba(
         margin=margin,
         tol=tol,
     )
+    rules = single_run.rules(
+        X.shape[0],
+        params.W1.dtype,
+        activation=activation,
+        weight_decay=weight_decay,
+        update=update,
+        seed=seed,
+    )
+    called = single_run.call_arguments(arguments, rules)
     # Looked up (loaded or compiled on first use) before the clock starts, so
     # the reported time is the training alone.
-    run = single_run.compiled_train(arguments)
+    run = single_run.compiled_train(arguments, rules)
     began = time.perf_counter()
-    stopped = run(*arguments)
+    stopped = run(*called)
     seconds = time.perf_counter() - began
     work = arguments.work
     # The kernels without stop return None: they train all epochs.
@@ -313,6 +369,10 @@ def _run_numpy(
     stop: Stop | None,
     margin: float,
     tol: float,
+    activation: Activation,
+    weight_decay: float,
+    update: Update,
+    seed: int,
 ) -> _Run:
     # A diverging run overflows and makes NaNs by design; it is reported, not warned about.
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
@@ -329,6 +389,10 @@ def _run_numpy(
                 momentum=momentum,
                 derivative_offset=derivative_offset,
                 log_every=log_every,
+                activation=activation,
+                weight_decay=weight_decay,
+                update=update,
+                seed=seed,
             )
             stopped = -1
         else:
@@ -346,7 +410,11 @@ def _run_numpy(
                 margin=margin,
                 tol=tol,
                 log_every=log_every,
+                activation=activation,
+                weight_decay=weight_decay,
+                update=update,
+                seed=seed,
             )
         seconds = time.perf_counter() - began
-        hidden_activations, predictions = reference.forward(X, params)
+        hidden_activations, predictions = reference.forward(X, params, activation)
     return params, mse_log, hidden_activations, predictions, seconds, stopped

@@ -9,7 +9,9 @@ package except NumPy and Numba.
 - :mod:`.tanh`: the vectorisable tanh (accurate near 0) and its paired form, for
   tanh hidden units.
 - :mod:`.single_run`: the fused single-run kernel (forward, backprop, update),
-  plain and with momentum, its arguments and the buffers it works in.
+  plain and with momentum, with issue 15's rules, its arguments and the
+  buffers it works in.
+- :mod:`.order`: the rows' order in an epoch of shuffled online training.
 - :mod:`.single_run_unrolled`: its code generator, which unrolls it for one
   small layer shape, and the widths it does so up to.
 - :mod:`.sweep_kernel`: the generic sweep kernel (64 seeds in lanes), its driver

@@ -32,6 +32,18 @@ stopping): after each epoch's forward pass, before its log entry and its
 update, it tests :func:`_stops` on the outputs just computed and ends the run
 there, returning the epoch it stopped at. The variants without it are
 compiled without the test, so runs without ``stop`` pay nothing for it.
+
+The rules of issue 15 (tanh hidden units, weight decay, online updates) come
+as one more argument, a :class:`Rules` (:func:`rules`; None for the
+defaults, whose runs keep the kernels above and their results). Shapes with
+a generated kernel get a module per combination of rules; the others run
+:func:`_train_rules`, one kernel per dtype in which momentum, ``stop`` and
+every rule are run-time flags, tested outside the loops over units, so that
+the 32 combinations cost one compilation (about 12 s cold) instead of 32;
+measured on the default rules it runs as fast as :func:`_train` (within the
+noise, ``bench/online_vs_batch.py``). Online training
+(:func:`_online_epochs`) updates after each row; ``shuffled`` orders the rows
+with :func:`~xorfast._compiled.order.shuffle_rows`.
 """
 
 from typing import NamedTuple
@@ -40,7 +52,9 @@ import numpy as np
 
 from . import single_run_unrolled
 from .jit import inlined_kernel, kernel, machine_code
-from .sigmoid import sigmoid_inplace
+from .order import shuffle_rows
+from .sigmoid import sigmoid, sigmoid_inplace
+from .tanh import tanh_derivative, tanh_inplace
 
 #: Flat activation buffers are padded to a multiple of this many entries: one
 #: AVX2 register of float32, two of float64.
@@ -50,6 +64,10 @@ PAD = 8
 #: is within ``margin`` of its target, stop when the mean squared error is below ``tol``.
 STOP_SOLVED = single_run_unrolled.STOP_SOLVED
 STOP_CODES = {None: 0, "solved": STOP_SOLVED, "tol": 2}
+
+#: The ``update`` of :class:`Rules`: one update per epoch, or per row in order, or shuffled.
+UPDATE_BATCH, UPDATE_ONLINE, UPDATE_SHUFFLED = 0, 1, 2
+UPDATE_CODES = {"batch": UPDATE_BATCH, "online": UPDATE_ONLINE, "shuffled": UPDATE_SHUFFLED}
 
 
 class Workspace(NamedTuple):
@@ -166,9 +184,49 @@ def arguments(
     )
 
 
+class Rules(NamedTuple):
+    """The rules of issue 15, the last argument of the ``rules`` kernels (built by :func:`rules`).
+
+    Runs with the default rules have none: their kernels are those from
+    before these rules, taking :class:`Arguments` alone.
+    """
+
+    tanh: bool  # tanh hidden units; else sigmoid
+    weight_decay: np.floating  # >= 0, the parameters' dtype
+    update: int  # UPDATE_CODES: 0 (batch), 1 (online, rows in order), 2 (shuffled)
+    seed: np.uint64  # the run's seed, which orders the rows with update=2
+    order: np.ndarray  # (n,) int64: the rows' order in the current epoch (online)
+
+
+def rules(rows, dtype, *, activation="sigmoid", weight_decay=0.0, update="batch", seed=0):
+    """The :class:`Rules` of a run, or None when they are all the defaults.
+
+    ``dtype`` is the parameters' scalar type, ``rows`` the data's row count
+    (the length of ``order``, which starts as ``0 .. rows-1``), ``seed`` the
+    run's seed (used with ``update="shuffled"`` only). Nothing is checked.
+    """
+    if activation == "sigmoid" and weight_decay == 0 and update == "batch":
+        return None
+    return Rules(
+        activation == "tanh",
+        np.dtype(dtype).type(weight_decay),
+        UPDATE_CODES[update],
+        np.uint64(seed),
+        np.arange(rows, dtype=np.int64),
+    )
+
+
+def call_arguments(arguments, rules=None):
+    """What a kernel from :func:`kernel_for` is called with: ``arguments`` and any ``rules``."""
+    return tuple(arguments) if rules is None else (*arguments, rules)
+
+
 @inlined_kernel
-def _layers(X, params, work, inputs, hidden, outputs):
-    """The forward pass of :func:`_forward` for the given layer widths."""
+def _layers(X, params, work, inputs, hidden, outputs, tanh_units=False):
+    """The forward pass of :func:`_forward` for the given layer widths.
+
+    ``tanh_units``: the hidden units are tanh (the ``rules`` kernels), else sigmoid.
+    """
     W1, b1, W2, b2 = params
     Z1, Z2 = work.Z1, work.Z2
     for i in range(X.shape[0]):
@@ -179,7 +237,10 @@ def _layers(X, params, work, inputs, hidden, outputs):
             x = X[i, k]
             for h in range(hidden):
                 Z1[row + h] += x * W1[k, h]
-    sigmoid_inplace(Z1)
+    if tanh_units:
+        tanh_inplace(Z1)
+    else:
+        sigmoid_inplace(Z1)
     for i in range(X.shape[0]):
         for o in range(outputs):
             z = b2[o]
@@ -220,6 +281,56 @@ def _stops(y, A2, stop, margin, tol, rows, outputs):
 
 
 @inlined_kernel
+def _apply_update(params, velocities, gradients, step, decay, momentum, heavy_ball, decaying):
+    """One update from ``gradients``, in place, as the ``rules`` kernels make it.
+
+    ``gradients`` are ``(gW1, gb1, gW2, gb2)`` as :func:`_epochs` sums them
+    (``gW2`` transposed), ``step`` multiplies them (``lr * scale``). A
+    parameter's change is ``step * g``, and with ``decaying`` a weight's (not
+    a bias's) gains ``decay * w`` (``decay = lr * weight_decay``). The change
+    is subtracted, or with ``heavy_ball`` it makes the velocity
+    ``v = momentum * v - change; p += v``. (:func:`_epochs` without decay
+    keeps its own loops, those from before weight decay existed.)
+    """
+    W1, b1, W2, b2 = params
+    vW1, vb1, vW2, vb2 = velocities
+    gW1, gb1, gW2, gb2 = gradients
+    hidden, outputs = W2.shape
+    for h in range(hidden):
+        for o in range(outputs):
+            change = step * gW2[o, h]
+            if decaying:
+                change += decay * W2[h, o]
+            if heavy_ball:
+                vW2[h, o] = momentum * vW2[h, o] - change
+                W2[h, o] += vW2[h, o]
+            else:
+                W2[h, o] -= change
+    for o in range(outputs):
+        if heavy_ball:
+            vb2[o] = momentum * vb2[o] - step * gb2[o]
+            b2[o] += vb2[o]
+        else:
+            b2[o] -= step * gb2[o]
+    for k in range(W1.shape[0]):
+        for h in range(hidden):
+            change = step * gW1[k, h]
+            if decaying:
+                change += decay * W1[k, h]
+            if heavy_ball:
+                vW1[k, h] = momentum * vW1[k, h] - change
+                W1[k, h] += vW1[k, h]
+            else:
+                W1[k, h] -= change
+    for h in range(hidden):
+        if heavy_ball:
+            vb1[h] = momentum * vb1[h] - step * gb1[h]
+            b1[h] += vb1[h]
+        else:
+            b1[h] -= step * gb1[h]
+
+
+@inlined_kernel
 def _epochs(
     X,
     y,
@@ -242,6 +353,9 @@ def _epochs(
     tol,
     heavy_ball,
     stopping,
+    tanh_units=False,
+    decaying=False,
+    decay=0.0,
 ):
     """The epoch loop of :func:`_train` for the given layer widths.
 
@@ -252,6 +366,10 @@ def _epochs(
     :func:`_train_momentum`), so LLVM drops the update it does not take.
     Likewise ``stopping`` (True in the ``_stop`` kernels only): whether each
     epoch's forward pass is tested with :func:`_stops`, ending the loop there.
+    ``tanh_units`` (tanh hidden units) and ``decaying`` (weight decay: each
+    weight's step gains ``decay * weight``, ``decay = lr * weight_decay``) are
+    set by :func:`_train_rules` only; the other kernels leave them False, so
+    their code is the one from before these rules.
 
     Returns the epoch the loop stopped at, -1 if it ran all ``epochs``.
     """
@@ -269,7 +387,7 @@ def _epochs(
     step = lr * scale
     stopped = -1
     for epoch in range(epochs):
-        _layers(X, params, work, inputs, hidden, outputs)
+        _layers(X, params, work, inputs, hidden, outputs, tanh_units)
 
         # Before the log entry and the update, so that a run stopped at epoch
         # e is, log included, the run of e epochs.
@@ -301,9 +419,13 @@ def _epochs(
                 error = D2[i * outputs + o]
                 for h in range(hidden):
                     D1[row + h] += error * W2[h, o]
-            for h in range(hidden):
-                a = A1[row + h]
-                D1[row + h] = D1[row + h] * a * (one - a)
+            if tanh_units:
+                for h in range(hidden):
+                    D1[row + h] = D1[row + h] * tanh_derivative(A1[row + h])
+            else:
+                for h in range(hidden):
+                    a = A1[row + h]
+                    D1[row + h] = D1[row + h] * a * (one - a)
 
         gW1[:] = zero
         gb1[:] = zero
@@ -323,7 +445,10 @@ def _epochs(
             for h in range(hidden):
                 gb1[h] += D1[row + h]
 
-        if heavy_ball:
+        if decaying:
+            gradients = (gW1, gb1, gW2, gb2)
+            _apply_update(params, velocities, gradients, step, decay, momentum, heavy_ball, True)
+        elif heavy_ball:
             for h in range(hidden):
                 for o in range(outputs):
                     vW2[h, o] = momentum * vW2[h, o] - step * gW2[o, h]
@@ -650,6 +775,232 @@ def _train_momentum_stop(
     )
 
 
+@inlined_kernel
+def _online_epochs(
+    X,
+    y,
+    params,
+    velocities,
+    epochs,
+    lr,
+    scale,
+    momentum,
+    mse_output,
+    derivative_offset,
+    log_every,
+    mse_log,
+    work,
+    inputs,
+    hidden,
+    outputs,
+    stop,
+    margin,
+    tol,
+    heavy_ball,
+    stopping,
+    tanh_units,
+    decaying,
+    decay,
+    shuffled,
+    seed,
+    order,
+):
+    """The epoch loop of online training: one update per row, rows in ``order``.
+
+    As :func:`xorfast.reference.online_epoch`: each row's forward pass, errors
+    and update in turn, from the parameters the rows before it left (the
+    hidden error from ``W2`` before the row's update); ``scale`` is 1. With
+    ``shuffled`` the order of each epoch comes from :func:`shuffle_rows`, else
+    ``order`` is ``0 .. n-1`` throughout. The stop test and the log entry of
+    epoch ``e`` look at a forward pass over all rows at the start of the
+    epoch, made only when one of them needs it.
+
+    Returns the epoch the loop stopped at, -1 if it ran all ``epochs``.
+    """
+    W1, b1, W2, b2 = params
+    A1, A2, D1, D2 = work.Z1, work.Z2, work.D1, work.D2
+    # One row's gradients, allocated once per call.
+    gW1 = np.empty_like(W1)
+    gb1 = np.empty_like(b1)
+    gW2 = np.empty((outputs, hidden), W2.dtype)  # transposed, as in _epochs
+    gb2 = np.empty_like(b2)
+    gradients = (gW1, gb1, gW2, gb2)
+    rows = X.shape[0]
+    one = W1.dtype.type(1)
+    zero = W1.dtype.type(0)
+    step = lr * scale
+    stopped = -1
+    for epoch in range(epochs):
+        logging = log_every > 0 and epoch % log_every == 0
+        if stopping or logging:
+            _layers(X, params, work, inputs, hidden, outputs, tanh_units)
+            if stopping and _stops(y, A2, stop, margin, tol, rows, outputs):
+                stopped = epoch
+                break
+            if logging:
+                total = zero
+                for i in range(rows):
+                    for o in range(outputs):
+                        total += (y[i, o] - A2[i * outputs + o]) ** 2
+                mse_log[epoch // log_every] = total / (rows * outputs)
+        if shuffled:
+            shuffle_rows(order, seed, epoch)
+        for j in range(rows):
+            i = order[j]
+            row = i * hidden
+            for h in range(hidden):
+                A1[row + h] = b1[h]
+            for k in range(inputs):
+                x = X[i, k]
+                for h in range(hidden):
+                    A1[row + h] += x * W1[k, h]
+            if tanh_units:
+                tanh_inplace(A1[row : row + hidden])
+            else:
+                sigmoid_inplace(A1[row : row + hidden])
+            for o in range(outputs):
+                z = b2[o]
+                for h in range(hidden):
+                    z += A1[row + h] * W2[h, o]
+                a = sigmoid(z)
+                A2[i * outputs + o] = a
+                error = a - y[i, o]
+                if mse_output:
+                    error *= a * (one - a) + derivative_offset
+                D2[i * outputs + o] = error
+            # The hidden error uses W2 from before this row's update.
+            for h in range(hidden):
+                D1[row + h] = zero
+            for o in range(outputs):
+                error = D2[i * outputs + o]
+                for h in range(hidden):
+                    D1[row + h] += error * W2[h, o]
+            if tanh_units:
+                for h in range(hidden):
+                    D1[row + h] = D1[row + h] * tanh_derivative(A1[row + h])
+            else:
+                for h in range(hidden):
+                    a = A1[row + h]
+                    D1[row + h] = D1[row + h] * a * (one - a)
+            for o in range(outputs):
+                error = D2[i * outputs + o]
+                gb2[o] = error
+                for h in range(hidden):
+                    gW2[o, h] = A1[row + h] * error
+            for k in range(inputs):
+                x = X[i, k]
+                for h in range(hidden):
+                    gW1[k, h] = x * D1[row + h]
+            for h in range(hidden):
+                gb1[h] = D1[row + h]
+            _apply_update(
+                params, velocities, gradients, step, decay, momentum, heavy_ball, decaying
+            )
+    return stopped
+
+
+@kernel
+def _train_rules(
+    X,
+    y,
+    params,
+    velocities,
+    epochs,
+    lr,
+    scale,
+    momentum,
+    mse_output,
+    derivative_offset,
+    log_every,
+    mse_log,
+    work,
+    inputs,
+    hidden,
+    outputs,
+    stop,
+    margin,
+    tol,
+    rules,
+):
+    """:func:`_train_momentum_stop` with the rules of issue 15, every choice made at run time.
+
+    The kernel of runs with tanh hidden units, weight decay or online
+    updates (``rules``, a :class:`Rules`) whose shape has no generated
+    kernel. Momentum (non-zero ``momentum``), ``stop`` and the rules are
+    tested at run time, outside the loops over units, so one compiled kernel
+    per dtype serves them all. Returns the epoch the run stopped at (-1:
+    never, always without ``stop``), as the ``_stop`` kernels do.
+    """
+    heavy_ball = momentum != 0
+    stopping = stop != 0
+    tanh_units = rules.tanh
+    decaying = rules.weight_decay != 0
+    decay = lr * rules.weight_decay
+    if rules.update == UPDATE_BATCH:
+        stopped = _epochs(
+            X,
+            y,
+            params,
+            velocities,
+            epochs,
+            lr,
+            scale,
+            momentum,
+            mse_output,
+            derivative_offset,
+            log_every,
+            mse_log,
+            work,
+            inputs,
+            hidden,
+            outputs,
+            stop,
+            margin,
+            tol,
+            heavy_ball,
+            stopping,
+            tanh_units,
+            decaying,
+            decay,
+        )
+    else:
+        stopped = _online_epochs(
+            X,
+            y,
+            params,
+            velocities,
+            epochs,
+            lr,
+            scale,
+            momentum,
+            mse_output,
+            derivative_offset,
+            log_every,
+            mse_log,
+            work,
+            inputs,
+            hidden,
+            outputs,
+            stop,
+            margin,
+            tol,
+            heavy_ball,
+            stopping,
+            tanh_units,
+            decaying,
+            decay,
+            rules.update == UPDATE_SHUFFLED,
+            rules.seed,
+            rules.order,
+        )
+    if stopped < 0:
+        # The predictions of the trained parameters; with stop, epoch `epochs`.
+        _layers(X, params, work, inputs, hidden, outputs, tanh_units)
+        if stopping and _stops(y, work.Z2, stop, margin, tol, X.shape[0], outputs):
+            stopped = epochs
+    return stopped
+
+
 #: The generic kernels by (momentum, stop).
 _GENERIC = {
     (False, False): _train,
@@ -659,8 +1010,13 @@ _GENERIC = {
 }
 
 
-def kernel_for(arguments, *, unrolled=True):
-    """The single-run kernel (a dispatcher) that runs ``arguments``.
+def kernel_for(arguments, rules=None, *, unrolled=True):
+    """The single-run kernel (a dispatcher) that runs ``arguments`` (and ``rules``).
+
+    With ``rules`` (a :class:`Rules`: tanh units, weight decay or online
+    updates), the generated kernel of the shape's variant, else
+    :func:`_train_rules`; called as ``kernel(*call_arguments(arguments,
+    rules))``, it returns the epoch the run stopped at (-1: never). Without:
 
     The heavy-ball variant for a non-zero ``arguments.momentum``, else the
     plain one, and of either the stopping variant for a non-zero
@@ -672,18 +1028,30 @@ def kernel_for(arguments, *, unrolled=True):
     momentum = bool(arguments.momentum != 0)
     stop = arguments.stop != 0
     widths = arguments.inputs, arguments.hidden, arguments.outputs
+    if rules is not None:
+        if unrolled and single_run_unrolled.unrolls(*widths):
+            return single_run_unrolled.train_kernel(
+                *widths,
+                momentum=momentum,
+                stop=stop,
+                tanh=bool(rules.tanh),
+                decay=bool(rules.weight_decay != 0),
+                online=rules.update != UPDATE_BATCH,
+            )
+        return _train_rules
     if unrolled and single_run_unrolled.unrolls(*widths):
         return single_run_unrolled.train_kernel(*widths, momentum=momentum, stop=stop)
     return _GENERIC[momentum, stop]
 
 
-def compiled_train(arguments):
-    """The machine code of :func:`kernel_for` ``(arguments)`` for ``arguments``.
+def compiled_train(arguments, rules=None):
+    """The machine code of :func:`kernel_for` ``(arguments, rules)`` for them.
 
-    ``arguments`` are an :class:`Arguments` (from :func:`arguments`); call the
-    result with ``*arguments``. The first call per variant, shape and argument
-    types (dtype, memory layout) compiles or loads the kernel.
+    ``arguments`` are an :class:`Arguments` (from :func:`arguments`), ``rules``
+    a :class:`Rules` or None (from :func:`rules`); call the result with
+    ``*call_arguments(arguments, rules)``. The first call per variant, shape
+    and argument types (dtype, memory layout) compiles or loads the kernel.
     """
     # Looked up by a plain tuple: Numba's fingerprint of a named tuple spells
     # out its field names, which would add a few us to every run.
-    return machine_code(kernel_for(arguments), tuple(arguments))
+    return machine_code(kernel_for(arguments, rules), call_arguments(arguments, rules))

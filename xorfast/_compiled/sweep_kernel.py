@@ -356,7 +356,22 @@ def _backward_update(X, y, S, V, A1, A2, D1, D2, grad, hidden, step, momentum, m
 
 @kernel
 def _train_group(
-    X, y, S, V, P, R, hidden, epochs, step, momentum, mse_output, offset, tol, margin
+    X,
+    y,
+    S,
+    V,
+    P,
+    R,
+    hidden,
+    epochs,
+    step,
+    momentum,
+    mse_output,
+    offset,
+    tol,
+    margin,
+    L=None,
+    every=0,
 ):
     """Train one lane group for ``epochs`` epochs, any shape; see the module docstring.
 
@@ -372,6 +387,11 @@ def _train_group(
     ``offset`` is added to the output units' ``a (1 - a)`` (with
     ``mse_output``); ``step``, ``momentum``, ``offset``, ``tol`` and
     ``margin`` are in ``S``'s dtype.
+
+    ``L`` (optional, a record driver's): the recorded errors, as in
+    :func:`_record_lanes`; each epoch that is a multiple of ``every`` (> 0)
+    writes the squared errors of its forward pass to row ``epoch // every``.
+    Without it (None) nothing is recorded and the code is that of before.
     """
     rows, inputs = X.shape
     outputs = y.shape[1]
@@ -385,6 +405,11 @@ def _train_group(
     for epoch in range(epochs):
         _forward(X, S, hidden, outputs, A1, A2)
         _note_progress(epoch, y, A2, tol, margin, P, R)
+        if L is not None:
+            if every > 0 and epoch % every == 0:
+                row = epoch // every * LANES
+                for lane in range(LANES):
+                    L[row + lane] = R[lane]
 
         _backward_update(
             X, y, S, V, A1, A2, D1, D2, grad, hidden, step, momentum, mse_output, offset
@@ -440,6 +465,9 @@ def _train_group_stop(
     tol,
     margin,
     stop_at,
+    L=None,
+    N=None,
+    every=0,
 ):
     """Train the lanes of one group, each from its own epoch, until one of them stops.
 
@@ -453,6 +481,9 @@ def _train_group_stop(
     pinned flag in ``R``; then the function returns (before any lane's
     update of that epoch). Lanes with other ``F`` (idle) are trained along but
     never stop; the caller refills stopped lanes and calls again.
+
+    ``L``, ``N`` and ``every`` (optional, a record driver's): each running
+    lane's errors are recorded as :func:`_record_lanes` says.
     """
     rows, inputs = X.shape
     outputs = y.shape[1]
@@ -465,6 +496,9 @@ def _train_group_stop(
     while True:
         _forward(X, S, hidden, outputs, A1, A2)
         _note_progress_lanes(E, y, A2, tol, margin, P, R)
+        if L is not None:
+            if every > 0:
+                _record_lanes(E, F, R, N, every, L, False)
         stopped = False
         for lane in range(LANES):
             if F[lane] == 0 and (E[lane] >= epochs or P[stop_at + lane] >= 0):
@@ -480,6 +514,34 @@ def _train_group_stop(
             E[lane] += 1
 
 
+@kernel
+def _record_lanes(E, F, R, N, every, L, updated):
+    """Record the squared errors ``R[lane]`` of each running lane whose epoch is due.
+
+    Lane ``lane`` is due when its epoch (before this epoch's update) equals
+    ``N[lane]``, the next multiple of ``every`` it records: ``R[lane]`` goes
+    to ``L[N[lane] // every * LANES + lane]`` and ``N[lane]`` moves on by
+    ``every``. ``updated``: ``E`` and ``F`` already hold this epoch's outcome
+    (a running lane's ``E`` is one on, a lane that stopped has ``F == 2``), as
+    after the generated kernels' lane loop; else they are as before it. Idle
+    lanes (``F == 1``) record nothing. The lanes are counted first, so that
+    most epochs (none due) cost one vectorised pass.
+    """
+    due = 0
+    for lane in range(LANES):
+        flag = F[lane]
+        epoch = E[lane] - 1 if updated and flag == 0 else E[lane]
+        due += 1 if flag != 1 and epoch == N[lane] else 0
+    if due == 0:
+        return
+    for lane in range(LANES):
+        flag = F[lane]
+        epoch = E[lane] - 1 if updated and flag == 0 else E[lane]
+        if flag != 1 and epoch == N[lane]:
+            L[epoch // every * LANES + lane] = R[lane]
+            N[lane] += every
+
+
 #: The driver of one training kernel, a template for :func:`driver_source`: a serial
 #: kernel that trains a range of lane groups, which :func:`block_driver` runs on
 #: threads. :mod:`xorfast._compiled.sweep_unrolled` compiles it in a module of its own,
@@ -489,7 +551,7 @@ def _train_group_stop(
 #: compiled to machine code once, where a kernel of its own would go through LLVM twice.
 DRIVER_SOURCE = '''
 @kernel
-def run_groups(X, y, seeds, first, end, config, outputs):
+def run_groups(X, y, seeds, first, end, config, outputs{record_parameters}):
     """Initialise, train and evaluate lane groups ``first .. end``; write their seeds' outputs.
 
     One call per thread (:func:`xorfast._compiled.sweep_kernel.block_driver`), each with
@@ -503,7 +565,7 @@ def run_groups(X, y, seeds, first, end, config, outputs):
     # int32 epochs keep the progress selects as wide as float32 vectors.
     P = np.empty(2 * LANES, np.int32)
     # Squared and largest errors, then the pinned flags (see _note_pinned).
-    R = np.empty(3 * LANES, X.dtype)
+    R = np.empty(3 * LANES, X.dtype){record_buffers}
 {arguments}
     for group in range(first, end):
         start = group * LANES
@@ -519,7 +581,7 @@ def run_groups(X, y, seeds, first, end, config, outputs):
             outputs.epoch_solved[run] = P[lane]
             outputs.epoch_tol[run] = P[LANES + lane]
             outputs.diverged[run] = not (_lane_finite(S, lane) and np.isfinite(R[lane])) \\
-                or R[2 * LANES + lane] != 0
+                or R[2 * LANES + lane] != 0{record_outputs}
 '''
 
 
@@ -533,7 +595,7 @@ from xorfast._compiled.sweep_kernel import _initialise_lane
 
 
 @kernel
-def run_share(X, y, seeds, first, end, config, stop_at, outputs, updates):
+def run_share(X, y, seeds, first, end, config, stop_at, outputs, updates{record_parameters}):
     """Train seeds ``first .. end`` in one lane group, refilling each lane that stops.
 
     A lane whose run stops (solved, or below tol, as ``stop_at`` says; or
@@ -551,7 +613,7 @@ def run_share(X, y, seeds, first, end, config, stop_at, outputs, updates):
     R = np.empty(3 * LANES, X.dtype)
     E = np.zeros(LANES, np.int32)  # updates made by each lane's run
     F = np.zeros(LANES, np.int32)  # 0 running, 1 idle, 2 just stopped
-    run_of = np.full(LANES, -1, np.int64)
+    run_of = np.full(LANES, -1, np.int64){record_buffers}
 {arguments}
     _initialise(seeds, first, count, config, inputs, width, S)
     for lane in range(LANES):
@@ -573,11 +635,11 @@ def run_share(X, y, seeds, first, end, config, stop_at, outputs, updates):
             outputs.epoch_tol[run] = P[LANES + lane]
             outputs.diverged[run] = not (_lane_finite(S, lane) and np.isfinite(R[lane])) \\
                 or R[2 * LANES + lane] != 0
-            updates[run] = E[lane]
+            updates[run] = E[lane]{record_outputs}
             if following < end:
                 run_of[lane] = following
                 _initialise_lane(seeds[following], lane, config, inputs, width, S)
-                {reset_velocity}
+                {reset_velocity}{reset_record}
                 following += 1
                 P[lane] = -1
                 P[LANES + lane] = -1
@@ -612,7 +674,7 @@ _CALLS = {
 }
 
 
-def driver_source(momentum, stop=False, setup=None, train=None):
+def driver_source(momentum, stop=False, setup=None, train=None, record=False):
     """The source of the driver, with velocities if ``momentum`` (a bool), else ``V=None``.
 
     With ``stop`` (a bool) the early-stop driver (:data:`DRIVER_STOP_SOURCE`),
@@ -624,12 +686,35 @@ def driver_source(momentum, stop=False, setup=None, train=None):
     Which of the two a run gets depends on its config alone (momentum > 0),
     never on the sweep's size; without momentum it runs the code of plain
     gradient descent, unchanged.
+
+    With ``record`` (a bool) the driver of the record modules: its kernel
+    (and so :func:`block_driver`'s or :func:`stop_block_driver`'s
+    ``sweep_block``) takes three more arguments, ``every``, ``curves`` and
+    ``weights``. ``curves`` (float64, runs x T, T = ceil(epochs / every) + 1
+    when ``every`` > 0, else 0 columns) gets each run's mean squared errors
+    at epochs 0, every, 2 every, ... before that epoch's update, then that
+    after its last update (``final_mse``), then NaN for a run that stopped
+    early; ``weights`` (runs x parameters, in the rows' order of the state,
+    or 0 columns) gets each run's final parameters. Without ``record`` the
+    source is that of before, byte for byte.
     """
     velocities = "np.zeros_like(S)" if momentum else "None"
+    if record:
+        parts = dict(
+            record_parameters=", every, curves, weights",
+            record_buffers=_RECORD_BUFFERS_STOP if stop else _RECORD_BUFFERS,
+            record_outputs=_RECORD_OUTPUTS_STOP if stop else _RECORD_OUTPUTS,
+        )
+    else:
+        parts = dict.fromkeys(("record_parameters", "record_buffers", "record_outputs"), "")
+    call = _CALLS[stop]
+    if record:  # the recording kernels take the record buffers last
+        call = call[: -len(")")] + (", L, N, every)" if stop else ", L, every)")
     fields = dict(
         velocities=velocities,
         arguments=_ARGUMENTS + ("\n" + setup.rstrip("\n") if setup else ""),
-        train=(train or _CALLS[stop]).rstrip("\n"),
+        train=(train or call).rstrip("\n"),
+        **parts,
     )
     if not stop:
         reset = "V[:] = 0" if momentum else "pass  # no velocities"
@@ -639,7 +724,8 @@ def driver_source(momentum, stop=False, setup=None, train=None):
         if momentum
         else "pass  # no velocities"
     )
-    return DRIVER_STOP_SOURCE.format(reset_velocity=reset, **fields)
+    reset_record = "\n                N[lane] = 0" if record else ""
+    return DRIVER_STOP_SOURCE.format(reset_velocity=reset, reset_record=reset_record, **fields)
 
 
 def _threads():
@@ -659,18 +745,20 @@ def block_driver(run_groups):
     most one per group), each trained by one call of the serial kernel
     ``run_groups`` (of :data:`DRIVER_SOURCE`) on a thread of its own. A group
     is the same ``LANES`` seeds whatever the split, and each lane's arithmetic
-    its own, so the shares change the speed only, never a run's numbers.
+    its own, so the shares change the speed only, never a run's numbers. A
+    record driver's ``every, curves, weights`` (see :func:`driver_source`)
+    follow ``outputs``.
     """
 
-    def sweep_block(X, y, seeds, config, outputs):
+    def sweep_block(X, y, seeds, config, outputs, *record):
         groups = (seeds.shape[0] + LANES - 1) // LANES
         shares = max(1, min(groups, _threads()))
         # Compiled (or loaded) here, once, rather than by each thread.
-        run = machine_code(run_groups, (X, y, seeds, 0, groups, config, outputs))
+        run = machine_code(run_groups, (X, y, seeds, 0, groups, config, outputs, *record))
 
         def share(index):
             first, end = index * groups // shares, (index + 1) * groups // shares
-            run(X, y, seeds, first, end, config, outputs)
+            run(X, y, seeds, first, end, config, outputs, *record)
 
         on_threads(share, shares)
 
@@ -688,20 +776,50 @@ def stop_block_driver(run_share):
     trained by one lane group that refills its lanes; ``stop_at`` is 0 to
     stop when solved, ``LANES`` when the MSE is below tol; ``updates`` gets
     each run's number of updates. The shares change the speed only, never a
-    run's numbers.
+    run's numbers. A record driver's ``every, curves, weights`` follow
+    ``updates``.
     """
 
-    def sweep_block(X, y, seeds, config, stop_at, threads, outputs, updates):
+    def sweep_block(X, y, seeds, config, stop_at, threads, outputs, updates, *record):
         total = seeds.shape[0]
         shares = max(1, min((total + LANES - 1) // LANES, threads, _threads()))
-        run = machine_code(run_share, (X, y, seeds, 0, total, config, stop_at, outputs, updates))
+        arguments = (config, stop_at, outputs, updates, *record)
+        run = machine_code(run_share, (X, y, seeds, 0, total, *arguments))
 
         def share(index):
             first, end = index * total // shares, (index + 1) * total // shares
-            run(X, y, seeds, first, end, config, stop_at, outputs, updates)
+            run(X, y, seeds, first, end, *arguments)
 
         on_threads(share, shares)
 
     sweep_block.kernel = run_share
     sweep_block.__module__ = run_share.__module__  # the generated module it belongs to
     return sweep_block
+
+
+# The record drivers' extra lines (driver_source). The recorded squared errors
+# of each lane, one row of LANES per recorded epoch; without early stop the
+# last row takes the epochs not recorded.
+_RECORD_BUFFERS = """
+    L = np.empty(max(curves.shape[1], 1) * LANES, X.dtype)"""
+_RECORD_BUFFERS_STOP = """
+    L = np.empty(max(curves.shape[1], 1) * LANES, X.dtype)
+    N = np.zeros(LANES, np.int64)  # the next epoch each lane records"""
+_RECORD_OUTPUTS = """
+            if every > 0:
+                last = curves.shape[1] - 1
+                for point in range(last):
+                    curves[run, point] = L[point * LANES + lane] / (rows * width)
+                curves[run, last] = R[lane] / (rows * width)
+            for parameter in range(weights.shape[1]):
+                weights[run, parameter] = S[parameter * LANES + lane]"""
+_RECORD_OUTPUTS_STOP = """
+            if every > 0:
+                last = (E[lane] + every - 1) // every  # the state after the last update
+                for point in range(last):
+                    curves[run, point] = L[point * LANES + lane] / (rows * width)
+                curves[run, last] = R[lane] / (rows * width)
+                for missing in range(last + 1, curves.shape[1]):
+                    curves[run, missing] = np.nan
+            for parameter in range(weights.shape[1]):
+                weights[run, parameter] = S[parameter * LANES + lane]"""

@@ -62,53 +62,63 @@ def unrolled_terms(inputs, hidden, outputs, rows):
     return rows * hidden * (2 * inputs + 3 * outputs + 2) + rows * outputs * 3
 
 
-def block_kernel(inputs, hidden, outputs, rows, momentum=False, stop=False):
+def block_kernel(inputs, hidden, outputs, rows, momentum=False, stop=False, record=False):
     """The compiled ``sweep_block(X, y, seeds, config, outputs)`` for this shape.
 
     ``momentum`` (a bool): the variant with velocities, for configs with
     momentum > 0. ``stop`` (a bool): the early-stop variant,
     ``sweep_block(X, y, seeds, config, stop_at, outputs, updates)``, whose
     lanes refill (:data:`xorfast._compiled.sweep_kernel.DRIVER_STOP_SOURCE`).
+    ``record`` (a bool): the variant that also records each run's errors
+    and final weights, taking ``every, curves, weights`` last
+    (:func:`xorfast._compiled.sweep_kernel.driver_source`).
     """
-    momentum, stop = bool(momentum), bool(stop)
+    momentum, stop, record = bool(momentum), bool(stop), bool(record)
 
     def load():
-        stem, source = module_source(inputs, hidden, outputs, rows, momentum, stop)
+        stem, source = module_source(inputs, hidden, outputs, rows, momentum, stop, record)
         module = modules.load_module(stem, source, (sweep_kernel, jit, sigmoid))
         if stop:
             return sweep_kernel.stop_block_driver(module.run_share)
         return sweep_kernel.block_driver(module.run_groups)
 
-    return modules.once((inputs, hidden, outputs, rows, momentum, stop), load)
+    key = (inputs, hidden, outputs, rows, momentum, stop) + ((True,) if record else ())
+    return modules.once(key, load)
 
 
-def module_source(inputs, hidden, outputs, rows, momentum=False, stop=False):
+def module_source(inputs, hidden, outputs, rows, momentum=False, stop=False, record=False):
     """The name stem and the whole source of the sweep module for this shape.
 
     Unrolled up to :data:`MAX_UNROLLED_TERMS`; past it, the generic kernel
     with the driver, one module for every hidden width and row count. With
     ``momentum`` the module of the heavy-ball rule, its stem ending in
     ``_momentum``; with ``stop`` the early-stop module (``train_group_stop``
-    and its driver), the stem ending in ``_stop``.
+    and its driver), the stem ending in ``_stop``; with ``record`` the one
+    that records errors and weights, ending in ``_record``.
     """
     if unrolled_terms(inputs, hidden, outputs, rows) <= MAX_UNROLLED_TERMS:
-        body = unrolled_source(inputs, hidden, outputs, rows, momentum, stop)
+        body = unrolled_source(inputs, hidden, outputs, rows, momentum, stop, record)
         shape = f"{inputs}-{hidden}-{outputs} network, {rows} rows"
     else:
         name = "_train_group_stop as train_group_stop" if stop else "_train_group as train_group"
         body = f"from xorfast._compiled.sweep_kernel import {name}\n"
-        body += sweep_kernel.driver_source(momentum, stop)
+        body += sweep_kernel.driver_source(momentum, stop, record=record)
         shape, hidden, rows = f"{inputs}-any-{outputs} networks", "any", "any"
     if momentum:
         shape += ", with momentum"
     if stop:
         shape += ", early stop"
+    if record:
+        shape += ", recording"
+        if stop:
+            body = "from xorfast._compiled.sweep_kernel import _record_lanes\n" + body
     source = "\n".join([_HEADER.format(shape=shape), body])
     suffix = ("_momentum" if momentum else "") + ("_stop" if stop else "")
+    suffix += "_record" if record else ""
     return f"xorfast_kernel_{inputs}_{hidden}_{outputs}_{rows}{suffix}", source
 
 
-def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False):
+def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False, record=False):
     """Python source of the driver for one shape, with ``train_group`` written into it.
 
     The driver (:func:`xorfast._compiled.sweep_kernel.driver_source`) with the training
@@ -122,7 +132,11 @@ def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False):
     ``train_group_stop``, the early-stop form of
     :func:`xorfast._compiled.sweep_kernel._train_group_stop`: each lane at its
     own epoch ``E[lane]``, a lane that stops keeping its state (selects, so the
-    lane loop stays vectorised).
+    lane loop stays vectorised). With ``record``, the kernels' recording of
+    errors (:func:`xorfast._compiled.sweep_kernel._train_group`): without
+    stop one more contiguous store a lane-epoch, its row picked once an
+    epoch; with stop :func:`xorfast._compiled.sweep_kernel._record_lanes`
+    after each epoch's lane loop.
     """
     d, H, O, n = inputs, hidden, outputs, rows  # noqa: E741 (the formulas' names)
     row_W1, row_b1, row_W2, row_b2, _ = sweep_kernel.state_rows(d, H, O)
@@ -294,7 +308,7 @@ def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False):
 
     def driver():
         train = "".join(f"    {line}\n" if line else "\n" for line in lines)
-        return sweep_kernel.driver_source(momentum, stop, "\n".join(setup), train)
+        return sweep_kernel.driver_source(momentum, stop, "\n".join(setup), train, record)
 
     if stop:
         emit(f"    # train_group_stop, for {d}-{H}-{O} networks on {n} rows: until a lane stops.")
@@ -315,18 +329,28 @@ def unrolled_source(inputs, hidden, outputs, rows, momentum=False, stop=False):
         emit(f"{indent}E[lane] = mark if stop else mark + 1")
         emit(f"{indent}stopped += 1 if stop else 0")
         backward_and_update(indent)
+        if record:
+            emit("        if every > 0:")
+            emit("            _record_lanes(E, F, R, N, every, L, True)")
         emit("        if stopped:")
         emit("            break")
         return driver()
 
     emit(f"    # train_group, for {d}-{H}-{O} networks on {n} rows.")
     constants()
+    if record:
+        setup.append("    trash = L.shape[0] - LANES  # the row of the epochs not recorded")
     emit("    for epoch in range(epochs):")
     emit("        mark = np.int32(epoch)")
+    if record:
+        emit("        due = every > 0 and epoch % every == 0")
+        emit("        row = epoch // every * LANES if due else trash")
     emit("        for lane in range(LANES):")
     indent = " " * 12
     load_parameters(indent)
     forward_and_progress(indent)
+    if record:
+        emit(f"{indent}L[row + lane] = squared")
     backward_and_update(indent)
     emit("    # The state after the last update counts as epoch `epochs`.")
     last = len(lines)

@@ -21,6 +21,14 @@ def add_training_options(parser, scope):
     """
     for option in OPTIONS.of(scope):
         grid = scope == "sweep" and option.axis is not None
+        if option.type is bool:  # a switch
+            parser.add_argument(
+                option.flag,
+                action="store_true",
+                default=option.cli_default_value,
+                help=option.help.replace("%", "%%"),
+            )
+            continue
         kinds = {"choices": option.choices} if option.choices else {"type": option.type}
         if option.metavar is not None:
             kinds["metavar"] = option.metavar

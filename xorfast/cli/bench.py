@@ -10,7 +10,7 @@ def add_parser(subparsers):
     """Attach ``bench`` to the top-level parser."""
     parser = subparsers.add_parser(
         "bench",
-        help="time xorfast against the NumPy reference (about a minute)",
+        help="time xorfast against the NumPy reference (a minute or two)",
         description="Time single runs and sweeps of xorfast against the plain NumPy "
         "reference, in one process, and print one table. JAX and PyTorch join "
         "as labelled peers when they are installed.",
@@ -35,7 +35,11 @@ def run(args):
         f"\ntimes: minimum over repeats after a warm-up call; ns/epoch: per epoch of one "
         f"run, per seed-epoch for sweeps; speed-up: over the NumPy reference's ns/epoch "
         f"for the same network, measured in this run. Single runs: {benchmarks.EPOCHS:,} "
-        f"epochs through xorfast.train; peers run {benchmarks.PEER_EPOCHS:,} epochs."
+        f"epochs through xorfast.train; peers run {benchmarks.PEER_EPOCHS:,} epochs. "
+        f"Early stop: {benchmarks.STOP_SEEDS:,} seeds per width, lr {benchmarks.STOP_LR:g}, "
+        f"a budget of {benchmarks.EPOCHS:,} epochs counted in full for every row, so its "
+        f'speed-up is the fixed-budget time over the stop="solved" time (its JAX peer '
+        f"runs the same budget, stopping at solved)."
     )
     if args.json:
         with _files.atomic_write(args.json) as handle:

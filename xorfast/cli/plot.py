@@ -65,6 +65,12 @@ def add_parser(subparsers):
         help="draw the epoch axis on a log scale (linear below epoch 1)",
     )
     parser.add_argument(
+        "--curves",
+        action="store_true",
+        help="draw instead the loss curves of one config (a sweep run with --record-every): "
+        "median and 10-90%% band of solved and unsolved runs; select the config with --where",
+    )
+    parser.add_argument(
         "--intervals",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -116,6 +122,8 @@ def run(args):
     result = load_sweep(args.store)
     if chosen:
         result = result.where(**chosen)
+    if args.curves:
+        return _draw_curves(args, result)
     figure = plot.require_matplotlib()(figsize=(13, 4.8), layout="constrained")
     map_axes, curve_axes = figure.subplots(1, 2, width_ratios=[1, 1.15])
     plot.convergence_map(result, args.x, args.y, intervals=args.intervals, ax=map_axes)
@@ -129,6 +137,28 @@ def run(args):
         f"{len(result)} of {spec.runs} runs ({len(spec.configs)} configs x "
         f"{len(spec.seeds)} seeds{where}) drawn to {args.out}"
     )
+    return 0
+
+
+def _draw_curves(args, result):
+    """``--curves``: the loss curves of the one config left by ``--where``."""
+    spec = result.spec
+    if not spec.record_every:
+        raise ValueError(
+            f"{args.store} holds no loss curves; run the sweep with --record-every N "
+            "to record them"
+        )
+    if len(spec.configs) > 1:
+        varying = ", ".join(spec.varying_axes)
+        axis = spec.varying_axes[0]
+        raise ValueError(
+            f"--curves draws one config and the sweep has {len(spec.configs)} (it varies "
+            f"{varying}); pick one with --where, e.g. --where "
+            f"{axis}={short_number(getattr(spec, axis)[0])}"
+        )
+    figure = plot.loss_curves(result, log_epochs=args.log_epochs)
+    save_figure(figure, args.out)
+    print(f"loss curves of {len(result)} runs drawn to {args.out}")
     return 0
 
 

@@ -79,8 +79,14 @@ def _trained(result):
 
 
 def _headline(X, y, data, config, seed):
-    """The run's shape and rules; momentum, offset, margin and stop only where not the default."""
+    """The run's shape and rules; each rule beyond lr and loss only where not the default."""
     rules = [f"lr {short_number(config['lr'])}", f"loss {config['loss']} ({config['reduction']})"]
+    if config["activation"] != OPTIONS.activation.default:
+        rules.append(f"{config['activation']} hidden units")
+    if config["update"] != OPTIONS.update.default:
+        rules.append(f"{config['update']} updates")
+    if config["weight_decay"]:
+        rules.append(f"weight decay {short_number(config['weight_decay'])}")
     if config["momentum"]:
         rules.append(f"momentum {short_number(config['momentum'])}")
     if config["derivative_offset"]:

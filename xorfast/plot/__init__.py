@@ -14,7 +14,7 @@ matplotlib is an optional extra: ``pip install 'xorfast[plot]'``. This package
 imports without it and says so when a function is called.
 """
 
-# __all__ names the four figures; the rest are public too, as they were in the one
+# __all__ names the five figures; the rest are public too, as they were in the one
 # plot.py module (``as`` marks each as re-exported). Tests reach two private helpers here.
 from ._figure import COLORMAP as COLORMAP
 from ._figure import require_matplotlib as require_matplotlib
@@ -29,8 +29,9 @@ from .sweeps import AXIS_LABELS as AXIS_LABELS
 from .sweeps import MAX_COLOURS as MAX_COLOURS
 from .sweeps import MAX_CURVES as MAX_CURVES
 from .sweeps import MAX_PANELS as MAX_PANELS
+from .sweeps import RUNS_DRAWN as RUNS_DRAWN
 from .sweeps import GridAxis as GridAxis
 from .sweeps import _percent as _percent
-from .sweeps import convergence_map, epochs_to_solve
+from .sweeps import convergence_map, epochs_to_solve, loss_curves
 
-__all__ = ["loss_curve", "decision_boundary", "convergence_map", "epochs_to_solve"]
+__all__ = ["loss_curve", "decision_boundary", "convergence_map", "epochs_to_solve", "loss_curves"]

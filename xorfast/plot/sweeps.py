@@ -1,7 +1,8 @@
 """Figures of sweeps (a SweepResult, from xorfast.sweep or a store): who solves, and when.
 
 :func:`convergence_map` shows the fraction of runs solved per config over two
-grid axes; :func:`epochs_to_solve` the fraction solved by each epoch.
+grid axes; :func:`epochs_to_solve` the fraction solved by each epoch;
+:func:`loss_curves` one config's recorded loss curves (``record_every``).
 """
 
 from __future__ import annotations
@@ -56,8 +57,13 @@ def _sweep_table(sweep_result, function):
 
 
 def sweep_context(spec, table):
-    """The title line of a sweep's figure: its data set (when named), epochs and loss."""
-    return context(dataset_name(spec.X, spec.y), table["epochs"], spec.loss)
+    """The title line of a sweep's figure: data set (when named), epochs, loss, solved rule.
+
+    The rule is what "solved" means in every count and curve of the figure: each
+    output within the sweep's ``margin`` of its target.
+    """
+    line = context(dataset_name(spec.X, spec.y), table["epochs"], spec.loss)
+    return f"{line} · solved at |error| < {spec.margin:g}"
 
 
 def _varying(table):
@@ -532,3 +538,126 @@ def _legend_line(colour, linestyle, label):
     from matplotlib.lines import Line2D
 
     return Line2D([], [], color=colour, linestyle=linestyle, label=label)
+
+
+#: Individual runs :func:`loss_curves` draws of each kind (solved, unsolved) by default.
+RUNS_DRAWN = 40
+
+
+def loss_curves(
+    sweep_result: SweepResult,
+    *,
+    runs: int = RUNS_DRAWN,
+    log_epochs: bool = False,
+    ax: Axes | None = None,
+    **config: float,
+) -> Figure:
+    """The loss curves of one config's runs: median and 10-90% band, solved and unsolved apart.
+
+    Parameters
+    ----------
+    sweep_result : SweepResult
+        From a sweep with ``record_every`` (:func:`xorfast.sweep` or
+        :func:`xorfast.load_sweep`).
+    runs : int, default 40
+        Individual runs drawn, as thin lines, of each kind (the first ones in
+        the table); 0 draws only the medians and bands.
+    log_epochs : bool, default False
+        Draw the epoch axis on a log scale (linear below epoch 1, so epoch 0 stays).
+    ax : matplotlib Axes, optional
+        Draw here instead of in a new figure.
+    **config
+        The config, a value of each grid axis the sweep varies, as for
+        :meth:`SweepResult.trajectories`; none for a sweep of one config.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Notes
+    -----
+    Solved runs (not diverged, every output within ``margin`` of its target at
+    the end) and unsolved ones each get a colour, a median line and a band from
+    the 10th to the 90th percentile of their MSE at each recorded epoch; the
+    legend gives their counts. With early stop a run counts only up to the
+    epoch it stopped at, so late epochs summarise the runs still training.
+    The MSE axis is logarithmic; the title names the network, the config, the
+    data set (when named), the epochs and the loss.
+
+    Raises
+    ------
+    ValueError
+        The sweep recorded no trajectories, or ``config`` names no single config.
+
+    Examples
+    --------
+    >>> import xorfast
+    >>> result = xorfast.sweep(hidden=2, lr=0.5, seeds=500, record_every=50)  # doctest: +SKIP
+    >>> loss_curves(result).savefig("curves.png")                              # doctest: +SKIP
+    """
+    require_axes(ax)
+    _sweep_table(sweep_result, "loss_curves")
+    if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or runs < 0:
+        raise ValueError(f"runs must be a whole number >= 0; got {runs!r}")
+    if not isinstance(log_epochs, (bool, np.bool_)):
+        raise TypeError(f"log_epochs must be True or False; got {log_epochs!r}")
+    spec = sweep_result.spec
+    seeds, curves = sweep_result.trajectories(**config)
+    chosen, rows = sweep_result._config_rows(config, "loss_curves")
+    table = sweep_result.table[rows]
+    every = spec.record_every
+    epochs = np.append(np.arange(0, chosen.epochs, every), chosen.epochs).astype(float)
+    updates = table["updates"]
+    # On the grid of recorded epochs, a stopped run's last value (its stop epoch,
+    # between two of them) is left out of the bands; its own line keeps it.
+    banded = curves.copy()
+    stopped = np.flatnonzero(updates < chosen.epochs)
+    banded[stopped, -(-updates[stopped] // every)] = np.nan
+    solved = solved_mask(table, spec.margin)
+
+    figure, ax = figure_and_axes(ax, (6.8, 4.6))
+    palette = {"solved": colors(2)[0], "unsolved": (0.85, 0.33, 0.1, 1.0)}
+    for kind, members in (("solved", solved), ("unsolved", ~solved)):
+        chosen_rows = np.flatnonzero(members)
+        if not len(chosen_rows):
+            continue
+        color = palette[kind]
+        for row in chosen_rows[:runs].tolist():
+            length = -(-int(updates[row]) // every) + 1
+            x = np.append(epochs[: length - 1], updates[row])
+            ax.plot(x, curves[row, :length], color=color, linewidth=0.6, alpha=0.25)
+        values = banded[chosen_rows]
+        counted = np.isfinite(values).any(axis=0)
+        with np.errstate(all="ignore"):
+            low, median, high = (
+                np.where(
+                    counted, np.nanpercentile(np.where(counted, values, 0), q, axis=0), np.nan
+                )
+                for q in (10, 50, 90)
+            )
+        ax.fill_between(epochs, low, high, color=color, alpha=0.25, linewidth=0)
+        ax.plot(
+            epochs,
+            median,
+            color=color,
+            linewidth=2.2,
+            label=f"{kind} ({len(chosen_rows)}): median, 10-90% band",
+        )
+    ax.set_yscale("log")
+    from .runs import _readable_log_labels
+
+    _readable_log_labels(ax.yaxis)
+    epoch_axis(ax, log=log_epochs, high=chosen.epochs)
+    ax.set_ylabel("mean squared error (log scale)")
+    network = f"{spec.X.shape[1]}-{chosen.hidden}-{spec.y.shape[1]}"
+    # The network names hidden; momentum and init_scale only away from their defaults.
+    named = [f"lr {_tick(chosen.lr)}"]
+    if chosen.momentum:
+        named.append(f"momentum {_tick(chosen.momentum)}")
+    if chosen.init_scale != 1.0:
+        named.append(f"init_scale {_tick(chosen.init_scale)}")
+    title = f"Loss of {len(rows)} runs of {network} networks, {', '.join(named)}"
+    ax.set_title(with_context(title, sweep_context(spec, table)))
+    ax.legend(fontsize="small")
+    ax.grid(True, which="major", alpha=0.3)
+    return figure

@@ -7,6 +7,15 @@ gives back, so any change to a stored value, a row lost, added or moved to
 another block, or a block entry changed, shows as a mismatch. Range checks
 (config and seed of the sweep, epochs within ``[-1, epochs]``, ``diverged``
 0 or 1, errors finite and non-negative or NULL) cover version 1 stores too.
+
+A sweep that keeps more of each run (``record_every``, ``keep_weights``) has
+two more columns in ``runs``, ``curve`` and ``weights``: BLOBs of
+little-endian float64, the run's recorded errors (``ceil(epochs /
+record_every) + 1`` values, NaN after a stopped run's end) and its final W1,
+b1, W2, b2 (empty when not kept). Its block digest is then the SHA-256 of the
+two hex digests, of the canonical rows and of the BLOBs in seed order (each
+run's curve, then its weights); the reader checks each BLOB's length against
+its config and the errors' range, as for ``final_mse``.
 """
 
 import hashlib
@@ -43,9 +52,37 @@ def canonical_rows(columns):
     return canonical
 
 
-def digest(canonical):
-    """The hex SHA-256 of a block's canonical rows."""
-    return hashlib.sha256(canonical.tobytes()).hexdigest()
+def digest(canonical, blobs=None):
+    """The hex SHA-256 of a block's canonical rows, and of its BLOBs when it has them.
+
+    ``blobs``: the block's ``(curve, weights)`` BLOBs in seed order, or None
+    (a sweep that keeps nothing more).
+    """
+    rows = hashlib.sha256(canonical.tobytes()).hexdigest()
+    if blobs is None:
+        return rows
+    hasher = hashlib.sha256()
+    for curve, weights in blobs:
+        hasher.update(curve)
+        hasher.update(weights)
+    return combined_digest(rows, hasher.hexdigest())
+
+
+def combined_digest(rows, blobs):
+    """A block's digest from those of its rows and of its BLOBs (hex)."""
+    return hashlib.sha256((rows + blobs).encode()).hexdigest()
+
+
+def keeps_more(spec):
+    """Whether a sweep stores each run's curve and weights beside its row."""
+    return bool(spec.record_every) or bool(spec.keep_weights)
+
+
+def kept_sizes(spec, config):
+    """The float64 values of a run's curve and weights BLOBs for ``config``."""
+    points = -(-config.epochs // spec.record_every) + 1 if spec.record_every else 0
+    d, h, o = spec.X.shape[1], config.hidden, spec.y.shape[1]
+    return points, (d * h + h + h * o + o) if spec.keep_weights else 0
 
 
 class Scan:
@@ -57,9 +94,23 @@ class Scan:
     block id (``None`` for rows that name no valid block, and for a read that
     SQLite could not finish) to the seeds seen per config. ``table`` is filled
     with the rows that pass; ``sink(blocks, positions, canonical)`` gets them.
+    A sweep that keeps more fills ``curves`` and ``weights`` (float64, rows as
+    the table's) from its BLOBs, and its sink gets a fourth argument, the
+    rows' ``(curve, weights)`` BLOBs.
     """
 
-    def __init__(self, connection, path, spec, version, *, table=None, sink=None):
+    def __init__(
+        self,
+        connection,
+        path,
+        spec,
+        version,
+        *,
+        table=None,
+        sink=None,
+        curves=None,
+        weights=None,
+    ):
         self.path, self.spec, self.version = path, spec, version
         per_config = len(spec.seeds)
         self.finished = np.zeros(len(spec.configs) * per_config, dtype=bool)
@@ -73,6 +124,16 @@ class Scan:
         self.damaged = {}  # block id (None: rows without a valid block) -> {config: seeds}
         self._unnamed = {}  # config -> rows of no valid block whose seed cannot be read
         self._table, self._sink = table, sink
+        self._kept = keeps_more(spec) and version >= 2
+        self._curves, self._weights = curves, weights
+        # Per config, the bytes of a run's curve and weights BLOBs.
+        self._sizes = (
+            np.array(
+                [kept_sizes(spec, config) for config in spec.configs], dtype=np.int64
+            ).reshape(-1, 2)
+            * 8
+        )
+        self._blob_hashers = {}
         self.blocks = {}  # id -> (config, runs, sha256)
         self._hashers, self._counts = {}, {}
         #: The SQLite error that stopped the reading, if any (the rest counts as missing).
@@ -87,8 +148,13 @@ class Scan:
             types = " AND ".join(
                 f"typeof({name})='integer'" for name in (*_INTEGER_COLUMNS, block_column)
             )
+            kept = ""
+            if self._kept:
+                # As BLOBs whatever their type, so no TEXT is decoded; typeof checks it.
+                kept = "CAST(curve AS BLOB), CAST(weights AS BLOB), "
+                types += " AND typeof(curve)='blob' AND typeof(weights)='blob'"
             cursor = connection.execute(
-                f"SELECT config, seed, {', '.join(STORED)}, {block_column}, {types} "
+                f"SELECT config, seed, {', '.join(STORED)}, {block_column}, {kept}{types} "
                 "AND typeof(max_error) IN ('real', 'null') "
                 "AND typeof(final_mse) IN ('real', 'null') "
                 "FROM runs ORDER BY config, seed"
@@ -136,6 +202,9 @@ class Scan:
         for name, limit in (("max_error", self._max_error), ("final_mse", self._max_mse)):
             values = canonical[name]
             bad |= ~np.isnan(values) & ~((values >= 0) & (values <= limit))
+        blobs = list(zip(columns[8], columns[9])) if self._kept else None
+        if blobs is not None:
+            bad |= self._bad_blobs(blobs, config_ok)
         at = config_ok * len(spec.seeds) + where
         # A run stored twice (in this chunk, or before it): every copy is suspect.
         _, inverse, counts = np.unique(at[placed], return_inverse=True, return_counts=True)
@@ -163,19 +232,54 @@ class Scan:
                     continue
                 self._hashers.setdefault(owner, hashlib.sha256()).update(canonical[part].tobytes())
                 self._counts[owner] = self._counts.get(owner, 0) + len(part)
+                if blobs is not None:
+                    hasher = self._blob_hashers.setdefault(owner, hashlib.sha256())
+                    for i in part.tolist():
+                        hasher.update(blobs[i][0])
+                        hasher.update(blobs[i][1])
         table = self._table
         if table is not None:
             for name in STORED:
                 table[name][at[good]] = canonical[name][good]
+        if blobs is not None:
+            self._fill_kept(blobs, at, good)
         if self._sink is not None:
-            self._sink(block[good], at[good], canonical[good])
+            if blobs is None:
+                self._sink(block[good], at[good], canonical[good])
+            else:
+                chosen = [blobs[i] for i in np.flatnonzero(good).tolist()]
+                self._sink(block[good], at[good], canonical[good], chosen)
+
+    def _bad_blobs(self, blobs, config):
+        """Rows whose BLOBs have the wrong length for their config, or errors out of range."""
+        sizes = self._sizes[config]
+        bad = np.zeros(len(blobs), dtype=bool)
+        for i, (curve, weights) in enumerate(blobs):
+            if len(curve) != sizes[i, 0] or len(weights) != sizes[i, 1]:
+                bad[i] = True
+                continue
+            values = np.frombuffer(curve, dtype="<f8")
+            bad[i] = bool((~np.isnan(values) & ~((values >= 0) & (values <= self._max_mse))).any())
+        return bad
+
+    def _fill_kept(self, blobs, at, good):
+        for i in np.flatnonzero(good).tolist():
+            curve, weights = blobs[i]
+            if self._curves is not None:
+                self._curves[at[i], : len(curve) // 8] = np.frombuffer(curve, dtype="<f8")
+            if self._weights is not None:
+                self._weights[at[i], : len(weights) // 8] = np.frombuffer(weights, dtype="<f8")
 
     def _close_blocks(self, connection):
         """Compare each block's digest and count; name the seeds of those that fail."""
         for block, (config, runs, sha) in self.blocks.items():
             counted = self._counts.get(block, 0)
             hasher = self._hashers.get(block)
-            if counted == runs and hasher is not None and hasher.hexdigest() == sha:
+            found = None if hasher is None else hasher.hexdigest()
+            if found is not None and self._kept:
+                blobs = self._blob_hashers.get(block, hashlib.sha256()).hexdigest()
+                found = combined_digest(found, blobs)
+            if counted == runs and found == sha:
                 continue
             seen = self.damaged.setdefault(block, {})
             seen.setdefault(int(config) if isinstance(config, int) else -1, set())

@@ -18,6 +18,7 @@ that layer :func:`run_block` launches one kernel at a time in a process.
 import contextlib
 import threading
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -27,7 +28,7 @@ from .._compiled import jit, sweep_kernel, sweep_unrolled
 from ..params import glorot_limit
 from . import executors
 from .results import RUN_DTYPE
-from .spec import Config
+from .spec import Config, state_size
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,6 +46,8 @@ class Problem:
     dtype: str
     tol: float
     stop: str | None
+    record_every: int = 0
+    keep_weights: bool = False
 
     @classmethod
     def from_spec(cls, spec):
@@ -61,6 +64,8 @@ class Problem:
             spec.dtype,
             spec.tol,
             spec.stop,
+            spec.record_every,
+            spec.keep_weights,
         )
 
 
@@ -72,6 +77,19 @@ class Block:
     config: Config
     seeds: np.ndarray
     positions: np.ndarray
+
+
+class Recorded(NamedTuple):
+    """What :func:`run_block` returns for a sweep that keeps more than each run's row."""
+
+    rows: np.ndarray  # RUN_DTYPE
+    #: float64 (runs, T): MSE at epochs 0, k, 2k, ... (k = record_every) before
+    #: that epoch's update, then after the last update, then NaN for a run that
+    #: stopped early; (runs, 0) without record_every.
+    curves: np.ndarray
+    #: float64 (runs, parameters): W1 (C order), b1, W2 (C order), b2 after
+    #: training; (runs, 0) without keep_weights.
+    weights: np.ndarray
 
 
 #: Numba threads one :func:`run_block` call may use; None means all of them.
@@ -111,6 +129,9 @@ def _numba_threads(budget):
 def run_block(block, threads=None):
     """Train every run of ``block`` and return its rows (a :data:`RUN_DTYPE` array).
 
+    A sweep with ``record_every`` or ``keep_weights`` gets a :class:`Recorded`
+    instead: the rows, each run's recorded errors and its final weights.
+
     ``threads`` caps the Numba threads of this call (a pool's share per
     block); None leaves the process's budget (:func:`set_thread_budget`).
     """
@@ -146,6 +167,12 @@ def run_block(block, threads=None):
     outputs = sweep_kernel.run_outputs(len(seeds))
     # Runs without early stop make the whole budget of updates.
     updates = np.full(len(seeds), config.epochs, dtype=np.int64)
+    every = problem.record_every
+    record = bool(every) or problem.keep_weights
+    points = -(-config.epochs // every) + 1 if every else 0
+    curves = np.empty((len(seeds), points))
+    parameters = state_size(inputs, config.hidden, y.shape[1])
+    weights = np.empty((len(seeds), parameters if problem.keep_weights else 0), dtype)
     if len(seeds):
         # Momentum and early stop have kernels of their own, so a config without
         # them runs plain descent for its fixed budget, unchanged.
@@ -156,12 +183,15 @@ def run_block(block, threads=None):
             X.shape[0],
             config.momentum != 0,
             problem.stop is not None,
+            record,
         )
         if problem.stop is None:
             arguments = (X, y, seeds, kernel_config, outputs)
         else:
             stop_at = 0 if problem.stop == "solved" else sweep_kernel.LANES  # its row of P
             arguments = (X, y, seeds, kernel_config, stop_at, None, outputs, updates)
+        if record:
+            arguments += (every, curves, weights)
         budget = (
             _thread_budget
             if threads is None
@@ -183,12 +213,14 @@ def run_block(block, threads=None):
     for name, values in zip(sweep_kernel.RunOutputs._fields, outputs):
         rows[name] = values
     rows["updates"] = updates
+    if record:
+        return Recorded(rows, curves, weights.astype(np.float64))
     return rows
 
 
 def _with_threads(arguments):
     """The kernel's arguments, an early-stop kernel's with the threads it may use now."""
-    if len(arguments) == 5:
+    if len(arguments) < 6 or arguments[5] is not None:  # no early stop: no threads to set
         return arguments
     # Within _numba_threads: the budget of this call. One share of seeds per thread.
     return (*arguments[:5], numba.get_num_threads(), *arguments[6:])

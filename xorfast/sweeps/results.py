@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     import pandas
 
     from .._typing import StrPath
+    from ..params import Params
+    from ..result import History, TrainResult
     from .spec import SweepSpec
 
 #: One row per (config, seed) run.
@@ -135,11 +137,29 @@ class SweepResult:
         What was run.
     table : numpy structured array of dtype :data:`RUN_DTYPE`
         One row per run, ordered by config then by seed as given.
+    curves : ndarray (runs, T) or None
+        With ``record_every=k``: per row of ``table``, the run's mean squared
+        error at epochs 0, k, 2k, ... before that epoch's update, then after
+        its last update (``final_mse``); NaN after that (a run that stopped
+        early, or a config with fewer epochs than the sweep's largest). Read
+        it with :meth:`trajectories` and :meth:`trajectory`.
+    kept_weights : ndarray (runs, parameters) or None
+        With ``keep_weights=True``: per row, the final W1 (C order), b1, W2
+        (C order), b2, NaN past a narrower config's; read it with
+        :meth:`weights` and :meth:`run`.
     """
 
-    def __init__(self, spec: SweepSpec, table: npt.ArrayLike) -> None:
+    def __init__(
+        self,
+        spec: SweepSpec,
+        table: npt.ArrayLike,
+        curves: np.ndarray | None = None,
+        kept_weights: np.ndarray | None = None,
+    ) -> None:
         self.spec = spec
         self.table = _run_table(table)
+        self.curves = curves
+        self.kept_weights = kept_weights
 
     def __len__(self) -> int:
         return len(self.table)
@@ -220,15 +240,19 @@ class SweepResult:
         Columns: the varying axes, runs, solved fraction (headed
         ``solved<margin`` when the sweep's margin is not 0.5) and its Wilson 95%
         interval, the fraction with ``max_error < 0.1``, then the epochs to
-        solve over solved runs: mean ± sample SD, median and 90th percentile,
-        and the diverged count. ``-`` marks a figure that is undefined (no
-        solved run, or the SD of one). The table stays within about 95
-        columns for 10,000-epoch sweeps; :meth:`summary` has every figure as
-        a number, the min, max and ``epochs_with_restarts`` included.
+        solve over solved runs as the literature reports them: mean ± sample
+        SD and min-max, then the median and 90th percentile, and
+        ``restarts``, the expected epochs to a solution with unsolved runs
+        restarted (``epochs_with_restarts``; ``inf`` when nothing solved); last
+        the diverged count, shown when any run diverged. ``-`` marks a figure
+        that is undefined (no solved run, or the SD of one). The table stays
+        within 100 columns for 10,000-seed sweeps of 10,000-epoch runs over
+        two axes; :meth:`summary` has every figure as a number.
         """
         summary = self.summary()
         axes = self.spec.varying_axes or ("hidden",)
         margin = self.spec.margin
+        diverged = bool(summary["diverged"].any())
         header = [
             *axes,
             "runs",
@@ -236,9 +260,11 @@ class SweepResult:
             "95% interval",
             "err<0.1",
             "mean ± SD",
-            "median ep",
-            "p90 ep",
-            "diverged",
+            "min-max",
+            "median",
+            "p90",
+            "restarts",
+            *(["diverged"] if diverged else []),
         ]
         lines = []
         for row in summary:
@@ -249,9 +275,11 @@ class SweepResult:
                 f"{row['solved_low']:.1%}-{row['solved_high']:.1%}",
                 f"{row['precise_fraction']:.1%}",
                 _mean_sd(row["epoch_solved_mean"], row["epoch_solved_sd"]),
+                _range(row["epoch_solved_min"], row["epoch_solved_max"]),
                 _epochs(row["epoch_solved_median"]),
                 _epochs(row["epoch_solved_p90"]),
-                str(row["diverged"]),
+                _epochs(row["epochs_with_restarts"]),
+                *([str(row["diverged"])] if diverged else []),
             ]
             lines.append(cells)
         widths = [max(len(h), *(len(c[i]) for c in lines)) for i, h in enumerate(header)]
@@ -371,7 +399,185 @@ class SweepResult:
             renumber[config.index] = new_index.get(key(config), -1)
         table = self.table.copy()
         table["config"] = renumber[table["config"]]
-        return SweepResult(spec, table[table["config"] >= 0])
+        kept = table["config"] >= 0
+        return SweepResult(spec, table[kept], *self._kept(kept))
+
+    def _kept(self, rows: Any) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The curves and weights of the rows ``rows`` selects."""
+        return (
+            None if self.curves is None else self.curves[rows],
+            None if self.kept_weights is None else self.kept_weights[rows],
+        )
+
+    def _config_rows(self, selection: dict[str, object], what: str) -> tuple[Any, np.ndarray]:
+        """The config ``selection`` names (every varying grid axis) and its rows' indices."""
+        for axis in selection:
+            if axis not in GRID_AXES:
+                raise ValueError(
+                    f"{what}() takes the seed and grid axes ({', '.join(GRID_AXES)}); got {axis!r}"
+                )
+        missing = [axis for axis in self.spec.varying_axes if axis not in selection]
+        if missing:
+            raise ValueError(
+                f"{what}() is for one config: give {', '.join(missing)} too (the sweep "
+                f"varies {', '.join(self.spec.varying_axes)})"
+            )
+        for axis, value in selection.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+                raise ValueError(f"{what}() takes one number for {axis}; got {value!r}")
+        for config in self.spec.configs:
+            if all(
+                math.isclose(getattr(config, axis), value, rel_tol=1e-9)
+                for axis, value in selection.items()
+            ):
+                return config, np.flatnonzero(self.table["config"] == config.index)
+        wanted = ", ".join(f"{axis}={short_number(v)}" for axis, v in selection.items())
+        raise ValueError(f"{wanted} is not a config of the sweep; see result.spec.configs")
+
+    def _seed_row(self, seed: object, rows: np.ndarray, what: str) -> int:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"{what}() needs seed=, one of the sweep's seeds; got {seed!r}")
+        found = rows[self.table["seed"][rows] == seed]
+        if not len(found):
+            raise ValueError(f"seed {seed} is not among this config's runs in the result")
+        return int(found[0])
+
+    def _require_curves(self) -> None:
+        if self.curves is None:
+            raise ValueError(
+                "this sweep recorded no trajectories; run it with record_every=N "
+                "(--record-every N)"
+            )
+
+    def trajectories(self, **config: object) -> tuple[np.ndarray, np.ndarray]:
+        """The recorded errors of every run of one config.
+
+        Parameters
+        ----------
+        **config
+            A value of each grid axis the sweep varies (others may be given too),
+            e.g. ``trajectories(hidden=2, lr=0.5)``.
+
+        Returns
+        -------
+        seeds : ndarray of int64 (n,)
+            The config's runs in this result, in table order.
+        mse : ndarray of float64 (n, T)
+            With ``k = spec.record_every`` and ``T = ceil(epochs / k) + 1``: column ``j``
+            is the MSE at epoch ``j k`` before that epoch's update, as
+            ``train(log_every=k).history.mse``; each row's last value is the
+            MSE after its run's last update, in column ``ceil(updates / k)``
+            (``T - 1`` unless the run stopped early, then NaN after it).
+
+        Raises
+        ------
+        ValueError
+            The sweep did not record (pass ``record_every``), or no single config matches.
+        """
+        self._require_curves()
+        chosen, rows = self._config_rows(config, "trajectories")
+        points = -(-chosen.epochs // self.spec.record_every) + 1
+        return self.table["seed"][rows], self.curves[rows, :points]
+
+    def trajectory(self, *, seed: int, **config: object) -> History:
+        """One run's recorded errors, as a :class:`~xorfast.result.History`.
+
+        ``epoch`` is ``0, k, 2k, ...`` below the run's ``updates`` then
+        ``updates`` itself; ``mse`` the errors there (see :meth:`trajectories`):
+        all but the last are ``train(seed=seed, log_every=k).history``.
+        """
+        from ..result import History
+
+        self._require_curves()
+        _, rows = self._config_rows(config, "trajectory")
+        row = self._seed_row(seed, rows, "trajectory")
+        every, updates = self.spec.record_every, int(self.table["updates"][row])
+        epochs = np.append(np.arange(0, updates, every, dtype=np.int64), updates)
+        return History(epochs, self.curves[row, : len(epochs)].copy())
+
+    def weights(self, **config: object) -> tuple[np.ndarray, Params]:
+        """The final weights of every run of one config (``keep_weights=True``).
+
+        Returns
+        -------
+        seeds : ndarray of int64 (n,)
+        params : Params
+            ``W1`` (n, inputs, hidden), ``b1`` (n, hidden), ``W2`` (n, hidden,
+            outputs), ``b2`` (n, outputs), float64 (float32 runs' values exactly).
+        """
+        from ..params import Params
+
+        if self.kept_weights is None:
+            raise ValueError(
+                "this sweep kept no weights; run it with keep_weights=True (--keep-weights)"
+            )
+        chosen, rows = self._config_rows(config, "weights")
+        d, h, o = self.spec.X.shape[1], chosen.hidden, self.spec.y.shape[1]
+        flat = self.kept_weights[rows]
+        ends = np.cumsum([d * h, h, h * o, o])
+        n = len(rows)
+        return self.table["seed"][rows], Params(
+            flat[:, : ends[0]].reshape(n, d, h),
+            flat[:, ends[0] : ends[1]].reshape(n, h),
+            flat[:, ends[1] : ends[2]].reshape(n, h, o),
+            flat[:, ends[2] : ends[3]].reshape(n, o),
+        )
+
+    def run(self, *, seed: int, **config: object) -> TrainResult:
+        """One run as a :class:`~xorfast.TrainResult` (``keep_weights=True``).
+
+        Its weights are the run's final ones, its predictions their forward
+        pass, and its history the recorded errors but the last (those of
+        ``train(log_every=record_every)``; empty without ``record_every``), so
+        it goes to :func:`xorfast.plot.decision_boundary` and
+        :func:`xorfast.plot.loss_curve` as ``train``'s result would.
+        """
+        from .. import reference
+        from ..params import Params
+        from ..result import History, TrainResult
+
+        _, params = self.weights(**config)
+        chosen, rows = self._config_rows(config, "run")
+        row = self._seed_row(seed, rows, "run")
+        at = int(np.flatnonzero(rows == row)[0])
+        dtype = np.dtype(self.spec.dtype)
+        weights = Params(*(np.array(p[at], dtype=dtype) for p in params))
+        X = self.spec.X.astype(dtype)
+        predictions = reference.forward(X, weights)[1]
+        if self.curves is not None:
+            recorded = self.trajectory(seed=seed, **config)
+            history = History(recorded.epoch[:-1], recorded.mse[:-1])
+        else:
+            history = History(np.zeros(0, np.int64), np.zeros(0))
+        spec, fields = self.spec, self.table[row]
+        names = ("hidden", "epochs", "lr", "momentum")
+        run_config: dict[str, Any] = {name: getattr(chosen, name) for name in names}
+        run_config.update(
+            loss=spec.loss,
+            reduction=spec.reduction,
+            derivative_offset=spec.derivative_offset,
+            margin=spec.margin,
+            init=spec.init,
+            init_scale=chosen.init_scale,
+            bias_init=spec.bias_init,
+            dtype=spec.dtype,
+            backend="numba",
+            tol=spec.tol,
+            stop=spec.stop,
+        )
+        updates = int(fields["updates"])
+        return TrainResult(
+            *weights,
+            predictions=predictions,
+            targets=self.spec.y.astype(dtype),
+            history=history,
+            diverged=bool(fields["diverged"]),
+            seed=int(seed),
+            config=run_config,
+            seconds=float("nan"),
+            updates=updates,
+            epoch_stopped=-1 if spec.stop is None else int(fields[f"epoch_{spec.stop}"]),
+        )
 
 
 def _run_table(table: npt.ArrayLike) -> np.ndarray:
@@ -456,6 +662,10 @@ def _epochs(value: float) -> str:
 
 def _mean_sd(mean: float, sd: float) -> str:
     return "-" if math.isnan(mean) else f"{mean:.0f} ± {_epochs(sd)}"
+
+
+def _range(low: float, high: float) -> str:
+    return "-" if math.isnan(low) else f"{low:.0f}-{high:.0f}"
 
 
 def _json_number(value: object) -> object:

@@ -11,6 +11,9 @@ Version 2 added ``momentum``, ``margin``, ``derivative_offset`` and ``stop``;
 a specification that leaves them at the values version 1 meant (momentum 0,
 margin 0.5, no offset, no early stop) is still written as version 1, byte for
 byte, so stores of earlier versions load, resume and keep their fingerprints.
+Version 3 added ``record_every`` and ``keep_weights`` (what a sweep keeps of
+each run besides its row); likewise a specification that keeps nothing more
+(0 and False) is written as before.
 """
 
 import hashlib
@@ -27,9 +30,11 @@ from .._compiled import sweep_kernel
 from ..options import GRID_AXES, OPTIONS
 from .results import RUN_DTYPE
 
-SPEC_VERSION = 2
+SPEC_VERSION = 3
 #: The options version 2 added, with the value every version 1 specification has.
 ADDED_IN_VERSION_2 = {"momentum": [0.0], "margin": 0.5, "derivative_offset": 0.0, "stop": None}
+#: The options version 3 added, with the value every earlier specification has.
+ADDED_IN_VERSION_3 = {"record_every": 0, "keep_weights": False}
 #: The options a sweep takes besides its seeds, each a field of :class:`SweepSpec`:
 #: the grid axes in grid order, then the others in the table's order.
 SPEC_OPTIONS = GRID_AXES + tuple(
@@ -74,6 +79,8 @@ class SweepSpec:
     dtype: str
     tol: float
     stop: str | None
+    record_every: int = 0
+    keep_weights: bool = False
 
     @property
     def configs(self):
@@ -102,10 +109,14 @@ class SweepSpec:
             for name in SPEC_OPTIONS
         }
         version = SPEC_VERSION
-        if all(options[name] == value for name, value in ADDED_IN_VERSION_2.items()):
-            version = 1
-            for name in ADDED_IN_VERSION_2:
+        if all(options[name] == value for name, value in ADDED_IN_VERSION_3.items()):
+            version = 2
+            for name in ADDED_IN_VERSION_3:
                 del options[name]
+            if all(options[name] == value for name, value in ADDED_IN_VERSION_2.items()):
+                version = 1
+                for name in ADDED_IN_VERSION_2:
+                    del options[name]
         return {
             "version": version,
             "X": self.X.tolist(),
@@ -124,7 +135,7 @@ class SweepSpec:
 
 
 def spec_from_dict(description):
-    """Rebuild a :class:`SweepSpec` from :meth:`SweepSpec.to_dict` output (version 1 or 2).
+    """Rebuild a :class:`SweepSpec` from :meth:`SweepSpec.to_dict` output (version 1, 2 or 3).
 
     The description is checked as :func:`make_spec` checks its arguments (but
     for the memory limits, which depend on the machine): a missing or unknown
@@ -139,12 +150,14 @@ def spec_from_dict(description):
         )
     version = description.get("version")
     # type(), not isinstance: True is an int, and 2.0 is no version number.
-    if type(version) is not int or version not in (1, SPEC_VERSION):
+    if type(version) is not int or version not in (1, 2, SPEC_VERSION):
         raise ValueError(
             f"sweep specification version {version!r} is not "
-            f"supported (this xorfast reads versions 1 and {SPEC_VERSION})"
+            f"supported (this xorfast reads versions 1 to {SPEC_VERSION})"
         )
     fields = ["version", "X", "y", "seeds", *SPEC_OPTIONS]
+    if version < 3:
+        fields = [name for name in fields if name not in ADDED_IN_VERSION_3]
     if version == 1:
         fields = [name for name in fields if name not in ADDED_IN_VERSION_2]
     missing = [name for name in fields if name not in description]
@@ -152,10 +165,18 @@ def spec_from_dict(description):
         raise ValueError(f"sweep specification version {version} lacks {', '.join(missing)}")
     unknown = sorted(set(description) - set(fields))
     if unknown:
-        added = " (version 2 added them)" if set(unknown) <= set(ADDED_IN_VERSION_2) else ""
+        added = (
+            " (version 2 added them)"
+            if set(unknown) <= set(ADDED_IN_VERSION_2)
+            else " (version 3 added them)"
+            if set(unknown) <= set(ADDED_IN_VERSION_3)
+            else ""
+        )
         raise ValueError(
             f"sweep specification version {version} has no field {', '.join(unknown)}{added}"
         )
+    if version < 3:
+        description = {**ADDED_IN_VERSION_3, **description}
     if version == 1:
         description = {**ADDED_IN_VERSION_2, **description}
     for name, what in (("X", "rows"), ("y", "rows"), ("seeds", "seeds")):
@@ -212,6 +233,25 @@ def _group_bytes(inputs, hidden, outputs, rows, itemsize, momentum=False):
     return (state + 2 * rows * (hidden + outputs)) * sweep_kernel.LANES * itemsize
 
 
+def kept_values(spec):
+    """Per run, the errors recorded and the weights kept: ``(points, parameters)``.
+
+    ``points`` is ``ceil(epochs / record_every) + 1`` for the configs' largest
+    ``epochs`` (0 without ``record_every``), ``parameters`` those of the
+    widest config (0 without ``keep_weights``).
+    """
+    inputs, outputs = spec.X.shape[1], spec.y.shape[1]
+    points = -(-max(spec.epochs) // spec.record_every) + 1 if spec.record_every else 0
+    widest = max(spec.hidden)
+    parameters = state_size(inputs, widest, outputs) if spec.keep_weights else 0
+    return points, parameters
+
+
+def state_size(inputs, hidden, outputs):
+    """The parameters of one network: W1, b1, W2, b2."""
+    return inputs * hidden + hidden + hidden * outputs + outputs
+
+
 def _check_memory(spec):
     """Refuse a sweep whose table and kernel buffers together exceed the memory limit."""
     _check_runs(spec.runs)
@@ -226,11 +266,15 @@ def _check_memory(spec):
         np.dtype(spec.dtype).itemsize,
         momentum=any(value > 0 for value in spec.momentum),
     )
+    points, parameters = kept_values(spec)
+    # The recorded errors and kept weights of every run, in float64, and a lane
+    # group's recording buffer per thread.
+    kept = spec.runs * (points + parameters) * 8 + threads * points * sweep_kernel.LANES * 8
     _validation.memory(
         f"a sweep of {inputs}-{widest}-{spec.y.shape[1]} networks on {rows} rows "
         f"({threads} threads)",
-        buffers + spec.runs * RUN_DTYPE.itemsize,
-        "use fewer hidden units, rows or seeds",
+        buffers + spec.runs * RUN_DTYPE.itemsize + kept,
+        "use fewer hidden units, rows or seeds" + (", or a larger record_every" if points else ""),
     )
 
 
@@ -253,6 +297,8 @@ def make_spec(
     dtype=OPTIONS.dtype.default,
     tol=OPTIONS.tol.default,
     stop=OPTIONS.stop.default,
+    record_every=OPTIONS.record_every.default,
+    keep_weights=OPTIONS.keep_weights.default,
 ):
     """Check every argument of :func:`xorfast.sweep` and build its :class:`SweepSpec`."""
     given = OPTIONS.check("sweep", locals())

@@ -15,6 +15,11 @@ Format, version 2:
 - ``blocks``: per written block, its config, its number of runs and the SHA-256
   of its rows' canonical bytes (see :mod:`xorfast.sweeps._store_check`), written in
   the same transaction as the rows.
+- A sweep with ``record_every`` or ``keep_weights`` (specification version 3)
+  has two more columns in ``runs``, ``curve`` and ``weights``: each run's
+  recorded errors and final parameters as BLOBs of float64, written in the
+  same transaction as its row and covered by its block's digest. Stores of
+  sweeps that keep nothing more are as before, byte for byte.
 
 Every read (:func:`load_sweep`, and a resume) checks the specification against
 its fingerprint, recomputes every block's digest and range-checks every value.
@@ -49,7 +54,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from ._store_check import STORED, Scan, canonical_rows, digest
+from ._store_check import STORED, Scan, canonical_rows, digest, keeps_more
 from ._store_file import (
     FORMAT,
     FORMAT_VERSION,
@@ -70,7 +75,7 @@ from ._store_file import (
 )
 from ._store_lock import StoreLock, StoreLocked
 from .results import SweepResult, derive_updates, empty_table
-from .spec import ADDED_IN_VERSION_2, SPEC_OPTIONS
+from .spec import ADDED_IN_VERSION_2, ADDED_IN_VERSION_3, SPEC_OPTIONS, kept_values
 
 if TYPE_CHECKING:
     from .._typing import StrPath
@@ -101,7 +106,7 @@ CREATE TABLE runs (
     epoch_solved INTEGER NOT NULL,
     epoch_tol INTEGER NOT NULL,
     diverged INTEGER NOT NULL,
-    block INTEGER NOT NULL,
+    block INTEGER NOT NULL,{kept}
     PRIMARY KEY (config, seed)
 ) WITHOUT ROWID;
 CREATE TABLE blocks (
@@ -127,8 +132,14 @@ class RunStore:
         self._lock = lock
         self._identity = identity(path)
 
-    def write(self, rows: np.ndarray) -> None:
+    def write(
+        self, rows: np.ndarray, curves: np.ndarray | None = None, weights: np.ndarray | None = None
+    ) -> None:
         """Store one finished block's rows and their digest in one transaction.
+
+        A sweep that keeps more passes each row's recorded errors ``curves``
+        (runs x T of its config) and final weights ``weights`` (runs x
+        parameters, or 0 columns), stored with the rows.
 
         Raises
         ------
@@ -137,12 +148,20 @@ class RunStore:
             or replaced since it was opened. Blocks committed before are kept.
         """
         self._check_file("before")
-        rows = np.sort(rows, order=["config", "seed"])
+        order = np.argsort(rows, order=["config", "seed"], kind="stable")
+        rows = rows[order]
         columns = [
             rows["config"].tolist(),
             rows["seed"].tolist(),
             *(_nan_to_none(rows[name]) for name in STORED),
         ]
+        blobs = None
+        if keeps_more(self.spec) and self.version >= 2:
+            n = len(rows)
+            curves = np.zeros((n, 0)) if curves is None else curves[order]
+            weights = np.zeros((n, 0)) if weights is None else weights[order]
+            blobs = [(_blob(curve), _blob(kept)) for curve, kept in zip(curves, weights)]
+        values = ", ".join("?" * (8 if blobs is None else 10))
         connection = self._connection
         try:
             connection.execute("BEGIN IMMEDIATE")
@@ -152,13 +171,15 @@ class RunStore:
                     starts = np.flatnonzero(np.diff(rows["config"], prepend=-1))
                     for start, end in zip(starts.tolist(), [*starts[1:].tolist(), len(rows)]):
                         part = [column[start:end] for column in columns]
+                        kept = None if blobs is None else blobs[start:end]
                         block = connection.execute(
                             "INSERT INTO blocks (config, runs, sha256) VALUES (?, ?, ?)",
-                            (part[0][0], end - start, digest(canonical_rows(part))),
+                            (part[0][0], end - start, digest(canonical_rows(part), kept)),
                         ).lastrowid
+                        extra = [] if kept is None else list(zip(*kept))
                         connection.executemany(
-                            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            zip(*part, [block] * (end - start)),
+                            f"INSERT INTO runs VALUES ({values})",
+                            zip(*part, [block] * (end - start), *extra),
                         )
                 else:
                     connection.executemany(
@@ -199,8 +220,16 @@ class RunStore:
             "with a store to keep the runs"
         )
 
-    def fill(self, table: np.ndarray) -> npt.NDArray[np.bool_]:
+    def fill(
+        self,
+        table: np.ndarray,
+        curves: np.ndarray | None = None,
+        weights: np.ndarray | None = None,
+    ) -> npt.NDArray[np.bool_]:
         """Copy every stored run into its row of ``table`` (ordered as the sweep's table).
+
+        A sweep that keeps more has its stored curves and weights copied into
+        the rows of ``curves`` and ``weights`` likewise.
 
         Returns a boolean array (configs, seeds): True where the run is not
         stored yet, so still to do.
@@ -211,7 +240,15 @@ class RunStore:
             A block fails its checksum or a value is out of range; the message
             names the runs affected and how to rerun them.
         """
-        scan = Scan(self._connection, self.path, self.spec, self.version, table=table)
+        scan = Scan(
+            self._connection,
+            self.path,
+            self.spec,
+            self.version,
+            table=table,
+            curves=curves,
+            weights=weights,
+        )
         _raise_if_damaged(scan)
         derive_updates(table, self.spec.stop)  # not stored: it follows from the epochs
         self.stored_runs = int(scan.finished.sum())
@@ -245,6 +282,11 @@ def _rollback(connection):
         connection.execute("ROLLBACK")
     except sqlite3.Error:
         pass  # SQLite already rolled back, or the file is gone
+
+
+def _blob(values):
+    """A run's values as the BLOB of little-endian float64 the store keeps."""
+    return np.ascontiguousarray(values, dtype="<f8").tobytes()
 
 
 def _nan_to_none(values):
@@ -296,7 +338,12 @@ def open_store(path: StrPath, spec: SweepSpec) -> RunStore:
             version = FORMAT_VERSION
             try:
                 connection.execute("BEGIN IMMEDIATE")
-                for statement in _SCHEMA.strip().split(";"):
+                kept = (
+                    "\n    curve BLOB NOT NULL,\n    weights BLOB NOT NULL,"
+                    if keeps_more(spec)
+                    else ""
+                )
+                for statement in _SCHEMA.format(kept=kept).strip().split(";"):
                     if statement.strip():
                         connection.execute(statement)
                 connection.executemany(
@@ -336,7 +383,8 @@ def open_store(path: StrPath, spec: SweepSpec) -> RunStore:
 
 def _difference(stored, wanted):
     # Version 1 descriptions leave out what version 2 added: compare with it filled in.
-    a, b = ({**ADDED_IN_VERSION_2, **spec.to_dict()} for spec in (stored, wanted))
+    added = {**ADDED_IN_VERSION_2, **ADDED_IN_VERSION_3}
+    a, b = ({**added, **spec.to_dict()} for spec in (stored, wanted))
     names = [key for key in ("X", "y", "seeds", *SPEC_OPTIONS) if a[key] != b[key]]
     described = []
     for key in names[:3]:
@@ -373,12 +421,21 @@ def load_sweep(path: StrPath) -> SweepResult:
         if version < 2:
             warn_unverified(path)
         table = empty_table(spec)
-        scan = Scan(connection, path, spec, version, table=table)
+        points, parameters = kept_values(spec)
+        curves = np.full((spec.runs, points), np.nan) if spec.record_every else None
+        weights = np.full((spec.runs, parameters), np.nan) if spec.keep_weights else None
+        scan = Scan(connection, path, spec, version, table=table, curves=curves, weights=weights)
         _raise_if_damaged(scan)
         derive_updates(table, spec.stop)
     finally:
         connection.close()
-    return SweepResult(spec, table[scan.finished])
+    finished = scan.finished
+    return SweepResult(
+        spec,
+        table[finished],
+        None if curves is None else curves[finished],
+        None if weights is None else weights[finished],
+    )
 
 
 def repair_store(path: StrPath) -> str:
@@ -445,13 +502,15 @@ def _repair(path):
         template = empty_table(spec)
         buffers = {}
 
-        def keep(blocks, at, canonical):
+        def keep(blocks, at, canonical, blobs=None):
             keys = blocks if version >= 2 else canonical["config"]
             for key in np.unique(keys).tolist():
                 if version >= 2 and key in damaged:
                     continue
                 parts = buffers.setdefault(key, [])
-                parts.append((at[keys == key], canonical[keys == key]))
+                chosen = keys == key
+                kept = None if blobs is None else [b for b, c in zip(blobs, chosen) if c]
+                parts.append((at[chosen], canonical[chosen], kept))
                 wanted = scan.blocks[key][1] if version >= 2 else _REPAIR_BLOCK
                 if sum(len(part[0]) for part in parts) >= wanted:
                     _write_parts(new, template, buffers.pop(key))
@@ -502,4 +561,13 @@ def _write_parts(store, template, parts):
     canonical = np.concatenate([part[1] for part in parts])
     for name in STORED:
         rows[name] = canonical[name]
-    store.write(rows)
+    if parts[0][2] is None:
+        store.write(rows)
+        return
+    # A block's runs share a config, so their BLOBs have one length each.
+    blobs = [blob for part in parts for blob in part[2]]
+    curves, weights = (
+        np.array([np.frombuffer(blob[i], dtype="<f8") for blob in blobs]).reshape(len(blobs), -1)
+        for i in (0, 1)
+    )
+    store.write(rows, curves, weights)

@@ -16,9 +16,9 @@ from tqdm import tqdm
 from .. import _validation
 from ..options import OPTIONS
 from . import executors
-from .blocks import plan_blocks, run_block
+from .blocks import Recorded, plan_blocks, run_block
 from .results import SweepResult, empty_table
-from .spec import make_spec
+from .spec import kept_values, make_spec
 from .store import StoreError, open_store
 
 if TYPE_CHECKING:
@@ -59,6 +59,8 @@ def sweep(
     dtype: DType = OPTIONS.dtype.default,
     tol: float = OPTIONS.tol.default,
     stop: Stop | None = OPTIONS.stop.default,
+    record_every: int = OPTIONS.record_every.default,
+    keep_weights: bool = OPTIONS.keep_weights.default,
     store: StrPath | None = None,
     executor: concurrent.futures.Executor | None = None,
     progress: bool | None = None,
@@ -89,6 +91,18 @@ def sweep(
         with MSE below ``tol``: its row holds that epoch's state, bit for bit
         the fixed-budget run cut there, and ``updates`` says how many updates
         it made. The kernel's lanes freed by stopped runs train the next seeds.
+    record_every : int, default 0
+        Record each run's mean squared error every ``record_every`` epochs:
+        at epochs 0, k, 2k, ... before that epoch's update, exactly as
+        ``train(log_every=k).history.mse``, then after the last update (a
+        stopped run's, at its stop). ``result.trajectories(**config)`` and
+        ``result.trajectory(seed=..., **config)`` read them; the store keeps
+        them. Costs 8 bytes per recorded point and run in memory (and about
+        as much in the store). 0 records nothing.
+    keep_weights : bool, default False
+        Keep each run's final W1, b1, W2, b2 (``result.weights(**config)``,
+        or ``result.run(seed=..., **config)`` for a TrainResult that
+        :func:`xorfast.plot.decision_boundary` takes); the store keeps them.
     store : str or path, optional
         An SQLite file. Finished blocks are written to it as they complete;
         running the same sweep with the same file resumes where it stopped.
@@ -158,10 +172,13 @@ def sweep(
     plan = executors.plan(executor) if executor is not None else None
 
     table = empty_table(spec)
+    points, parameters = kept_values(spec)
+    curves = np.full((spec.runs, points), np.nan) if spec.record_every else None
+    weights = np.full((spec.runs, parameters), np.nan) if spec.keep_weights else None
     opened = open_store(store, spec) if store is not None else contextlib.nullcontext()
     with opened as run_store:
         if run_store is not None:
-            pending = run_store.fill(table)
+            pending = run_store.fill(table, curves, weights)
         else:
             pending = np.ones((len(spec.configs), len(spec.seeds)), dtype=bool)
         finished = ~pending.ravel()
@@ -174,15 +191,35 @@ def sweep(
                 else "Nothing was saved; pass store=FILE to keep finished blocks"
             )
             for block, rows in _finished_blocks(blocks, executor, plan, resume):
+                extra = None
+                if isinstance(rows, Recorded):
+                    rows, extra = rows.rows, rows
+                    _place(curves, block.positions, extra.curves)
+                    _place(weights, block.positions, extra.weights)
                 table[block.positions] = rows
                 finished[block.positions] = True
                 if run_store is not None:
                     try:
-                        run_store.write(rows)
+                        if extra is None:
+                            run_store.write(rows)
+                        else:
+                            run_store.write(rows, extra.curves, extra.weights)
                     except StoreError as error:
-                        raise _with_result(error, SweepResult(spec, table[finished])) from None
+                        partial = SweepResult(
+                            spec,
+                            table[finished],
+                            None if curves is None else curves[finished],
+                            None if weights is None else weights[finished],
+                        )
+                        raise _with_result(error, partial) from None
                 bar.update(len(rows))
-    return SweepResult(spec, table)
+    return SweepResult(spec, table, curves, weights)
+
+
+def _place(kept, positions, values):
+    """Copy a block's recorded values (its config's columns) into the sweep's rows."""
+    if kept is not None:
+        kept[positions, : values.shape[1]] = values
 
 
 def _with_result(error, result):
@@ -235,12 +272,32 @@ def _finished_blocks(blocks, executor, plan, resume):
             future.cancel()
 
 
+class _RunBar(tqdm):
+    """tqdm that leaves the bar's final state to :meth:`close`, so it is written once.
+
+    tqdm's ``update`` paints the bar whenever enough time has passed, and
+    ``close`` paints it again (with the overall rate) before its newline. On a
+    terminal the second paint covers the first; stderr sent to a file, a pipe
+    or a log kept both copies of the last line.
+    """
+
+    def update(self, n=1):
+        if self.disable or self.total is None or self.n + n < self.total:
+            return super().update(n)
+        self.n += n
+        now = self._time()
+        if self.last_print_t < self.start_t + self.delay <= now:
+            # Never painted, and due: close() paints it only once it counts as shown.
+            self.last_print_t = now
+        return None
+
+
 def _progress_bar(total, initial, progress):
-    return tqdm(
+    # Whole runs (unit_scale would write 16 runs as "16.0" and 1,536 as "1.54k").
+    return _RunBar(
         total=total,
         initial=initial,
         unit="run",
-        unit_scale=True,
         file=sys.stderr,
         disable=progress is False,
         delay=0 if progress else PROGRESS_DELAY,

@@ -1,0 +1,98 @@
+"""Single runs of 2-2-1 networks with weight decay, generated; safe to delete.
+
+Written by xorfast._compiled.single_run_unrolled.
+"""
+
+from xorfast._compiled.jit import kernel
+from xorfast._compiled.sigmoid import sigmoid_inplace
+from xorfast._compiled.order import shuffle_rows
+from xorfast._compiled.sigmoid import sigmoid
+from xorfast._compiled.tanh import tanh, tanh_inplace
+@kernel
+def train_run(X, y, params, velocities, epochs, lr, scale, momentum, mse_output,
+              derivative_offset, log_every, mse_log, work, inputs, hidden, outputs,
+              stop, margin, tol, rules):
+    """:func:`~xorfast._compiled.single_run._train_rules` for 2-2-1 networks."""
+    W1, b1, W2, b2 = params
+    Z1, Z2 = work.Z1, work.Z2
+    rows = X.shape[0]
+    one = W1.dtype.type(1)
+    zero = W1.dtype.type(0)
+    step = lr * scale
+    decay = lr * rules.weight_decay
+    w1_0_0 = W1[0, 0]
+    w1_0_1 = W1[0, 1]
+    w1_1_0 = W1[1, 0]
+    w1_1_1 = W1[1, 1]
+    c1_0 = b1[0]
+    c1_1 = b1[1]
+    w2_0_0 = W2[0, 0]
+    w2_1_0 = W2[1, 0]
+    c2_0 = b2[0]
+    for epoch in range(epochs + 1):
+        for i in range(rows):
+            x0 = X[i, 0]
+            x1 = X[i, 1]
+            Z1[i * 2 + 0] = c1_0 + x0 * w1_0_0 + x1 * w1_1_0
+            Z1[i * 2 + 1] = c1_1 + x0 * w1_0_1 + x1 * w1_1_1
+        sigmoid_inplace(Z1)
+        for i in range(rows):
+            a0 = Z1[i * 2 + 0]
+            a1 = Z1[i * 2 + 1]
+            Z2[i * 1 + 0] = c2_0 + a0 * w2_0_0 + a1 * w2_1_0
+        sigmoid_inplace(Z2)
+        if epoch == epochs:
+            break  # the state after the last update: no log entry, no update
+        if log_every > 0 and epoch % log_every == 0:
+            total = zero
+            for i in range(rows):
+                total += (y[i, 0] - Z2[i * 1 + 0]) ** 2
+            mse_log[epoch // log_every] = total / (rows * 1)
+        g1_0_0 = zero
+        g1_0_1 = zero
+        g1_1_0 = zero
+        g1_1_1 = zero
+        gc1_0 = zero
+        gc1_1 = zero
+        g2_0_0 = zero
+        g2_1_0 = zero
+        gc2_0 = zero
+        for i in range(rows):
+            x0 = X[i, 0]
+            x1 = X[i, 1]
+            a0 = Z1[i * 2 + 0]
+            a1 = Z1[i * 2 + 1]
+            p0 = Z2[i * 1 + 0]
+            d2_0 = p0 - y[i, 0]
+            if mse_output:
+                d2_0 *= p0 * (one - p0) + derivative_offset
+            # The hidden error uses W2 from before this epoch's update.
+            d1_0 = (d2_0 * w2_0_0) * a0 * (one - a0)
+            d1_1 = (d2_0 * w2_1_0) * a1 * (one - a1)
+            gc2_0 += d2_0
+            g2_0_0 += a0 * d2_0
+            g2_1_0 += a1 * d2_0
+            g1_0_0 += x0 * d1_0
+            g1_0_1 += x0 * d1_1
+            g1_1_0 += x1 * d1_0
+            g1_1_1 += x1 * d1_1
+            gc1_0 += d1_0
+            gc1_1 += d1_1
+        w1_0_0 -= (step * g1_0_0 + decay * w1_0_0)
+        w1_0_1 -= (step * g1_0_1 + decay * w1_0_1)
+        w1_1_0 -= (step * g1_1_0 + decay * w1_1_0)
+        w1_1_1 -= (step * g1_1_1 + decay * w1_1_1)
+        c1_0 -= step * gc1_0
+        c1_1 -= step * gc1_1
+        w2_0_0 -= (step * g2_0_0 + decay * w2_0_0)
+        w2_1_0 -= (step * g2_1_0 + decay * w2_1_0)
+        c2_0 -= step * gc2_0
+    W1[0, 0] = w1_0_0
+    W1[0, 1] = w1_0_1
+    W1[1, 0] = w1_1_0
+    W1[1, 1] = w1_1_1
+    b1[0] = c1_0
+    b1[1] = c1_1
+    W2[0, 0] = w2_0_0
+    W2[1, 0] = w2_1_0
+    b2[0] = c2_0
