@@ -148,7 +148,7 @@ DAMAGE = {
         "cache/kernels/__pycache__",
     ),
     "data of a generated sweep kernel cut short": (
-        "cache/kernels/__pycache__/xorfast_kernel_2_4_1_4_*.sweep_block-*.1.nbc",
+        "cache/kernels/__pycache__/xorfast_kernel_2_4_1_4_*.run_groups-*.1.nbc",
         _cut_in_half,
         (),
         "cache/kernels/__pycache__",

@@ -1,8 +1,9 @@
 """The one place where xorfast chooses its Numba compilation options.
 
 Every compiled function in the package is decorated with :func:`kernel` (or
-:func:`inlined_kernel`, :func:`parallel_kernel`), so the options below are the whole story; helpers
-with one body per float type use :func:`typed_variants`.
+:func:`inlined_kernel`), so the options below are the whole story; helpers with one body per
+float type use :func:`typed_variants`. No kernel is ``parallel=True``: a sweep's kernels are
+serial and run on Python threads (:func:`on_threads`).
 
 Numba's disk cache (``.nbi`` index and ``.nbc`` data files, pickles) trusts
 what it finds: a file cut short by a crash or a full disk makes every later
@@ -17,11 +18,11 @@ here return the plain Python functions and :func:`machine_code` hands them
 back as they are: ``train`` and ``sweep`` run as Python, for pdb, with the
 compiled results to within a few ulp, where LLVM fused a multiply and an add
 (see :mod:`xorfast._compiled.sigmoid` for the helpers that exist
-only as compiled code otherwise). The generated modules run too, their
-``numba.prange`` being ``range``. One difference remains: the sweep kernels
-draw their initial parameters from NumPy's global random state, not from
-Numba's per-thread one, so they reseed it, and sweep blocks must not run on
-several threads of one process at once.
+only as compiled code otherwise). The generated modules run too. One
+difference remains: the sweep kernels draw their initial parameters from
+NumPy's global random state, not from Numba's per-thread one, so they reseed
+it; a block then runs on one thread, and sweep blocks must not run on several
+threads of one process at once.
 """
 
 import contextlib
@@ -121,9 +122,35 @@ def inlined_kernel(function):
     return _njit(function, inline="always")
 
 
-def parallel_kernel(function):
-    """Compile ``function`` as a kernel whose ``numba.prange`` loops run on threads."""
-    return _njit(function, parallel=True)
+def on_threads(work, shares):
+    """Call ``work(share)`` for each share in ``range(shares)``, each on a thread of its own.
+
+    The kernels release the GIL (``nogil``), so the shares run at once; this
+    thread takes share 0. Python threads rather than ``parallel=True``: Numba's
+    parfors passes cost seconds of compilation for every new kernel, and a
+    parallel kernel would be compiled for every shape. An exception raised by
+    a share is raised here, once every share has ended.
+    """
+    if shares == 1:
+        work(0)
+        return
+    errors = [None] * shares
+
+    def run(share):
+        try:
+            work(share)
+        except BaseException as error:  # raised again on the calling thread
+            errors[share] = error
+
+    threads = [threading.Thread(target=run, args=(share,)) for share in range(1, shares)]
+    for thread in threads:
+        thread.start()
+    run(0)
+    for thread in threads:
+        thread.join()
+    for error in errors:
+        if error is not None:
+            raise error
 
 
 def typed_variants(template):
