@@ -70,6 +70,10 @@ def test_a_stopped_run_is_the_fixed_budget_run_cut_at_its_stop_epoch(kernel, sto
     assert_cut_at_stop_epoch(stopped, fixed, stop, kwargs)
 
 
+# The generic float32 stop kernel is compiled for this case alone: the exhaustive tier.
+@pytest.mark.parametrize(
+    "kernel", ["unrolled", pytest.param("generic", marks=pytest.mark.slow)], indirect=True
+)
 def test_float32_runs_stop_where_the_fixed_budget_solves(kernel):
     kwargs = dict(GRID, dtype="float32")
     fixed = xorfast.sweep(seeds=SEEDS, **kwargs).table
