@@ -148,7 +148,7 @@ DAMAGE = {
         "cache/kernels/__pycache__",
     ),
     "data of a generated sweep kernel cut short": (
-        "cache/kernels/__pycache__/xorfast_kernel_2_4_1_4_*.sweep_block-*.1.nbc",
+        "cache/kernels/__pycache__/xorfast_kernel_2_4_1_4_*.run_groups-*.1.nbc",
         _cut_in_half,
         (),
         "cache/kernels/__pycache__",
@@ -374,3 +374,70 @@ def test_an_error_with_an_intact_cache_propagates_unchanged(isolated):
         warnings.simplefilter("error")
         with pytest.raises(ValueError, match="the kernel's own error"):
             jit.repairing_cache(fails)
+
+
+# Two processes compiling one kernel for two signatures at once: Numba's index has no lock.
+SUM = """from xorfast._compiled.jit import kernel
+
+
+@kernel
+def total(x):
+    s = x.dtype.type(0)
+    for value in x:
+        s += value
+    return s
+"""
+
+
+def _sum_kernel(isolated):
+    """A fresh dispatcher of the probe ``total`` (same source, same cache files)."""
+    module = modules.load_module("xorfast_probe_sum", SUM, ())
+    return jit.kernel(module.total.py_func)
+
+
+def test_an_index_entry_holding_another_signatures_code_is_compiled_again(isolated):
+    single, double = np.array([1.5, 2.25], np.float32), np.array([1.5, 2.25])
+    first = _sum_kernel(isolated)
+    assert jit.machine_code(first, (single,))(single) == 3.75
+    index, data = jit._cache_files(first)
+    single_index = index.read_bytes()
+    for path in (index, *data):
+        path.unlink()
+    # The race's outcome: this process's index lists float32 under the data file
+    # into which the other process wrote the float64 code.
+    second = _sum_kernel(isolated)
+    assert jit.machine_code(second, (double,))(double) == 3.75
+    assert [path.name for path in jit._cache_files(second)[1]] == [p.name for p in data]
+    index.write_bytes(single_index)
+
+    third = _sum_kernel(isolated)
+    with pytest.warns(RuntimeWarning, match="held the machine code of another signature"):
+        compiled = jit.machine_code(third, (single,))
+    assert compiled(single) == 3.75
+    fourth = _sum_kernel(isolated)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert jit.machine_code(fourth, (single,))(single) == 3.75
+        assert jit.machine_code(fourth, (double,))(double) == 3.75
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="flock is POSIX")
+def test_a_compile_waits_for_another_process_compiling_into_the_same_cache(isolated):
+    import fcntl
+    import threading
+
+    kernel = _sum_kernel(isolated)
+    lock = jit.compile_lock_path()
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    other = os.open(lock, os.O_RDWR | os.O_CREAT)  # another open file: flock conflicts
+    fcntl.flock(other, fcntl.LOCK_EX)
+    done = threading.Event()
+    worker = threading.Thread(
+        target=lambda: (jit.machine_code(kernel, (np.ones(3),)), done.set()), daemon=True
+    )
+    worker.start()
+    try:
+        assert not done.wait(1.0)  # held back while the lock is taken
+    finally:
+        os.close(other)
+    assert done.wait(60)

@@ -28,6 +28,8 @@ def fahlman_sweep(seeds):
     return xorfast.sweep(X, y, seeds=seeds, progress=False, **FAHLMAN_RULES).summary()[0]
 
 
+# The 10-5-10 kernel is compiled for these two tests alone: the exhaustive tier.
+@pytest.mark.slow
 def test_a_few_hundred_trials_put_fahlmans_mean_inside_their_interval():
     row = fahlman_sweep(400)
     assert row["solved_fraction"] == 1.0

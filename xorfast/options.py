@@ -530,10 +530,12 @@ OPTIONS = Options(
         int,
         None,
         Integer(0, _validation.MAX_SEED),
-        "seed for the initial weights",
+        "seed for the initial weights (and, with --update shuffled, the rows' order)",
         doc="`np.random.seed(seed)`, then `W1 = randn(d, H) * init_scale`, "
-        "`W2 = randn(H, O) * init_scale`, zero biases — exactly the original programs. "
-        "Omitted: a random seed, reported as `result.seed`. Not together with `weights`.",
+        "`W2 = randn(H, O) * init_scale`, zero biases — exactly the original programs; "
+        "with `update='shuffled'` also each epoch's order of the rows. "
+        "Omitted: a random seed, reported as `result.seed`. Not together with `weights`, "
+        "unless `update='shuffled'` (then it seeds the order alone).",
         scopes=(TRAIN,),
         optional=True,
         default_text="a random one, printed",
@@ -597,7 +599,7 @@ OPTIONS = Options(
         int,
         0,
         Integer(0, _validation.MAX_EPOCHS),
-        "record each run's MSE every N epochs, 0 for never",
+        "record each run's MSE every N epochs into --store, 0 for never",
         doc="record each run's mean squared error at epochs 0, N, 2N, ... before that "
         "epoch's update (as `train(log_every=N).history.mse`), then after its last update; "
         "read with `result.trajectories(...)` / `result.trajectory(...)` (0: never)",
@@ -609,7 +611,7 @@ OPTIONS = Options(
         bool,
         False,
         Flag(),
-        "keep each run's final weights",
+        "keep each run's final weights in --store",
         doc="keep each run's final `W1, b1, W2, b2`; read with `result.weights(...)`, "
         "or `result.run(seed=...)` for a `TrainResult` the plots take",
         scopes=(SWEEP,),

@@ -116,8 +116,9 @@ def train(
     bias_init : {"zeros", "same"}, default "zeros"
     weights : tuple (W1, b1, W2, b2), optional
         Start from these arrays instead (they are copied, never modified);
-        ``seed``, ``init``, ``init_scale`` and ``bias_init``, which pick the
-        random start, are refused beside them.
+        ``init``, ``init_scale`` and ``bias_init``, which pick the random
+        start, are refused beside them, and so is ``seed`` unless
+        ``update="shuffled"``, where it seeds the rows' order.
     dtype : {"float64", "float32"}, default "float64"
     log_every : int, default 0
         Record the mean squared error every ``log_every`` epochs (0: never),

@@ -29,7 +29,7 @@ def train_run(X, y, params, velocities, epochs, lr, scale, momentum, mse_output,
     w2_0_0 = W2[0, 0]
     w2_1_0 = W2[1, 0]
     c2_0 = b2[0]
-    for epoch in range(epochs):
+    for epoch in range(epochs + 1):
         for i in range(rows):
             x0 = X[i, 0]
             x1 = X[i, 1]
@@ -41,6 +41,8 @@ def train_run(X, y, params, velocities, epochs, lr, scale, momentum, mse_output,
             a1 = Z1[i * 2 + 1]
             Z2[i * 1 + 0] = c2_0 + a0 * w2_0_0 + a1 * w2_1_0
         sigmoid_inplace(Z2)
+        if epoch == epochs:
+            break  # the state after the last update: no log entry, no update
         if log_every > 0 and epoch % log_every == 0:
             total = zero
             for i in range(rows):
@@ -94,15 +96,3 @@ def train_run(X, y, params, velocities, epochs, lr, scale, momentum, mse_output,
     W2[0, 0] = w2_0_0
     W2[1, 0] = w2_1_0
     b2[0] = c2_0
-    # A last forward pass leaves the predictions of the trained parameters in work.
-    for i in range(rows):
-        x0 = X[i, 0]
-        x1 = X[i, 1]
-        Z1[i * 2 + 0] = c1_0 + x0 * w1_0_0 + x1 * w1_1_0
-        Z1[i * 2 + 1] = c1_1 + x0 * w1_0_1 + x1 * w1_1_1
-    sigmoid_inplace(Z1)
-    for i in range(rows):
-        a0 = Z1[i * 2 + 0]
-        a1 = Z1[i * 2 + 1]
-        Z2[i * 1 + 0] = c2_0 + a0 * w2_0_0 + a1 * w2_1_0
-    sigmoid_inplace(Z2)

@@ -14,8 +14,8 @@ package except NumPy and Numba.
 - :mod:`.order`: the rows' order in an epoch of shuffled online training.
 - :mod:`.single_run_unrolled`: its code generator, which unrolls it for one
   small layer shape, and the widths it does so up to.
-- :mod:`.sweep_kernel`: the generic sweep kernel (64 seeds in lanes) and its
-  parallel driver.
+- :mod:`.sweep_kernel`: the generic sweep kernel (64 seeds in lanes), its driver
+  and the threads that run it.
 - :mod:`.sweep_unrolled`: its code generator, which unrolls it for one small
   shape and row count, and the size it does so up to.
 - :mod:`.modules`: generated source as modules on disk: written whole,

@@ -1,8 +1,9 @@
 """The one place where xorfast chooses its Numba compilation options.
 
 Every compiled function in the package is decorated with :func:`kernel` (or
-:func:`inlined_kernel`, :func:`parallel_kernel`), so the options below are the whole story; helpers
-with one body per float type use :func:`typed_variants`.
+:func:`inlined_kernel`), so the options below are the whole story; helpers with one body per
+float type use :func:`typed_variants`. No kernel is ``parallel=True``: a sweep's kernels are
+serial and run on Python threads (:func:`on_threads`).
 
 Numba's disk cache (``.nbi`` index and ``.nbc`` data files, pickles) trusts
 what it finds: a file cut short by a crash or a full disk makes every later
@@ -17,15 +18,16 @@ here return the plain Python functions and :func:`machine_code` hands them
 back as they are: ``train`` and ``sweep`` run as Python, for pdb, with the
 compiled results to within a few ulp, where LLVM fused a multiply and an add
 (see :mod:`xorfast._compiled.sigmoid` for the helpers that exist
-only as compiled code otherwise). The generated modules run too, their
-``numba.prange`` being ``range``. One difference remains: the sweep kernels
-draw their initial parameters from NumPy's global random state, not from
-Numba's per-thread one, so they reseed it, and sweep blocks must not run on
-several threads of one process at once.
+only as compiled code otherwise). The generated modules run too. One
+difference remains: the sweep kernels draw their initial parameters from
+NumPy's global random state, not from Numba's per-thread one, so they reseed
+it; a block then runs on one thread, and sweep blocks must not run on several
+threads of one process at once.
 """
 
 import contextlib
 import errno
+import os
 import pickle
 import threading
 import warnings
@@ -37,6 +39,11 @@ from numba._dispatcher import compute_fingerprint
 from numba.extending import overload
 
 from . import cache
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no lock, the check in _compile remains
+    fcntl = None  # type: ignore[assignment]
 
 # Before any kernel is defined: Numba picks a function's cache locator when it is decorated.
 cache.install_locator()
@@ -115,9 +122,35 @@ def inlined_kernel(function):
     return _njit(function, inline="always")
 
 
-def parallel_kernel(function):
-    """Compile ``function`` as a kernel whose ``numba.prange`` loops run on threads."""
-    return _njit(function, parallel=True)
+def on_threads(work, shares):
+    """Call ``work(share)`` for each share in ``range(shares)``, each on a thread of its own.
+
+    The kernels release the GIL (``nogil``), so the shares run at once; this
+    thread takes share 0. Python threads rather than ``parallel=True``: Numba's
+    parfors passes cost seconds of compilation for every new kernel, and a
+    parallel kernel would be compiled for every shape. An exception raised by
+    a share is raised here, once every share has ended.
+    """
+    if shares == 1:
+        work(0)
+        return
+    errors = [None] * shares
+
+    def run(share):
+        try:
+            work(share)
+        except BaseException as error:  # raised again on the calling thread
+            errors[share] = error
+
+    threads = [threading.Thread(target=run, args=(share,)) for share in range(1, shares)]
+    for thread in threads:
+        thread.start()
+    run(0)
+    for thread in threads:
+        thread.join()
+    for error in errors:
+        if error is not None:
+            raise error
 
 
 def typed_variants(template):
@@ -161,9 +194,81 @@ def machine_code(dispatcher, args):
     found = _MACHINE_CODE.get((dispatcher, key))
     if found is None:
         signature = tuple(numba.typeof(arg) for arg in args)
-        found = repairing_cache(lambda: dispatcher.compile(signature))
+        found = repairing_cache(lambda: _compile(dispatcher, signature))
         _MACHINE_CODE[(dispatcher, key)] = found
     return found
+
+
+def compile_lock_path():
+    """The file a process holds an exclusive ``flock`` on while it compiles kernels."""
+    return cache.configured_folder() / "compile.lock"
+
+
+_lock_held = threading.local()
+
+
+@contextlib.contextmanager
+def _compiling():
+    """Hold the cache folder's compile lock (none without ``fcntl`` or a writable folder).
+
+    Numba's cache index has no lock of its own. Two processes compiling one
+    kernel for two signatures at once (two sweeps, two Dask workers) both read
+    an index without their signature, both number their data file 1, and the
+    index one leaves can list its signature beside the other's machine code.
+    Holding this lock, a process compiles and saves while the others wait, and
+    then finds its entry in the cache instead of compiling it again.
+    """
+    if fcntl is None or getattr(_lock_held, "depth", 0):
+        yield
+        return
+    descriptor = None
+    try:
+        path = compile_lock_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+    except OSError:  # no folder to lock in: compile unlocked, as Numba alone would
+        if descriptor is not None:
+            os.close(descriptor)
+        descriptor = None
+    _lock_held.depth = 1
+    try:
+        yield
+    finally:
+        _lock_held.depth = 0
+        if descriptor is not None:
+            os.close(descriptor)  # releases the flock
+
+
+def _compile(dispatcher, signature):
+    """``dispatcher.compile(signature)``, under the compile lock, checked against the cache.
+
+    A cache entry written by two processes at once (before the lock, or by a
+    process of an older xorfast) can list ``signature`` beside the machine
+    code of another signature, which Numba loads without a check; called, it
+    would read the arguments as the other types. Such an entry is deleted, with
+    one warning, and the kernel compiled again.
+    """
+    with _compiling():
+        found = dispatcher.compile(signature)
+        compiled = dispatcher.overloads.get(signature)
+        if compiled is not None and compiled.entry_point is found:
+            return found
+        files = _cache_files(dispatcher)
+        if files is None:  # pragma: no cover - only a cache entry can hold the wrong code
+            raise RuntimeError(f"Numba compiled {dispatcher} for another signature")
+        index, data = files
+        for path in (index, *data):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        warnings.warn(
+            f"xorfast found a compiled-kernel cache entry in {index.parent} that held the "
+            f"machine code of another signature of {dispatcher.py_func.__qualname__} "
+            "(two processes compiled it at once); it was deleted and the kernel compiled again",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+        return dispatcher.compile(signature)
 
 
 def repairing_cache(action):

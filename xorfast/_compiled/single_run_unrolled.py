@@ -266,6 +266,8 @@ def train_source(
             emit("        if done:")
             emit("            stopped = epoch")
             emit("            break")
+        emit("        if epoch == epochs:")
+        emit("            break  # the state after the last update: no log entry, no update")
         emit("        if log_every > 0 and epoch % log_every == 0:")
         emit("            total = zero")
         emit("            for i in range(rows):")
@@ -309,12 +311,13 @@ def train_source(
             emit("        if done:")
             emit("            stopped = epoch")
             emit("            break")
-            emit("        if logging:")
-            log_entry(" " * 12)
         else:
-            emit("        if logging:")
+            emit("        if logging or epoch == epochs:")
             forward(" " * 12)
-            log_entry(" " * 12)
+        emit("        if epoch == epochs:")
+        emit("            break  # the state after the last update: no log entry, no update")
+        emit("        if logging:")
+        log_entry(" " * 12)
         emit("        if shuffled:")
         emit("            shuffle_rows(order, seed, epoch)")
         emit("        for j in range(rows):")
@@ -345,7 +348,9 @@ def train_source(
         )
         update(indent, gradients)
 
-    emit("    for epoch in range(epochs):")
+    # One loop over epochs 0 .. epochs: its forward pass is also the last one, of the state
+    # after the last update (epoch `epochs`), so the code holds one forward pass, not two.
+    emit("    for epoch in range(epochs + 1):")
     if online:
         online_epoch()
     else:
@@ -356,14 +361,5 @@ def train_source(
         for name, cell in velocities:
             emit(f"    {cell} = {name}")
     if stop:
-        emit("    if stopped < 0:")
-        emit("        # The state after the last update counts as epoch `epochs`.")
-        forward(" " * 8)
-        stop_test(" " * 8)
-        emit("        if done:")
-        emit("            stopped = epochs")
         emit("    return stopped")
-    else:
-        emit("    # A last forward pass leaves the predictions of the trained parameters in work.")
-        forward(" " * 4)
     return "\n".join(lines) + "\n"

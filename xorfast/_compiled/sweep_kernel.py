@@ -5,8 +5,10 @@ parameters live in one flat array ``S`` laid out structure-of-arrays with the
 seed as the fastest index: parameter row ``r`` of lane ``l`` is
 ``S[r * LANES + l]``, rows ordered W1 (C order), b1, W2 (C order), b2. Each
 innermost loop runs over the ``LANES`` contiguous values of one row, so LLVM
-turns it into vector instructions. Lane groups are spread over threads with
-``prange`` and each writes only its own seeds' outputs. A group that is not
+turns it into vector instructions. Lane groups are spread over threads, in
+one contiguous share per thread, each share trained by one call of a serial
+kernel (:func:`block_driver`), and each writes only its own seeds' outputs.
+A group that is not
 full is padded with copies of its last seed, so every seed goes through
 exactly the same instructions whatever the block size, thread count or
 position: results are bit-identical across them.
@@ -43,9 +45,10 @@ for bit, whichever lane and moment it starts at
 
 from typing import NamedTuple
 
+import numba
 import numpy as np
 
-from .jit import inlined_kernel, kernel
+from .jit import inlined_kernel, kernel, machine_code, on_threads
 from .sigmoid import sigmoid
 from .tanh import tanh, tanh_derivative
 
@@ -94,7 +97,7 @@ def run_outputs(count):
     )
 
 
-@kernel
+@inlined_kernel
 def state_rows(inputs, hidden, outputs):
     """Row offsets of W1, b1, W2, b2 in a group's state, and the total row count."""
     b1 = inputs * hidden
@@ -103,7 +106,7 @@ def state_rows(inputs, hidden, outputs):
     return 0, b1, W2, b2, b2 + outputs
 
 
-@kernel
+@inlined_kernel
 def _draw(normal_init, init_scale):
     """One initial value from the current thread's legacy NumPy stream."""
     if normal_init:
@@ -111,7 +114,7 @@ def _draw(normal_init, init_scale):
     return np.random.uniform(-init_scale, init_scale)
 
 
-@kernel
+@inlined_kernel
 def _initialise(seeds, first, count, config, inputs, outputs, S):
     """Draw the starting parameters of seeds ``first .. first + LANES`` into their lanes.
 
@@ -145,7 +148,7 @@ def _initialise_lane(seed, lane, config, inputs, outputs, S):
         S[row * LANES + lane] = _draw(config.normal_init, scale_2) if config.same_bias else 0.0
 
 
-@kernel
+@inlined_kernel
 def _lane_finite(S, lane):
     """True when every parameter of ``lane`` is finite."""
     for j in range(lane, S.shape[0], LANES):
@@ -637,60 +640,54 @@ def _record_lanes(E, F, R, N, every, L, updated):
             N[lane] += every
 
 
-#: The parallel driver of one training kernel, a template for :func:`driver_source`.
-#: :mod:`xorfast._compiled.sweep_unrolled` compiles it in a module of its own next
-#: to the ``train_group`` it calls, because a compiled function cannot be passed
-#: to a cached kernel as data.
+#: The driver of one training kernel, a template for :func:`driver_source`: a serial
+#: kernel that trains a range of lane groups, which :func:`block_driver` runs on
+#: threads. :mod:`xorfast._compiled.sweep_unrolled` compiles it in a module of its own,
+#: either calling the generic ``train_group`` (a compiled function cannot be passed to a
+#: cached kernel as data) or with the generated training code in place of the call,
+#: ``{train}``, and its constants in ``{setup}``: one function, typed, optimised and
+#: compiled to machine code once, where a kernel of its own would go through LLVM twice.
 DRIVER_SOURCE = '''
 @kernel
-def run_group(X, y, seeds, group, config, outputs{record_parameters}):
-    """Initialise, train and evaluate lane group ``group``; write its seeds' outputs.
+def run_groups(X, y, seeds, first, end, config, outputs{record_parameters}):
+    """Initialise, train and evaluate lane groups ``first .. end``; write their seeds' outputs.
 
-    The buffers are allocated here, in a function of its own, so the parallel
-    loop that calls it cannot hoist them out and share them between threads.
+    One call per thread (:func:`xorfast._compiled.sweep_kernel.block_driver`), each with
+    buffers of its own, allocated once for all of its groups.
     """
     rows, inputs = X.shape
     width = y.shape[1]
-    first = group * LANES
-    count = min(LANES, seeds.shape[0] - first)
     S = np.empty(state_rows(inputs, config.hidden, width)[-1] * LANES, X.dtype)
     # The heavy-ball velocities, laid out as S and zero at the start; None without momentum.
     V = {velocities}
     # int32 epochs keep the progress selects as wide as float32 vectors.
-    P = np.full(2 * LANES, -1, np.int32)
+    P = np.empty(2 * LANES, np.int32)
     # Squared and largest errors, then the pinned flags (see _note_pinned).
     R = np.empty(3 * LANES, X.dtype){record_buffers}
-    dtype = X.dtype.type
-    _initialise(seeds, first, count, config, inputs, width, S)
-    train_group(X, y, S, V, P, R, config.hidden, config.epochs,
-                dtype(config.lr) * dtype(config.scale), dtype(config.momentum),
-                config.mse_output, dtype(config.derivative_offset), dtype(config.tol),
-                dtype(config.margin){record_arguments}{rules_arguments})
-    for lane in range(count):
-        run = first + lane
-        outputs.max_error[run] = R[LANES + lane]
-        outputs.final_mse[run] = R[lane] / (rows * width)
-        outputs.epoch_solved[run] = P[lane]
-        outputs.epoch_tol[run] = P[LANES + lane]
-        outputs.diverged[run] = not (_lane_finite(S, lane) and np.isfinite(R[lane])) \
-            or R[2 * LANES + lane] != 0{record_outputs}
-
-
-@parallel_kernel
-def sweep_block(X, y, seeds, config, outputs{record_parameters}):
-    """Train every seed of ``seeds`` with ``config``; write results to ``outputs``.
-
-    ``X`` and ``y`` carry the run's dtype. Lane groups run on all of Numba's
-    threads; each writes only its own seeds' outputs.
-    """
-    for group in numba.prange((seeds.shape[0] + LANES - 1) // LANES):
-        run_group(X, y, seeds, group, config, outputs{record_parameters})
+{arguments}
+    for group in range(first, end):
+        start = group * LANES
+        count = min(LANES, seeds.shape[0] - start)
+        _initialise(seeds, start, count, config, inputs, width, S)
+        {reset_velocities}
+        P[:] = -1
+{train}
+        for lane in range(count):
+            run = start + lane
+            outputs.max_error[run] = R[LANES + lane]
+            outputs.final_mse[run] = R[lane] / (rows * width)
+            outputs.epoch_solved[run] = P[lane]
+            outputs.epoch_tol[run] = P[LANES + lane]
+            outputs.diverged[run] = not (_lane_finite(S, lane) and np.isfinite(R[lane])) \\
+                or R[2 * LANES + lane] != 0{record_outputs}
 '''
 
 
-#: The parallel driver of an early-stop training kernel (``train_group_stop``), a template
-#: for :func:`driver_source`: each lane group trains a share of the block's seeds, a lane
-#: whose run stops taking the next seed of the share.
+#: The driver of an early-stop training kernel (``train_group_stop``), a template for
+#: :func:`driver_source`: a serial kernel in which one lane group trains a share of the
+#: block's seeds, a lane whose run stops taking the next seed of the share;
+#: :func:`stop_block_driver` runs one share per thread. ``{train}`` and ``{setup}`` as
+#: in :data:`DRIVER_SOURCE`.
 DRIVER_STOP_SOURCE = '''
 from xorfast._compiled.sweep_kernel import _initialise_lane
 
@@ -715,7 +712,7 @@ def run_share(X, y, seeds, first, end, config, stop_at, outputs, updates{record_
     E = np.zeros(LANES, np.int32)  # updates made by each lane's run
     F = np.zeros(LANES, np.int32)  # 0 running, 1 idle, 2 just stopped
     run_of = np.full(LANES, -1, np.int64){record_buffers}
-    dtype = X.dtype.type
+{arguments}
     _initialise(seeds, first, count, config, inputs, width, S)
     for lane in range(LANES):
         if lane < count:
@@ -725,10 +722,7 @@ def run_share(X, y, seeds, first, end, config, stop_at, outputs, updates{record_
     following = first + count
     running = count
     while running > 0:
-        train_group_stop(X, y, S, V, P, R, E, F, config.hidden, config.epochs,
-                         dtype(config.lr) * dtype(config.scale), dtype(config.momentum),
-                         config.mse_output, dtype(config.derivative_offset), dtype(config.tol),
-                         dtype(config.margin), stop_at{record_arguments}{rules_arguments})
+{train}
         for lane in range(LANES):
             if F[lane] != 2:
                 continue
@@ -754,37 +748,48 @@ def run_share(X, y, seeds, first, end, config, stop_at, outputs, updates{record_
                 F[lane] = 1
                 running -= 1
 
-
-@parallel_kernel
-def sweep_block(X, y, seeds, config, stop_at, threads, outputs, updates{record_parameters}):
-    """Train every seed of ``seeds`` with ``config`` and early stop; write ``outputs``.
-
-    ``updates`` gets each run's number of updates. The seeds are split into
-    one contiguous share per thread of the ``threads`` this call runs on (at
-    most one per ``LANES`` seeds), each trained by one lane group that refills
-    its lanes; ``stop_at`` is 0 to stop when solved, ``LANES`` when the MSE is
-    below tol. The shares change the speed only, never a run's numbers.
-    """
-    total = seeds.shape[0]
-    shares = max(1, min((total + LANES - 1) // LANES, threads))
-    for share in numba.prange(shares):
-        run_share(X, y, seeds, share * total // shares, (share + 1) * total // shares,
-                  config, stop_at, outputs, updates{record_parameters})
 '''
 
 
-def driver_source(momentum, stop=False, record=False, tanh=False, decay=False):
+#: The arguments of the training kernels, from the driver's ``config``, in its dtype where
+#: they enter the arithmetic.
+_ARGUMENTS = """\
+    dtype = X.dtype.type
+    hidden = config.hidden
+    epochs = config.epochs
+    step = dtype(config.lr) * dtype(config.scale)
+    momentum = dtype(config.momentum)
+    mse_output = config.mse_output
+    offset = dtype(config.derivative_offset)
+    tol = dtype(config.tol)
+    margin = dtype(config.margin)"""
+
+_CALLS = {
+    False: "        train_group(X, y, S, V, P, R, hidden, epochs, step, momentum, mse_output,\n"
+    "                    offset, tol, margin)",
+    True: "        train_group_stop(X, y, S, V, P, R, E, F, hidden, epochs, step, momentum,\n"
+    "                         mse_output, offset, tol, margin, stop_at)",
+}
+
+
+def driver_source(
+    momentum, stop=False, setup=None, train=None, record=False, tanh=False, decay=False
+):
     """The source of the driver, with velocities if ``momentum`` (a bool), else ``V=None``.
 
     With ``stop`` (a bool) the early-stop driver (:data:`DRIVER_STOP_SOURCE`),
-    calling ``train_group_stop``.
+    calling ``train_group_stop``. ``train``, lines indented by 8 spaces, takes
+    the place of that call, with ``setup`` (indented by 4) before the loop over
+    the groups: the training code itself, on the driver's names for the
+    training kernel's arguments (see :data:`_ARGUMENTS`).
 
     Which of the two a run gets depends on its config alone (momentum > 0),
     never on the sweep's size; without momentum it runs the code of plain
     gradient descent, unchanged.
 
-    With ``record`` (a bool) the driver of the record modules: its
-    ``sweep_block`` takes three more arguments, ``every``, ``curves`` and
+    With ``record`` (a bool) the driver of the record modules: its kernel
+    (and so :func:`block_driver`'s or :func:`stop_block_driver`'s
+    ``sweep_block``) takes three more arguments, ``every``, ``curves`` and
     ``weights``. ``curves`` (float64, runs x T, T = ceil(epochs / every) + 1
     when ``every`` > 0, else 0 columns) gets each run's mean squared errors
     at epochs 0, every, 2 every, ... before that epoch's update, then that
@@ -793,42 +798,114 @@ def driver_source(momentum, stop=False, record=False, tanh=False, decay=False):
     or 0 columns) gets each run's final parameters. Without ``record`` the
     source is that of before, byte for byte.
 
-    ``tanh`` and ``decay`` (bools, issue 15's rules): the training kernel is
-    called with ``tanh_units=True`` and with ``decay = lr * weight_decay`` (in
-    the run's dtype); without them the source is that of before, byte for byte.
+    ``tanh`` and ``decay`` (bools, issue 15's rules): with ``decay`` the
+    driver's names gain ``decay = lr * weight_decay`` (in the run's dtype), and
+    the call of the generic kernel passes ``tanh_units=True`` and ``decay``;
+    without them the source is that of before, byte for byte.
     """
-    rules_arguments = (", tanh_units=True" if tanh else "") + (
-        ", decay=dtype(config.lr) * dtype(config.weight_decay)" if decay else ""
-    )
     velocities = "np.zeros_like(S)" if momentum else "None"
     if record:
         parts = dict(
             record_parameters=", every, curves, weights",
             record_buffers=_RECORD_BUFFERS_STOP if stop else _RECORD_BUFFERS,
-            record_arguments=", L, N, every" if stop else ", L, every",
             record_outputs=_RECORD_OUTPUTS_STOP if stop else _RECORD_OUTPUTS,
         )
     else:
-        parts = dict.fromkeys(
-            ("record_parameters", "record_buffers", "record_arguments", "record_outputs"), ""
-        )
+        parts = dict.fromkeys(("record_parameters", "record_buffers", "record_outputs"), "")
+    call = _CALLS[stop]
+    if record:  # the recording kernels take the record buffers last
+        call = call[: -len(")")] + (", L, N, every)" if stop else ", L, every)")
+    rules = (", tanh_units=True" if tanh else "") + (", decay=decay" if decay else "")
+    if rules:  # issue 15's rules, as keywords of the generic kernels
+        call = call[: -len(")")] + rules + ")"
+    arguments = _ARGUMENTS
+    if decay:
+        arguments += "\n    decay = dtype(config.lr) * dtype(config.weight_decay)"
+    fields = dict(
+        velocities=velocities,
+        arguments=arguments + ("\n" + setup.rstrip("\n") if setup else ""),
+        train=(train or call).rstrip("\n"),
+        **parts,
+    )
     if not stop:
-        return DRIVER_SOURCE.format(
-            velocities=velocities, rules_arguments=rules_arguments, **parts
-        )
+        reset = "V[:] = 0" if momentum else "pass  # no velocities"
+        return DRIVER_SOURCE.format(reset_velocities=reset, **fields)
     reset = (
         "for j in range(lane, V.shape[0], LANES):\n                    V[j] = 0"
         if momentum
         else "pass  # no velocities"
     )
     reset_record = "\n                N[lane] = 0" if record else ""
-    return DRIVER_STOP_SOURCE.format(
-        velocities=velocities,
-        reset_velocity=reset,
-        reset_record=reset_record,
-        rules_arguments=rules_arguments,
-        **parts,
-    )
+    return DRIVER_STOP_SOURCE.format(reset_velocity=reset, reset_record=reset_record, **fields)
+
+
+def _threads():
+    """Threads a block may use now: Numba's count on this thread (one without the JIT).
+
+    ``numba.set_num_threads`` caps it per calling thread (a pool's share per
+    block). With ``NUMBA_DISABLE_JIT=1`` the kernels draw from NumPy's global
+    random state, so a block runs on one thread.
+    """
+    return 1 if numba.config.DISABLE_JIT else numba.get_num_threads()
+
+
+def block_driver(run_groups):
+    """``sweep_block(X, y, seeds, config, outputs)``: ``run_groups`` over a block, on threads.
+
+    The block's lane groups are split into one contiguous share per thread (at
+    most one per group), each trained by one call of the serial kernel
+    ``run_groups`` (of :data:`DRIVER_SOURCE`) on a thread of its own. A group
+    is the same ``LANES`` seeds whatever the split, and each lane's arithmetic
+    its own, so the shares change the speed only, never a run's numbers. A
+    record driver's ``every, curves, weights`` (see :func:`driver_source`)
+    follow ``outputs``.
+    """
+
+    def sweep_block(X, y, seeds, config, outputs, *record):
+        groups = (seeds.shape[0] + LANES - 1) // LANES
+        shares = max(1, min(groups, _threads()))
+        # Compiled (or loaded) here, once, rather than by each thread.
+        run = machine_code(run_groups, (X, y, seeds, 0, groups, config, outputs, *record))
+
+        def share(index):
+            first, end = index * groups // shares, (index + 1) * groups // shares
+            run(X, y, seeds, first, end, config, outputs, *record)
+
+        on_threads(share, shares)
+
+    sweep_block.kernel = run_groups
+    sweep_block.__module__ = run_groups.__module__  # the generated module it belongs to
+    return sweep_block
+
+
+def stop_block_driver(run_share):
+    """``sweep_block(X, y, seeds, config, stop_at, threads, outputs, updates)``, on threads.
+
+    The early-stop driver around ``run_share`` (of :data:`DRIVER_STOP_SOURCE`):
+    the seeds are split into one contiguous share per thread of the
+    ``threads`` this call may use (at most one per ``LANES`` seeds), each
+    trained by one lane group that refills its lanes; ``stop_at`` is 0 to
+    stop when solved, ``LANES`` when the MSE is below tol; ``updates`` gets
+    each run's number of updates. The shares change the speed only, never a
+    run's numbers. A record driver's ``every, curves, weights`` follow
+    ``updates``.
+    """
+
+    def sweep_block(X, y, seeds, config, stop_at, threads, outputs, updates, *record):
+        total = seeds.shape[0]
+        shares = max(1, min((total + LANES - 1) // LANES, threads, _threads()))
+        arguments = (config, stop_at, outputs, updates, *record)
+        run = machine_code(run_share, (X, y, seeds, 0, total, *arguments))
+
+        def share(index):
+            first, end = index * total // shares, (index + 1) * total // shares
+            run(X, y, seeds, first, end, *arguments)
+
+        on_threads(share, shares)
+
+    sweep_block.kernel = run_share
+    sweep_block.__module__ = run_share.__module__  # the generated module it belongs to
+    return sweep_block
 
 
 # The record drivers' extra lines (driver_source). The recorded squared errors
@@ -840,20 +917,20 @@ _RECORD_BUFFERS_STOP = """
     L = np.empty(max(curves.shape[1], 1) * LANES, X.dtype)
     N = np.zeros(LANES, np.int64)  # the next epoch each lane records"""
 _RECORD_OUTPUTS = """
-        if every > 0:
-            last = curves.shape[1] - 1
-            for j in range(last):
-                curves[run, j] = L[j * LANES + lane] / (rows * width)
-            curves[run, last] = R[lane] / (rows * width)
-        for j in range(weights.shape[1]):
-            weights[run, j] = S[j * LANES + lane]"""
+            if every > 0:
+                last = curves.shape[1] - 1
+                for point in range(last):
+                    curves[run, point] = L[point * LANES + lane] / (rows * width)
+                curves[run, last] = R[lane] / (rows * width)
+            for parameter in range(weights.shape[1]):
+                weights[run, parameter] = S[parameter * LANES + lane]"""
 _RECORD_OUTPUTS_STOP = """
             if every > 0:
                 last = (E[lane] + every - 1) // every  # the state after the last update
-                for j in range(last):
-                    curves[run, j] = L[j * LANES + lane] / (rows * width)
+                for point in range(last):
+                    curves[run, point] = L[point * LANES + lane] / (rows * width)
                 curves[run, last] = R[lane] / (rows * width)
-                for j in range(last + 1, curves.shape[1]):
-                    curves[run, j] = np.nan
-            for j in range(weights.shape[1]):
-                weights[run, j] = S[j * LANES + lane]"""
+                for missing in range(last + 1, curves.shape[1]):
+                    curves[run, missing] = np.nan
+            for parameter in range(weights.shape[1]):
+                weights[run, parameter] = S[parameter * LANES + lane]"""

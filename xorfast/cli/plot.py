@@ -73,7 +73,7 @@ def add_parser(subparsers):
     parser.add_argument(
         "--intervals",
         action=argparse.BooleanOptionalAction,
-        default=True,
+        default=None,
         help="write each map cell's 95%% Wilson interval under its percentage (default: on)",
     )
     parser.set_defaults(run=run)
@@ -122,6 +122,8 @@ def run(args):
     """Load the store, take the --where slice, draw the two panels side by side, save."""
     check_output(args.out)
     chosen = selection(args.where)
+    if args.curves:
+        _check_curve_options(args)
     result = load_sweep(args.store)
     if chosen:
         result = result.where(**chosen)
@@ -129,7 +131,8 @@ def run(args):
         return _draw_curves(args, result)
     figure = plot.require_matplotlib()(figsize=(13, 4.8), layout="constrained")
     map_axes, curve_axes = figure.subplots(1, 2, width_ratios=[1, 1.15])
-    plot.convergence_map(result, args.x, args.y, intervals=args.intervals, ax=map_axes)
+    intervals = True if args.intervals is None else args.intervals
+    plot.convergence_map(result, args.x, args.y, intervals=intervals, ax=map_axes)
     plot.epochs_to_solve(result, log_epochs=args.log_epochs, ax=curve_axes)
     save_figure(figure, args.out)
     spec = result.spec
@@ -141,6 +144,19 @@ def run(args):
         f"{len(spec.seeds)} seeds{where}) drawn to {args.out}"
     )
     return 0
+
+
+def _check_curve_options(args):
+    """Refuse the heat map's options beside ``--curves``, which draws no map."""
+    given = [flag for flag, value in (("--x", args.x), ("--y", args.y)) if value is not None]
+    if args.intervals is not None:
+        given.append("--intervals" if args.intervals else "--no-intervals")
+    if given:
+        raise ValueError(
+            f"{', '.join(given)} {'sets' if len(given) == 1 else 'set'} the heat map, "
+            "which --curves does not draw; leave "
+            f"{'it' if len(given) == 1 else 'them'} out (select the config with --where)"
+        )
 
 
 def _draw_curves(args, result):

@@ -2,7 +2,9 @@
 
 import contextlib
 import os
+import shutil
 import sys
+import textwrap
 
 from .. import _files, datasets
 from ..options import OPTIONS
@@ -92,7 +94,7 @@ def run(args):
             return _report_interrupt(args)
         if error.result is not None and len(error.result):
             print(f"the store failed; summary of the {len(error.result)} runs finished:")
-            print(error.result.format_summary())
+            print(error.result.format_summary(width=_terminal_width()))
         raise
     except ExecutorError as error:
         if _interrupts.interrupted():
@@ -107,15 +109,34 @@ def run(args):
             return _report_interrupt(args)
         raise
     spec = result.spec
-    print(_headline(args.data, spec))
-    print(result.format_summary())
+    width = _terminal_width()
+    headline = _headline(args.data, spec)
+    print(headline if width is None else textwrap.fill(headline, width))
+    print(result.format_summary(width=width))
+    kept = _recorded(args)
+    elsewhere = f" (the {kept} are kept in {args.store} only)" if kept else ""
     if args.csv:
         result.to_csv(args.csv)
-        print(f"per-run table written to {args.csv}")
+        print(f"per-run table written to {args.csv}{elsewhere}")
     if args.json:
         result.to_json(args.json)
-        print(f"specification and per-run table written to {args.json}")
+        print(f"specification and per-run table written to {args.json}{elsewhere}")
     return 0
+
+
+def _recorded(args):
+    """What the sweep keeps beside its rows, in words ("" for nothing)."""
+    kept = []
+    if args.record_every:
+        kept.append("loss curves")
+    if args.keep_weights:
+        kept.append("final weights")
+    return " and ".join(kept)
+
+
+def _terminal_width():
+    """The terminal's width when printing to one; None (every column) into a file or pipe."""
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
 
 
 def _headline(data, spec):
@@ -137,7 +158,20 @@ def _headline(data, spec):
 
 
 def _check_outputs(args):
-    """Refuse, before any work, output paths that cannot be written or that collide."""
+    """Refuse, before any work, output paths that cannot be written or that collide.
+
+    Also what is recorded with nowhere to keep it: the summary, CSV and JSON
+    have one row per run, so the curves and weights go to the store alone.
+    """
+    kept = _recorded(args)
+    if kept and args.store is None:
+        flags = "--record-every" * bool(args.record_every), "--keep-weights" * args.keep_weights
+        raise ValueError(
+            f"{' and '.join(filter(None, flags))} keep each run's {kept} in the "
+            "store only (the summary, --csv and --json have one row per run); add "
+            "--store FILE, and read them back with xorfast.load_sweep(FILE) or "
+            "xorfast plot FILE --curves"
+        )
     named = [
         (flag, path)
         for flag, path in (("--store", args.store), ("--csv", args.csv), ("--json", args.json))

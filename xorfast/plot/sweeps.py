@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from ..sweeps.results import SweepResult, solved_mask, wilson_interval
+from ..sweeps.results import SweepResult, recorded_points, solved_mask, wilson_interval
 from ..sweeps.spec import GRID_AXES
 from ._figure import (
     COLORMAP,
@@ -606,16 +606,25 @@ def loss_curves(
     if not isinstance(log_epochs, (bool, np.bool_)):
         raise TypeError(f"log_epochs must be True or False; got {log_epochs!r}")
     spec = sweep_result.spec
-    seeds, curves = sweep_result.trajectories(**config)
+    # The config first, so that a wrong one is reported in loss_curves' name.
     chosen, rows = sweep_result._config_rows(config, "loss_curves")
+    seeds, curves = sweep_result.trajectories(**config)
+    if not len(rows):
+        wanted = ", ".join(f"{axis}={_tick(value)}" for axis, value in config.items())
+        raise ValueError(
+            f"no finished run of {wanted or 'the config'} in this result (a store read "
+            "while its sweep runs, or one interrupted, holds only the runs finished); "
+            "run the same sweep with the same store to finish it"
+        )
     table = sweep_result.table[rows]
     every = spec.record_every
     epochs = np.append(np.arange(0, chosen.epochs, every), chosen.epochs).astype(float)
     updates = table["updates"]
     # On the grid of recorded epochs, a stopped run's last value (its stop epoch,
-    # between two of them) is left out of the bands; its own line keeps it.
+    # between two of them) is left out of the bands; its own line keeps it. A run
+    # stopped on a recorded epoch ends with that epoch's own value: it stays.
     banded = curves.copy()
-    stopped = np.flatnonzero(updates < chosen.epochs)
+    stopped = np.flatnonzero((updates < chosen.epochs) & (updates % every != 0))
     banded[stopped, -(-updates[stopped] // every)] = np.nan
     solved = solved_mask(table, spec.margin)
 
@@ -627,7 +636,7 @@ def loss_curves(
             continue
         color = palette[kind]
         for row in chosen_rows[:runs].tolist():
-            length = -(-int(updates[row]) // every) + 1
+            length = recorded_points(int(updates[row]), every)
             x = np.append(epochs[: length - 1], updates[row])
             ax.plot(x, curves[row, :length], color=color, linewidth=0.6, alpha=0.25)
         values = banded[chosen_rows]

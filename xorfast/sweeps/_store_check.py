@@ -23,6 +23,9 @@ import sqlite3
 
 import numpy as np
 
+from .results import recorded_points
+from .spec import state_size
+
 FETCH_ROWS = 65_536
 #: The result columns stored per run, after (config, seed).
 STORED = ("max_error", "final_mse", "epoch_solved", "epoch_tol", "diverged")
@@ -80,9 +83,9 @@ def keeps_more(spec):
 
 def kept_sizes(spec, config):
     """The float64 values of a run's curve and weights BLOBs for ``config``."""
-    points = -(-config.epochs // spec.record_every) + 1 if spec.record_every else 0
-    d, h, o = spec.X.shape[1], config.hidden, spec.y.shape[1]
-    return points, (d * h + h + h * o + o) if spec.keep_weights else 0
+    points = recorded_points(config.epochs, spec.record_every)
+    parameters = state_size(spec.X.shape[1], config.hidden, spec.y.shape[1])
+    return points, parameters if spec.keep_weights else 0
 
 
 class Scan:

@@ -27,7 +27,7 @@ from .. import _validation
 from .._compiled import jit, sweep_kernel, sweep_unrolled
 from ..params import glorot_limit
 from . import executors
-from .results import RUN_DTYPE
+from .results import RUN_DTYPE, recorded_points
 from .spec import Config, state_size
 
 
@@ -170,7 +170,7 @@ def run_block(block, threads=None):
     updates = np.full(len(seeds), config.epochs, dtype=np.int64)
     every = problem.record_every
     record = bool(every) or problem.keep_weights
-    points = -(-config.epochs // every) + 1 if every else 0
+    points = recorded_points(config.epochs, every)
     curves = np.empty((len(seeds), points))
     parameters = state_size(inputs, config.hidden, y.shape[1])
     weights = np.empty((len(seeds), parameters if problem.keep_weights else 0), dtype)

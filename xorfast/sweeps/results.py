@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from .. import _files, _validation
-from ..options import GRID_AXES
+from ..options import GRID_AXES, OPTIONS
 
 if TYPE_CHECKING:
     import pandas
@@ -118,6 +119,15 @@ def derive_updates(table: np.ndarray, stop: str | None) -> None:
     table["updates"] = np.where(at >= 0, at, table["epochs"])
 
 
+def recorded_points(epochs: int, every: int) -> int:
+    """Values recorded per run of ``epochs`` epochs every ``every``: ``ceil(epochs / every) + 1``.
+
+    Epochs ``0, every, 2 every, ...`` below ``epochs``, then the state after the
+    last update; 0 without recording (``every`` 0).
+    """
+    return -(-epochs // every) + 1 if every else 0
+
+
 def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float, float]:
     """Wilson score interval for a binomial proportion; ``(nan, nan)`` for no trials."""
     if trials == 0:
@@ -132,6 +142,10 @@ def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float,
 def solved_mask(table: np.ndarray, margin: float = SOLVED_ERROR) -> npt.NDArray[np.bool_]:
     """Runs that solve the task: not diverged, every output within ``margin`` of its target."""
     return ~table["diverged"] & (table["max_error"] < margin)
+
+
+#: The reader of one run beside each reader of a config's runs.
+_ONE_RUN_READER = {"trajectories": "trajectory", "weights": "run", "loss_curves": "trajectory"}
 
 
 class SweepResult:
@@ -162,10 +176,17 @@ class SweepResult:
         curves: np.ndarray | None = None,
         kept_weights: np.ndarray | None = None,
     ) -> None:
+        from .spec import kept_values
+
         self.spec = spec
         self.table = _run_table(table)
-        self.curves = curves
-        self.kept_weights = kept_weights
+        points, parameters = kept_values(spec)
+        runs = len(self.table)
+        every = f"record_every={spec.record_every}, epochs up to {max(spec.epochs)}"
+        self.curves = _kept_array("curves", curves, runs, points, every)
+        self.kept_weights = _kept_array(
+            "kept_weights", kept_weights, runs, parameters, "W1, b1, W2, b2 of the widest network"
+        )
 
     def __len__(self) -> int:
         return len(self.table)
@@ -242,7 +263,7 @@ class SweepResult:
             )
         return np.array(rows, dtype=SUMMARY_DTYPE)
 
-    def format_summary(self) -> str:
+    def format_summary(self, width: int | None = None) -> str:
         """The summary as an aligned text table (grid axes that vary, then statistics).
 
         Columns: the varying axes, runs, solved fraction (headed
@@ -253,49 +274,62 @@ class SweepResult:
         ``restarts``, the expected epochs to a solution with unsolved runs
         restarted (``epochs_with_restarts``; ``inf`` when nothing solved); last
         the diverged count, shown when any run diverged. ``-`` marks a figure
-        that is undefined (no solved run, or the SD of one). The table stays
-        within 100 columns for 10,000-seed sweeps of 10,000-epoch runs over
-        two axes; :meth:`summary` has every figure as a number.
+        that is undefined (no solved run, or the SD of one).
+
+        Parameters
+        ----------
+        width : int, optional
+            Fit the table within this many characters a line (``xorfast sweep``
+            passes its terminal's width): columns are left out, ``p90`` first,
+            then ``min-max``, ``err<0.1`` and the interval, until it fits, and
+            a last line names them. Default: every column (a 10,000-seed sweep
+            of 10,000-epoch runs over two axes takes about 110 characters with
+            the diverged column). :meth:`summary` has every figure as a number.
         """
+        if width is not None:
+            width = _validation.integer("width", width, minimum=1)
         summary = self.summary()
         axes = self.spec.varying_axes or ("hidden",)
         margin = self.spec.margin
-        diverged = bool(summary["diverged"].any())
-        header = [
-            *axes,
-            "runs",
-            "solved" if margin == SOLVED_ERROR else f"solved<{short_number(margin)}",
-            "95% interval",
-            "err<0.1",
-            "mean ± SD",
-            "min-max",
-            "median",
-            "p90",
-            "restarts",
-            *(["diverged"] if diverged else []),
-        ]
-        lines = []
-        for row in summary:
-            cells = [
+        columns = {
+            axis: [
                 str(row[axis]) if axis == "activation" else short_number(row[axis])
-                for axis in axes
+                for row in summary
             ]
-            cells += [
-                str(row["runs"]),
-                f"{row['solved_fraction']:.1%}",
-                f"{row['solved_low']:.1%}-{row['solved_high']:.1%}",
-                f"{row['precise_fraction']:.1%}",
-                _mean_sd(row["epoch_solved_mean"], row["epoch_solved_sd"]),
-                _range(row["epoch_solved_min"], row["epoch_solved_max"]),
-                _epochs(row["epoch_solved_median"]),
-                _epochs(row["epoch_solved_p90"]),
-                _epochs(row["epochs_with_restarts"]),
-                *([str(row["diverged"])] if diverged else []),
-            ]
-            lines.append(cells)
-        widths = [max(len(h), *(len(c[i]) for c in lines)) for i, h in enumerate(header)]
-        text = ["  ".join(h.rjust(w) for h, w in zip(header, widths))]
-        text += ["  ".join(c.rjust(w) for c, w in zip(cells, widths)) for cells in lines]
+            for axis in axes
+        }
+        columns["runs"] = [str(row["runs"]) for row in summary]
+        solved = "solved" if margin == SOLVED_ERROR else f"solved<{short_number(margin)}"
+        columns[solved] = [_percent(row["solved_fraction"]) for row in summary]
+        columns["95% interval"] = [
+            _range(row["solved_low"], row["solved_high"], _percent) for row in summary
+        ]
+        columns["err<0.1"] = [_percent(row["precise_fraction"]) for row in summary]
+        columns["mean ± SD"] = [
+            _mean_sd(row["epoch_solved_mean"], row["epoch_solved_sd"]) for row in summary
+        ]
+        columns["min-max"] = [
+            _range(row["epoch_solved_min"], row["epoch_solved_max"]) for row in summary
+        ]
+        columns["median"] = [_epochs(row["epoch_solved_median"]) for row in summary]
+        columns["p90"] = [_epochs(row["epoch_solved_p90"]) for row in summary]
+        columns["restarts"] = [_epochs(row["epochs_with_restarts"]) for row in summary]
+        if summary["diverged"].any():
+            columns["diverged"] = [str(row["diverged"]) for row in summary]
+        widths = {name: max(len(name), *map(len, cells)) for name, cells in columns.items()}
+        left_out = []
+        for name in ("p90", "min-max", "err<0.1", "95% interval"):
+            if width is None or sum(widths.values()) + 2 * (len(widths) - 1) <= width:
+                break
+            del columns[name], widths[name]
+            left_out.append(name)
+        text = ["  ".join(name.rjust(widths[name]) for name in columns)]
+        text += [
+            "  ".join(cells[i].rjust(widths[name]) for name, cells in columns.items())
+            for i in range(len(summary))
+        ]
+        if left_out:
+            text.append(f"left out to fit {width} columns: {', '.join(left_out)}")
         return "\n".join(text)
 
     def columns(self) -> dict[str, np.ndarray]:
@@ -311,7 +345,12 @@ class SweepResult:
         return pandas.DataFrame(self.columns())
 
     def to_csv(self, path: StrPath) -> None:
-        """Write the per-run table as CSV with a header row."""
+        """Write the per-run table as CSV with a header row.
+
+        One row per run, the fields of :data:`RUN_DTYPE`: the recorded
+        :attr:`curves` and :attr:`kept_weights` are not written (a store keeps
+        them, and :func:`~xorfast.sweeps.store.load_sweep` reads them back).
+        """
         names = _RUN_NAMES
         with _files.atomic_write(_files.check_writable("path", path), newline="") as handle:
             handle.write(",".join(names) + "\n")
@@ -322,7 +361,10 @@ class SweepResult:
         """Write the specification and the per-run table (as columns) as JSON.
 
         Strict JSON: a NaN or infinite value (a run not finished, or diverged)
-        is written as ``null``, never as a bare ``NaN`` token.
+        is written as ``null``, never as a bare ``NaN`` token. As
+        :meth:`to_csv`, without the recorded curves and kept weights (the
+        specification says whether there were some: ``record_every``,
+        ``keep_weights``).
         """
         document = {
             "spec": self.spec.to_dict(),
@@ -422,8 +464,8 @@ class SweepResult:
             renumber[config.index] = new_index.get(key(config), -1)
         table = self.table.copy()
         table["config"] = renumber[table["config"]]
-        kept = table["config"] >= 0
-        return SweepResult(spec, table[kept], *self._kept(kept))
+        inside = table["config"] >= 0
+        return SweepResult(spec, table[inside], *self._kept(inside))
 
     def _kept(self, rows: Any) -> tuple[np.ndarray | None, np.ndarray | None]:
         """The curves and weights of the rows ``rows`` selects."""
@@ -432,12 +474,15 @@ class SweepResult:
             None if self.kept_weights is None else self.kept_weights[rows],
         )
 
-    def _config_rows(self, selection: dict[str, object], what: str) -> tuple[Any, np.ndarray]:
+    def _config_rows(self, selection: Mapping[str, object], what: str) -> tuple[Any, np.ndarray]:
         """The config ``selection`` names (every varying grid axis) and its rows' indices."""
         for axis in selection:
             if axis not in GRID_AXES:
+                # trajectory() and run() take the seed as their own keyword; the others none.
+                one_run = _ONE_RUN_READER.get(what) if axis == "seed" else None
+                hint = f"; for one run use {one_run}(seed=..., ...)" if one_run else ""
                 raise ValueError(
-                    f"{what}() takes the seed and grid axes ({', '.join(GRID_AXES)}); got {axis!r}"
+                    f"{what}() takes the grid axes ({', '.join(GRID_AXES)}); got {axis!r}{hint}"
                 )
         missing = [axis for axis in self.spec.varying_axes if axis not in selection]
         if missing:
@@ -445,24 +490,26 @@ class SweepResult:
                 f"{what}() is for one config: give {', '.join(missing)} too (the sweep "
                 f"varies {', '.join(self.spec.varying_axes)})"
             )
+        numbers: dict[str, float | np.number[Any]] = {}
+        names: dict[str, str] = {}
         for axis, value in selection.items():
             if axis == "activation":  # the one axis of words
                 if not isinstance(value, str):
                     raise ValueError(f"{what}() takes one name for activation; got {value!r}")
+                names[axis] = value
             elif isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
                 raise ValueError(f"{what}() takes one number for {axis}; got {value!r}")
-
-        def matches(config: Any, axis: str, value: Any) -> bool:
-            if axis == "activation":
-                return bool(config.activation == value)
-            return math.isclose(getattr(config, axis), value, rel_tol=1e-9)
-
+            else:
+                numbers[axis] = value
         for config in self.spec.configs:
-            if all(matches(config, axis, value) for axis, value in selection.items()):
+            if all(getattr(config, axis) == value for axis, value in names.items()) and all(
+                math.isclose(getattr(config, axis), value, rel_tol=1e-9)
+                for axis, value in numbers.items()
+            ):
                 return config, np.flatnonzero(self.table["config"] == config.index)
         wanted = ", ".join(
-            f"{axis}={v}" if isinstance(v, str) else f"{axis}={short_number(v)}"
-            for axis, v in selection.items()
+            [f"{axis}={value}" for axis, value in names.items()]
+            + [f"{axis}={short_number(value)}" for axis, value in numbers.items()]
         )
         raise ValueError(f"{wanted} is not a config of the sweep; see result.spec.configs")
 
@@ -474,12 +521,14 @@ class SweepResult:
             raise ValueError(f"seed {seed} is not among this config's runs in the result")
         return int(found[0])
 
-    def _require_curves(self) -> None:
+    def _require_curves(self) -> np.ndarray:
+        """The recorded curves, or a ValueError saying how to record them."""
         if self.curves is None:
             raise ValueError(
                 "this sweep recorded no trajectories; run it with record_every=N "
                 "(--record-every N)"
             )
+        return self.curves
 
     def trajectories(self, **config: object) -> tuple[np.ndarray, np.ndarray]:
         """The recorded errors of every run of one config.
@@ -506,10 +555,10 @@ class SweepResult:
         ValueError
             The sweep did not record (pass ``record_every``), or no single config matches.
         """
-        self._require_curves()
+        curves = self._require_curves()
         chosen, rows = self._config_rows(config, "trajectories")
-        points = -(-chosen.epochs // self.spec.record_every) + 1
-        return self.table["seed"][rows], self.curves[rows, :points]
+        points = recorded_points(chosen.epochs, self.spec.record_every)
+        return self.table["seed"][rows], curves[rows, :points]
 
     def trajectory(self, *, seed: int, **config: object) -> History:
         """One run's recorded errors, as a :class:`~xorfast.result.History`.
@@ -520,12 +569,12 @@ class SweepResult:
         """
         from ..result import History
 
-        self._require_curves()
+        curves = self._require_curves()
         _, rows = self._config_rows(config, "trajectory")
         row = self._seed_row(seed, rows, "trajectory")
         every, updates = self.spec.record_every, int(self.table["updates"][row])
         epochs = np.append(np.arange(0, updates, every, dtype=np.int64), updates)
-        return History(epochs, self.curves[row, : len(epochs)].copy())
+        return History(epochs, curves[row, : len(epochs)].copy())
 
     def weights(self, **config: object) -> tuple[np.ndarray, Params]:
         """The final weights of every run of one config (``keep_weights=True``).
@@ -582,22 +631,18 @@ class SweepResult:
         else:
             history = History(np.zeros(0, np.int64), np.zeros(0))
         spec, fields = self.spec, self.table[row]
-        names = ("hidden", "epochs", "lr", "momentum", "activation", "weight_decay")
-        run_config: dict[str, Any] = {name: getattr(chosen, name) for name in names}
-        run_config.update(
-            loss=spec.loss,
-            reduction=spec.reduction,
-            derivative_offset=spec.derivative_offset,
-            margin=spec.margin,
-            init=spec.init,
-            init_scale=chosen.init_scale,
-            bias_init=spec.bias_init,
-            dtype=spec.dtype,
-            backend="numba",
-            tol=spec.tol,
-            stop=spec.stop,
-            update="batch",  # sweeps make batch updates
-        )
+        # train's config: every option of train but how it logs and its seed. An
+        # option a sweep does not take had its default in every run.
+        run_config: dict[str, Any] = {}
+        for option in OPTIONS.of("train"):
+            if option.name in ("seed", "log_every"):
+                continue
+            if option.name in GRID_AXES:
+                run_config[option.name] = getattr(chosen, option.name)
+            elif option.name == "backend":
+                run_config[option.name] = "numba"
+            else:
+                run_config[option.name] = getattr(spec, option.name, option.default)
         updates = int(fields["updates"])
         return TrainResult(
             *weights,
@@ -611,6 +656,29 @@ class SweepResult:
             updates=updates,
             epoch_stopped=-1 if spec.stop is None else int(fields[f"epoch_{spec.stop}"]),
         )
+
+
+def _kept_array(name: str, values: Any, runs: int, columns: int, what: str) -> np.ndarray | None:
+    """``values`` (a row per run, at least ``columns`` columns), or None; else a ValueError.
+
+    More columns than the spec needs are a slice's (:meth:`SweepResult.where`
+    keeps the whole sweep's width).
+    """
+    if values is None:
+        return None
+    array = np.asarray(values)
+    if array.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array, a row per run; got shape {array.shape}")
+    if len(array) != runs:
+        raise ValueError(
+            f"{name} has {len(array)} rows for a table of {runs} runs; give one row per "
+            "row of the table, in its order (slice both alike)"
+        )
+    if array.shape[1] < columns:
+        raise ValueError(
+            f"{name} has {array.shape[1]} columns; the sweep's runs need {columns} ({what})"
+        )
+    return array
 
 
 def _run_table(table: npt.ArrayLike) -> np.ndarray:
@@ -698,8 +766,13 @@ def _mean_sd(mean: float, sd: float) -> str:
     return "-" if math.isnan(mean) else f"{mean:.0f} ± {_epochs(sd)}"
 
 
-def _range(low: float, high: float) -> str:
-    return "-" if math.isnan(low) else f"{low:.0f}-{high:.0f}"
+def _range(low: float, high: float, number: Callable[[float], str] = _epochs) -> str:
+    return "-" if math.isnan(low) else f"{number(low)}-{number(high)}"
+
+
+def _percent(fraction: float) -> str:
+    """``fraction`` as a percentage; ``-`` for NaN (a config without runs)."""
+    return "-" if math.isnan(fraction) else f"{fraction:.1%}"
 
 
 def _json_number(value: object) -> object:

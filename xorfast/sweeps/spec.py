@@ -31,7 +31,7 @@ import numpy as np
 from .. import _validation
 from .._compiled import sweep_kernel
 from ..options import GRID_AXES, OPTIONS
-from .results import RUN_DTYPE
+from .results import RUN_DTYPE, recorded_points
 
 SPEC_VERSION = 4
 #: The options version 2 added, with the value every version 1 specification has.
@@ -251,7 +251,7 @@ def kept_values(spec):
     widest config (0 without ``keep_weights``).
     """
     inputs, outputs = spec.X.shape[1], spec.y.shape[1]
-    points = -(-max(spec.epochs) // spec.record_every) + 1 if spec.record_every else 0
+    points = recorded_points(max(spec.epochs), spec.record_every)
     widest = max(spec.hidden)
     parameters = state_size(inputs, widest, outputs) if spec.keep_weights else 0
     return points, parameters

@@ -153,13 +153,9 @@ def sweep(
     ValueError, TypeError
         A bad argument, before any work. ``epochs`` is at most 2**31 - 2,
         ``hidden`` at most 2**16, and the table (about 97 bytes per run) plus
-        the kernels' buffers at most 4 GiB.
-
-    Raises
-    ------
-    ValueError, TypeError
-        A bad argument, before any work starts; also an executor that is shut
-        down, broken or cannot fork safely.
+        the kernels' buffers and what ``record_every`` and ``keep_weights``
+        keep at most 4 GiB; also an executor that is shut down, broken or
+        cannot fork safely.
     xorfast.sweeps.executors.ExecutorError
         A worker died while running a block (blocks finished before are in
         ``store``; run the same sweep again to resume).
@@ -198,9 +194,9 @@ def sweep(
                 else "Nothing was saved; pass store=FILE to keep finished blocks"
             )
             for block, rows in _finished_blocks(blocks, executor, plan, resume):
-                extra = None
-                if isinstance(rows, Recorded):
-                    rows, extra = rows.rows, rows
+                extra = rows if isinstance(rows, Recorded) else None
+                if extra is not None:
+                    rows = extra.rows
                     _place(curves, block.positions, extra.curves)
                     _place(weights, block.positions, extra.weights)
                 table[block.positions] = rows
