@@ -117,6 +117,6 @@ def block_recording_threads(monkeypatch):
     monkeypatch.setattr(
         blocks.sweep_unrolled,
         "block_kernel",
-        lambda *shape: lambda *args: seen.append(numba.get_num_threads()),
+        lambda *shape, **rules: lambda *args: seen.append(numba.get_num_threads()),
     )
     return block, seen
