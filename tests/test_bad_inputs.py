@@ -161,7 +161,7 @@ def test_train(kwargs, error, message):
 
 
 SWEEP = [
-    (dict(seeds=10**10), ValueError, "a table of 10,000,000,000 runs needs about 903.4 GiB"),
+    (dict(seeds=10**10), ValueError, "a table of 10,000,000,000 runs needs about 1.2 TiB"),
     (dict(seeds=10**6, hidden=list(range(1, 101))), ValueError, "a table of 100,000,000 runs"),
     (dict(seeds=-1), ValueError, "seeds must be >= 1"),
     (dict(seeds=1.5), TypeError, "seeds must be a count or an iterable"),
