@@ -120,8 +120,18 @@ def test_a_few_epochs_match_the_reference(
         np.testing.assert_allclose(arguments.work.A2, A2, **tolerance)
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("hidden", [1, 4, 16, 32])
+# 2-16-3 in float32 is compiled everyday by no other test (about 4 s from cold): the
+# exhaustive tier; the offset steps everyday in float32 on the other widths.
+@pytest.mark.parametrize(
+    ("hidden", "dtype"),
+    [
+        pytest.param(hidden, dtype, marks=pytest.mark.slow)
+        if (hidden, dtype) == (16, "float32")
+        else (hidden, dtype)
+        for hidden in (1, 4, 16, 32)
+        for dtype in ("float64", "float32")
+    ],
+)
 def test_one_epoch_with_the_offset_steps_along_the_offset_gradient(dtype, hidden):
     X, y, start = random_problem(5, 2, hidden, 3, seed=hidden, dtype=dtype)
     lr = 0.5

@@ -170,8 +170,19 @@ def test_a_run_that_never_stops_trains_the_whole_budget(backend):
         assert len(run.history) == 10
 
 
-@pytest.mark.parametrize("backend", ["numba", "numpy"])
-@pytest.mark.parametrize("hidden", [2, 20])
+# The numba run of 2-20-1 is the only everyday user of the generic stopping kernel
+# ``_train_stop`` apart from the generated-vs-generic cases below, and it costs about 15 s
+# of compiling from cold: exhaustive tier. Everyday, 2-2-1 runs this test through the
+# generated kernel and the generic momentum one stops in the cases below.
+@pytest.mark.parametrize(
+    ("backend", "hidden"),
+    [
+        ("numba", 2),
+        pytest.param("numba", 20, marks=pytest.mark.slow),
+        ("numpy", 2),
+        ("numpy", 20),
+    ],
+)
 def test_solved_only_after_the_last_update_trains_the_whole_budget(backend, hidden):
     common = dict(hidden=hidden, seed=3, lr=LR, backend=backend)
     first = xorfast.train(**common, epochs=EPOCHS, stop="solved").epoch_stopped
@@ -223,9 +234,18 @@ def _kernel_run(X, y, start, *, unrolled, epochs, stop=None, momentum=0.0, log_e
 
 # The generic stopping kernels in float32 (about 40 s of compiling from cold) are
 # compiled for this test alone: the exhaustive tier; float32 stops in the everyday
-# one through the generated kernels (the sweeps' cases above).
-@pytest.mark.parametrize("dtype", ["float64", pytest.param("float32", marks=pytest.mark.slow)])
-@pytest.mark.parametrize("momentum", [0.0, 0.9])
+# one through the generated kernels (the sweeps' cases above). So is ``_train_stop``
+# in float64 (about 15 s): everyday, the generic momentum kernel ``_train_momentum_stop``
+# is held to the generated one, in both stopping rules.
+@pytest.mark.parametrize(
+    ("dtype", "momentum"),
+    [
+        pytest.param("float64", 0.0, marks=pytest.mark.slow),
+        ("float64", 0.9),
+        pytest.param("float32", 0.0, marks=pytest.mark.slow),
+        pytest.param("float32", 0.9, marks=pytest.mark.slow),
+    ],
+)
 @pytest.mark.parametrize("stop", ["solved", "tol"])
 def test_generated_and_generic_stopping_kernels_stop_at_the_same_epoch(dtype, momentum, stop):
     X, y = (a.astype(dtype) for a in datasets.xor())

@@ -29,6 +29,9 @@ CASES = [
     pytest.param(
         dict(hidden=30, lr=0.3, epochs=120, momentum=0.5, stop="tol", tol=0.05),
         id="generic-momentum-stop",
+        # Its own recording kernel (about 8 s to compile): exhaustive tier; the generic
+        # recording kernel runs everyday in "generic", momentum and stop with it unrolled.
+        marks=pytest.mark.slow,
     ),
     pytest.param(
         dict(hidden=30, lr=0.5, epochs=400, momentum=0.9),
