@@ -299,10 +299,13 @@ def test_bad_rules_are_refused_naming_the_option(options, message):
         xorfast.train(epochs=1, **options)
 
 
-def test_sweeps_do_not_take_the_rules_yet():
-    for name in ("activation", "weight_decay", "update"):
-        with pytest.raises(TypeError, match=name):
-            xorfast.sweep(seeds=1, epochs=1, **{name: "x"})
+def test_sweeps_make_batch_updates_only_and_check_the_rules_they_take():
+    with pytest.raises(TypeError, match="update"):
+        xorfast.sweep(seeds=1, epochs=1, update="online")
+    with pytest.raises(ValueError, match="activation"):
+        xorfast.sweep(seeds=1, epochs=1, activation="x")
+    with pytest.raises(TypeError, match="weight_decay"):
+        xorfast.sweep(seeds=1, epochs=1, weight_decay="x")
 
 
 def test_the_command_line_trains_with_the_rules_and_names_them(capsys):
