@@ -12,11 +12,11 @@ import threading
 import time
 import types
 
-import numba
 import numpy as np
 import pytest
 
 import xorfast
+from xorfast._compiled import sweep_kernel
 from xorfast.cli import main
 from xorfast.sweeps import blocks
 
@@ -116,7 +116,7 @@ def test_blocks_travel_by_reference():
     assert len(cloudpickle.dumps(cluster_module.ThreadBudget())) < 200
 
 
-def test_each_worker_block_gets_one_numba_thread(client):
+def test_each_worker_block_gets_one_thread(client):
     xorfast.sweep(executor=client.get_executor(), **SMALL)
     client.unregister_worker_plugin(cluster_module.ThreadBudget.name)
     assert set(client.run(lambda: blocks._thread_budget).values()) == {None}
@@ -126,7 +126,7 @@ def test_each_worker_block_gets_one_numba_thread(client):
 
 def test_run_block_honours_the_thread_budget(monkeypatch):
     block, seen = block_recording_threads(monkeypatch)
-    before = numba.get_num_threads()
+    before = sweep_kernel._threads()
     try:
         blocks.set_thread_budget(1)
         blocks.run_block(block)
@@ -135,7 +135,7 @@ def test_run_block_honours_the_thread_budget(monkeypatch):
     finally:
         blocks.set_thread_budget(None)
     assert seen == [1, before]
-    assert numba.get_num_threads() == before
+    assert sweep_kernel._threads() == before
     with pytest.raises(ValueError, match="threads must be >= 1; got 0"):
         blocks.set_thread_budget(0)
 

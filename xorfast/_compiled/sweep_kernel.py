@@ -43,6 +43,8 @@ for bit, whichever lane and moment it starts at
 (``tests/test_stop_sweep.py``).
 """
 
+import contextlib
+import threading
 from typing import NamedTuple
 
 import numba
@@ -839,14 +841,39 @@ def driver_source(
     return DRIVER_STOP_SOURCE.format(reset_velocity=reset, reset_record=reset_record, **fields)
 
 
-def _threads():
-    """Threads a block may use now: Numba's count on this thread (one without the JIT).
+#: Each calling thread's cap on the threads its kernel calls may use (:func:`thread_budget`).
+_budget = threading.local()
 
-    ``numba.set_num_threads`` caps it per calling thread (a pool's share per
-    block). With ``NUMBA_DISABLE_JIT=1`` the kernels draw from NumPy's global
-    random state, so a block runs on one thread.
+
+def _threads():
+    """Threads a block may use now: this thread's budget, else ``NUMBA_NUM_THREADS``.
+
+    The kernels are serial and run on Python threads (:func:`jit.on_threads`),
+    so this is xorfast's own count, never Numba's thread pool, which would start
+    a threading layer (GNU OpenMP kills a forked child after that). With
+    ``NUMBA_DISABLE_JIT=1`` the kernels draw from NumPy's global random state,
+    so a block runs on one thread.
     """
-    return 1 if numba.config.DISABLE_JIT else numba.get_num_threads()
+    if numba.config.DISABLE_JIT:
+        return 1
+    cap = getattr(_budget, "threads", None)
+    default = max(1, numba.config.NUMBA_NUM_THREADS)
+    return default if cap is None else min(cap, default)
+
+
+@contextlib.contextmanager
+def thread_budget(threads):
+    """Let the kernel calls of this thread use at most ``threads`` threads (None: no cap).
+
+    Per calling thread, so blocks running at once on other threads (a thread
+    pool's, a Dask worker's) each keep their own budget.
+    """
+    previous = getattr(_budget, "threads", None)
+    _budget.threads = threads
+    try:
+        yield
+    finally:
+        _budget.threads = previous
 
 
 def block_driver(run_groups):

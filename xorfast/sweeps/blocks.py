@@ -4,29 +4,24 @@ A block carries only what its runs need (the data set, one config, a slice of
 seeds), so it is cheap to ship to another process or machine, and any worker
 can run any block: :func:`run_block` has no state and no side effects.
 
-Thread budget: by default a block's kernel uses all of Numba's threads, which
-is right for a sweep in this process. A process that runs several blocks at
-once (a Dask worker runs one per worker thread) calls :func:`set_thread_budget`
-so that each block uses only its share and the process never starts more
-threads than the cores it was given; a pool's share is passed per call.
-
-Numba's ``workqueue`` threading layer aborts the whole process when two
-threads launch parallel kernels at once (TBB and OpenMP allow it), so under
-that layer :func:`run_block` launches one kernel at a time in a process.
+Thread budget: by default a block's kernel runs on ``NUMBA_NUM_THREADS``
+Python threads (all the cores unless that variable says otherwise), which is
+right for a sweep in this process. A process that runs several blocks at once
+(a Dask worker runs one per worker thread) calls :func:`set_thread_budget` so
+that each block uses only its share and the process never starts more threads
+than the cores it was given; a pool's share is passed per call. The kernels
+are serial (no ``parallel=True``), so Numba's threading layer is never started
+and blocks on several threads never wait for each other.
 """
 
-import contextlib
-import threading
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import numba
 import numpy as np
 
 from .. import _validation
 from .._compiled import jit, sweep_kernel, sweep_unrolled
 from ..params import glorot_limit
-from . import executors
 from .results import RUN_DTYPE, recorded_points
 from .spec import Config, state_size
 
@@ -92,16 +87,14 @@ class Recorded(NamedTuple):
     weights: np.ndarray
 
 
-#: Numba threads one :func:`run_block` call may use; None means all of them.
+#: Threads one :func:`run_block` call may use; None means ``NUMBA_NUM_THREADS``.
 _thread_budget = None
-#: Held while a kernel runs, where launches must not overlap (the workqueue layer).
-_launch_lock = threading.Lock()
 
 
 def set_thread_budget(threads):
     """Let each later :func:`run_block` call in this process use at most ``threads`` threads.
 
-    ``None`` restores the default, all of Numba's threads. The budget changes
+    ``None`` restores the default, ``NUMBA_NUM_THREADS``. The budget changes
     speed only, never results: the kernel's numbers do not depend on threads.
     """
     global _thread_budget
@@ -110,29 +103,13 @@ def set_thread_budget(threads):
     )
 
 
-@contextlib.contextmanager
-def _numba_threads(budget):
-    """Run the body with at most ``budget`` Numba threads on this thread (None: all)."""
-    if budget is None:
-        yield
-        return
-    # numba.set_num_threads is per calling thread, so blocks running at once on
-    # other threads of the same process each keep their own setting.
-    previous = numba.get_num_threads()
-    numba.set_num_threads(min(budget, numba.config.NUMBA_NUM_THREADS))
-    try:
-        yield
-    finally:
-        numba.set_num_threads(previous)
-
-
 def run_block(block, threads=None):
     """Train every run of ``block`` and return its rows (a :data:`RUN_DTYPE` array).
 
     A sweep with ``record_every`` or ``keep_weights`` gets a :class:`Recorded`
     instead: the rows, each run's recorded errors and its final weights.
 
-    ``threads`` caps the Numba threads of this call (a pool's share per
+    ``threads`` caps the threads of this call (a pool's share per
     block); None leaves the process's budget (:func:`set_thread_budget`).
     """
     problem, config = block.problem, block.config
@@ -200,9 +177,7 @@ def run_block(block, threads=None):
             if threads is None
             else _validation.integer("threads", threads, minimum=1)
         )
-        # Until the first parallel launch has chosen the layer, it may be workqueue.
-        serialise = executors.serialised_launches() or _layer_unknown()
-        with _launch_lock if serialise else contextlib.nullcontext(), _numba_threads(budget):
+        with sweep_kernel.thread_budget(budget):
             # The first call compiles or loads the kernel; a damaged cache is repaired.
             jit.repairing_cache(lambda: sweep_block(*_with_threads(arguments)))
     rows = np.zeros(len(seeds), dtype=RUN_DTYPE)
@@ -227,16 +202,8 @@ def _with_threads(arguments):
     """The kernel's arguments, an early-stop kernel's with the threads it may use now."""
     if len(arguments) < 6 or arguments[5] is not None:  # no early stop: no threads to set
         return arguments
-    # Within _numba_threads: the budget of this call. One share of seeds per thread.
-    return (*arguments[:5], numba.get_num_threads(), *arguments[6:])
-
-
-def _layer_unknown():
-    try:
-        numba.threading_layer()
-    except ValueError:
-        return True
-    return False
+    # Within thread_budget: the budget of this call. One share of seeds per thread.
+    return (*arguments[:5], sweep_kernel._threads(), *arguments[6:])
 
 
 def plan_blocks(spec, pending, block_size):

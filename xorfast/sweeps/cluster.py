@@ -7,7 +7,7 @@ to the workers as a reference to :func:`xorfast.sweeps.blocks.run_block` plus th
 small arrays; rows come back to the driver, which alone writes the store.
 
 Thread discipline: a Dask worker with ``nthreads`` threads runs up to
-``nthreads`` blocks at once, so each block gets one Numba thread
+``nthreads`` blocks at once, so each block gets one thread
 (:class:`ThreadBudget`). A worker therefore keeps ``nthreads`` cores busy,
 never ``nthreads`` times all the cores of its machine. The budget is set by a
 worker plugin rather than by ``NUMBA_NUM_THREADS`` in the workers' environment:
@@ -50,7 +50,7 @@ CONNECT_TIMEOUT = 10.0
 
 
 class ThreadBudget(distributed.WorkerPlugin):
-    """Let each block on a worker use one Numba thread: Dask runs one block per worker thread.
+    """Let each block on a worker use one thread: Dask runs one block per worker thread.
 
     Registered once per cluster by :func:`prepare`; the scheduler also hands it
     to workers that join later, or that a nanny restarts after a crash.
@@ -61,12 +61,10 @@ class ThreadBudget(distributed.WorkerPlugin):
 
     def setup(self, worker):
         """Set the budget in the worker's process."""
-        # Several worker threads may launch kernels at once: TBB and OpenMP allow
-        # that, and under workqueue run_block launches one at a time.
         blocks.set_thread_budget(1)
 
     def teardown(self, worker):
-        """Give the process back its default, all of Numba's threads per block."""
+        """Give the process back its default, ``NUMBA_NUM_THREADS`` threads per block."""
         blocks.set_thread_budget(None)
 
 

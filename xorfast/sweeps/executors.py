@@ -2,12 +2,13 @@
 
 :func:`xorfast.sweep` accepts any ``concurrent.futures`` executor. This module
 decides, before the first block is submitted, whether the one it got can run
-blocks at all, and how many Numba threads each block may use there:
+blocks at all, and how many threads each block may use there:
 
 - A ``ProcessPoolExecutor`` that forks is refused once this process has
-  started GNU OpenMP's threads (any parallel kernel on the ``omp`` layer, e.g.
-  an earlier local sweep): GNU OpenMP terminates a child forked after that, so
-  the pool would break at its first block. A pool made with
+  started GNU OpenMP's threads (a parallel Numba kernel of the user's own on
+  the ``omp`` layer; xorfast's kernels are serial and start none): GNU OpenMP
+  terminates a child forked after that, so the pool would break at its first
+  block. A pool made with
   ``mp_context=multiprocessing.get_context("spawn")`` (or ``"forkserver"``)
   starts clean worker processes and always works.
 - Process and thread pools run ``max_workers`` blocks at once, so each block
@@ -15,11 +16,6 @@ blocks at all, and how many Numba threads each block may use there:
   keeps the cores busy without starting more threads than there are cores.
   Dask workers get their share from :class:`xorfast.sweeps.cluster.ThreadBudget`.
 - A shut-down or broken executor is refused with a clear error.
-
-Numba's ``workqueue`` threading layer aborts the process when two threads
-launch parallel kernels at once; :func:`xorfast.sweeps.blocks.run_block` serialises
-its launches under that layer, and a thread pool's blocks then keep all the
-threads, as one block runs at a time.
 """
 
 import concurrent.futures
@@ -49,7 +45,7 @@ class ExecutorError(RuntimeError):
 
 @dataclass(frozen=True)
 class Plan:
-    """How a sweep uses an executor: blocks it runs at once, Numba threads per block."""
+    """How a sweep uses an executor: blocks it runs at once, threads per block."""
 
     workers: int
     threads: int | None
@@ -81,11 +77,8 @@ def plan(executor):
         _refuse_unsafe_fork(executor)
     workers = getattr(executor, "_max_workers", None)
     if not isinstance(workers, int) or workers < 1:
-        # An executor of unknown size: let its blocks use what Numba has.
+        # An executor of unknown size: let its blocks use every thread.
         return Plan(workers=numba.config.NUMBA_NUM_THREADS, threads=None)
-    if isinstance(executor, concurrent.futures.ThreadPoolExecutor) and serialised_launches():
-        # Blocks run one at a time here, so each may use every thread.
-        return Plan(workers=workers, threads=None)
     return Plan(workers=workers, threads=max(1, numba.config.NUMBA_NUM_THREADS // workers))
 
 
@@ -127,21 +120,13 @@ def fork_unsafe():
     """Whether a child forked from this process now would be killed by GNU OpenMP."""
     try:
         layer = numba.threading_layer()
-    except ValueError:  # no parallel kernel has started its threads here yet
+    except ValueError:  # no parallel kernel has started Numba's threads here
         return False
     if layer != "omp":
         return False
     from numba.np.ufunc import omppool
 
     return getattr(omppool, "openmp_vendor", "GNU") == "GNU"
-
-
-def serialised_launches():
-    """Whether parallel kernel launches in this process must not overlap (workqueue layer)."""
-    try:
-        return numba.threading_layer() == "workqueue"
-    except ValueError:  # no parallel kernel has run yet: the layer asked for decides
-        return numba.config.THREADING_LAYER == "workqueue"
 
 
 def failure(error, block, resume):

@@ -119,13 +119,13 @@ def sweep(
         finished so far; the blocks committed before stay in the file.
     executor : concurrent.futures.Executor, optional
         Run blocks on it, with about two blocks per worker in flight: a
-        ``ProcessPoolExecutor(mp_context=multiprocessing.get_context("spawn"))``
-        (or ``"forkserver"``), a ``ThreadPoolExecutor``, or a Dask client's
-        ``get_executor()`` (see :mod:`xorfast.sweeps.cluster`). Each block of a pool
-        of ``n`` workers uses ``NUMBA_NUM_THREADS // n`` Numba threads. A pool
-        that forks (the default ``ProcessPoolExecutor`` on Linux) is refused
-        once a parallel kernel has run in this process on GNU OpenMP: its
-        forked workers would die. Default: this process, on all Numba threads.
+        ``ProcessPoolExecutor`` (any start method), a ``ThreadPoolExecutor``,
+        or a Dask client's ``get_executor()`` (see :mod:`xorfast.sweeps.cluster`).
+        Each block of a pool of ``n`` workers uses ``NUMBA_NUM_THREADS // n``
+        threads. A pool that forks (the default ``ProcessPoolExecutor`` on
+        Linux) is refused only once a parallel Numba kernel of the caller's own
+        has run in this process on GNU OpenMP: its forked workers would die.
+        Default: this process, on ``NUMBA_NUM_THREADS`` threads.
     progress : bool, optional
         Show a progress bar on stderr. Default: only for sweeps that take
         longer than about a second.
