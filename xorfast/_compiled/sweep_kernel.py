@@ -107,7 +107,7 @@ def state_rows(inputs, hidden, outputs):
     return 0, b1, W2, b2, b2 + outputs
 
 
-@kernel
+@inlined_kernel
 def _gauss_pair():
     """Two draws of the standard normal from the current thread's legacy NumPy stream.
 
@@ -116,7 +116,8 @@ def _gauss_pair():
     took them from the kernel calling it), so the draws are those of before bit
     for bit: ``randn`` returns the second of the pair and keeps the first for its
     next call. Written on ``np.random.random`` because Numba's ``randn`` costs a
-    few tenths of a second of compilation in every new cache folder.
+    few tenths of a second of compilation in every new cache folder; inlined, as
+    :func:`_uniform` is, so neither goes through Numba's pipeline on its own.
     """
     while True:
         x1 = 2.0 * np.random.random() - 1.0
@@ -128,7 +129,7 @@ def _gauss_pair():
     return f * x1, f * x2
 
 
-@kernel
+@inlined_kernel
 def _uniform(low, high):
     """``np.random.uniform(low, high)`` as Numba computes it inside a kernel, bit for bit."""
     return low + (high - low) * np.random.random()
