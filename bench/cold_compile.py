@@ -17,6 +17,18 @@ first call in a second process on the cache the first one left: loading the mach
 from disk.
 
 The figures are printed, never asserted: they are one machine's, on its load of the moment.
+
+Figures of this project's machine (Intel Xeon, Emerald Rapids, family 6 model 207, 2 vCPUs,
+Numba 0.68.1), measured while other jobs kept its load near 5, so the wall times are two to
+three times the CPU times: a sweep of a new shape (``sweep``) 3.4-4.5 s of CPU (median 3.6,
+against 4.1 for the code before the initialisation kernel's rework, in alternated runs), a
+single run (``train``) 1.4-2.1 s; on a quiet moment before that rework, 3.74 s and 1.26 s.
+Of a cold sweep, about 0.45 s is Numba's own set-up at its first compilation in a process
+(its typing registries, and ``numba.np.arraymath`` importing ``scipy.linalg`` to look for
+BLAS when SciPy is installed), 0.35-0.5 s the initialisation kernel shared by every shape
+(compiled once per cache folder), the rest the shape's module; ``import xorfast`` compiles
+nothing.
+
 With ``--profile`` a case's first call runs under cProfile in this process (fresh cache
 folder too) and the functions with the most cumulative time are printed.
 """

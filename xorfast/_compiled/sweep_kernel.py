@@ -44,6 +44,7 @@ for bit, whichever lane and moment it starts at
 """
 
 import contextlib
+import math
 import threading
 from typing import NamedTuple
 
@@ -109,11 +110,31 @@ def state_rows(inputs, hidden, outputs):
 
 
 @inlined_kernel
-def _draw(normal_init, init_scale):
-    """One initial value from the current thread's legacy NumPy stream."""
-    if normal_init:
-        return np.random.randn() * init_scale
-    return np.random.uniform(-init_scale, init_scale)
+def _gauss_pair():
+    """Two draws of the standard normal from the current thread's legacy NumPy stream.
+
+    The polar method of NumPy's legacy ``gauss`` and of Numba's ``np.random.randn``,
+    operation for operation and with the kernels' arithmetic options (Numba's own
+    took them from the kernel calling it), so the draws are those of before bit
+    for bit: ``randn`` returns the second of the pair and keeps the first for its
+    next call. Written on ``np.random.random`` because Numba's ``randn`` costs a
+    few tenths of a second of compilation in every new cache folder; inlined, as
+    :func:`_uniform` is, so neither goes through Numba's pipeline on its own.
+    """
+    while True:
+        x1 = 2.0 * np.random.random() - 1.0
+        x2 = 2.0 * np.random.random() - 1.0
+        r2 = x1 * x1 + x2 * x2
+        if r2 < 1.0 and r2 != 0.0:
+            break
+    f = math.sqrt(-2.0 * math.log(r2) / r2)
+    return f * x1, f * x2
+
+
+@inlined_kernel
+def _uniform(low, high):
+    """``np.random.uniform(low, high)`` as Numba computes it inside a kernel, bit for bit."""
+    return low + (high - low) * np.random.random()
 
 
 @inlined_kernel
@@ -135,19 +156,38 @@ def _initialise_lane(seed, lane, config, inputs, outputs, S):
     ``seed(s)``, W1 in C order, W2 in C order, then b1 and b2 if drawn; W1 and
     b1 with ``config.init_scale``, W2 and b2 with ``config.init_scale_2`` (the
     two differ for glorot's per-layer limits).
+
+    One loop over the draws in that order, each normal one from :func:`_gauss_pair`
+    (Numba's own ``randn`` and ``uniform`` cost most of this kernel's compilation).
     """
     hidden = config.hidden
     scale_1, scale_2 = config.init_scale, config.init_scale_2
     row_W1, row_b1, row_W2, row_b2, rows = state_rows(inputs, hidden, outputs)
+    weights_1 = row_b1 - row_W1
+    weights = weights_1 + row_b2 - row_W2
+    biases_1 = weights + row_W2 - row_b1
     np.random.seed(seed)
-    for row in range(row_W1, row_b1):
-        S[row * LANES + lane] = _draw(config.normal_init, scale_1)
-    for row in range(row_W2, row_b2):
-        S[row * LANES + lane] = _draw(config.normal_init, scale_2)
-    for row in range(row_b1, row_W2):
-        S[row * LANES + lane] = _draw(config.normal_init, scale_1) if config.same_bias else 0.0
-    for row in range(row_b2, rows):
-        S[row * LANES + lane] = _draw(config.normal_init, scale_2) if config.same_bias else 0.0
+    kept, have_kept = 0.0, False  # the second normal draw of a pair, for the next draw
+    for draw in range(rows):
+        if draw < weights_1:  # W1, then W2, then b1, then b2
+            row, scale, bias = row_W1 + draw, scale_1, False
+        elif draw < weights:
+            row, scale, bias = row_W2 + draw - weights_1, scale_2, False
+        elif draw < biases_1:
+            row, scale, bias = row_b1 + draw - weights, scale_1, True
+        else:
+            row, scale, bias = row_b2 + draw - biases_1, scale_2, True
+        if bias and not config.same_bias:
+            S[row * LANES + lane] = 0.0
+        elif not config.normal_init:
+            S[row * LANES + lane] = _uniform(-scale, scale)
+        elif have_kept:  # np.random.randn() * scale, in the order randn draws
+            S[row * LANES + lane] = kept * scale
+            have_kept = False
+        else:
+            kept, value = _gauss_pair()
+            have_kept = True
+            S[row * LANES + lane] = value * scale
 
 
 @inlined_kernel
