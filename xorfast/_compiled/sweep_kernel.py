@@ -152,10 +152,13 @@ def _initialise(seeds, first, count, config, inputs, outputs, S):
 def _initialise_lane(seed, lane, config, inputs, outputs, S):
     """Draw the starting parameters of ``seed`` into lane ``lane`` of ``S``.
 
-    The draws are exactly those of :func:`xorfast.params.initial_params`:
+    The draws are those of :func:`xorfast.params.initial_params`, in its order:
     ``seed(s)``, W1 in C order, W2 in C order, then b1 and b2 if drawn; W1 and
     b1 with ``config.init_scale``, W2 and b2 with ``config.init_scale_2`` (the
-    two differ for glorot's per-layer limits).
+    two differ for glorot's per-layer limits). Uniform draws are equal bit for
+    bit; a normal one can differ in its last bit, as the kernels' arithmetic
+    options fuse the polar method's ``x1 * x1 + x2 * x2`` into one multiply-add
+    (a sweep agrees with ``train`` to rounding, not bit for bit, in any case).
 
     One loop over the draws in that order, each normal one from :func:`_gauss_pair`
     (Numba's own ``randn`` and ``uniform`` cost most of this kernel's compilation).
