@@ -28,12 +28,16 @@ per row.
 """
 
 import argparse
+import time
 
+import numba
 import numpy as np
 
 from bench.tanh_vs_sigmoid import cpu_name
 from xorfast import datasets
 from xorfast._compiled import single_run
+from xorfast._compiled.jit import FASTMATH_FLAGS
+from xorfast._compiled.sigmoid import sigmoid
 from xorfast.benchmarks import best_time
 from xorfast.params import initial_params
 
@@ -106,11 +110,112 @@ def measure(epochs=2000, rounds=5, dtypes=("float64", "float32")):
     return results
 
 
+_chain = numba.njit(fastmath=set(FASTMATH_FLAGS), error_model="numpy")
+
+
+@_chain
+def _adds(z, c, n):
+    for _ in range(n):
+        z = z + c
+    return z
+
+
+@_chain
+def _multiplies(z, c, n):
+    for _ in range(n):
+        z = z * c
+    return z
+
+
+@_chain
+def _fmas(z, c, n):
+    for _ in range(n):
+        z = z * c + c
+    return z
+
+
+@_chain
+def _divisions(z, c, n):
+    for _ in range(n):
+        z = c / z
+    return z
+
+
+@_chain
+def _sigmoids(z, c, n):
+    for _ in range(n):
+        z = sigmoid(z)
+    return z
+
+
+#: The critical path of one 2-2-1 online row (cross-entropy, no momentum), from the
+#: machine code: from the row's hidden error to the next row's hidden inputs, x * d1,
+#: w -= step * (x * d1) (an FMA) and the two FMAs of the sum; the hidden sigmoid;
+#: the output's two FMAs; its sigmoid; d2 = p - y; d1 = ((d2 * w2) * a) * (1 - a).
+ROW_CHAIN_221 = {"multiply": 4, "fma": 5, "add": 1, "sigmoid": 2}
+
+
+def latencies(dtype, links=20_000, rounds=300):
+    """Latency of each dependent operation in ns, and the clock (GHz) it implies.
+
+    Each is a loop of ``links`` operations, each waiting for the one before; the best
+    of ``rounds`` short calls, so that a time slice lost to other jobs on a shared
+    machine is not counted. The clock assumes an FMA latency of 4 cycles.
+    """
+    scalar = np.dtype(dtype).type
+    kernels = {
+        "add": (_adds, scalar(1), scalar(1e-7)),
+        "multiply": (_multiplies, scalar(1), scalar(1.0000001)),
+        "fma": (_fmas, scalar(1), scalar(0.5)),
+        "division": (_divisions, scalar(1.5), scalar(2)),
+        "sigmoid": (_sigmoids, scalar(0.3), scalar(0)),
+    }
+    result = {}
+    for name, (function, start, constant) in kernels.items():
+        function(start, constant, links)
+        best = float("inf")
+        for _ in range(rounds):
+            began = time.perf_counter()
+            function(start, constant, links)
+            best = min(best, time.perf_counter() - began)
+        result[name] = best / links * 1e9
+    return result, 4 / result["fma"]
+
+
+def chain_report(rounds=5):
+    """Print each operation's latency, and one 2-2-1 XOR online row against its chain."""
+    print(f"CPU: {cpu_name()}")
+    for dtype in ("float64", "float32"):
+        ns, ghz = latencies(dtype)
+        cycles = {name: value * ghz for name, value in ns.items()}
+        shown = ", ".join(f"{name} {value:.1f}" for name, value in cycles.items())
+        print(f"{dtype}: latency in cycles at {ghz:.2f} GHz (FMA = 4): {shown}")
+        chain = sum(count * cycles[name] for name, count in ROW_CHAIN_221.items())
+        calls = {name: kernel_call("xor", 2, 2000, dtype, **VARIANTS[name]) for name in VARIANTS}
+        best = dict.fromkeys(("batch", "online"), float("inf"))
+        for _ in range(rounds):
+            for name in best:
+                call, units = calls[name]
+                best[name] = min(best[name], best_time(call, repeats=3) / units * 1e9)
+        row = best["online"] * ghz
+        print(
+            f"  2-2-1 xor online row: {row:.0f} cycles ({best['online']:.1f} ns), its chain "
+            f"{chain:.0f} cycles ({chain / row:.0%}); batch {best['batch'] * ghz:.0f} cycles "
+            f"per row, so the chain alone is {chain / (best['batch'] * ghz):.2f}x batch"
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--chain", action="store_true", help="latencies and the online row's critical path"
+    )
     arguments = parser.parse_args()
+    if arguments.chain:
+        chain_report(arguments.rounds)
+        return
     results = measure(arguments.epochs, arguments.rounds)
     print(f"CPU: {cpu_name()}; ns per pattern-update (best of {arguments.rounds} x 3)")
     print(
