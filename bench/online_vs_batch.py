@@ -13,18 +13,30 @@ hidden units, weight decay, and (shapes above ``SMALL_WIDTHS``) the generic
 ``_train_rules`` kernel running the default rules, which is what its
 run-time flags cost.
 
-Measured (Intel Xeon Processor, 2 cores shared with other jobs, so +-20%;
-``lscpu`` names no model): online over batch 2.3-2.7x on the generated
-shapes (2-2-1 XOR: 21 ns batch, 57 ns online, float64) and 4-5x on the
-generic kernel (2-32-1, 8-32-1); shuffled as online; tanh 0.9-1.2x and
-weight decay 0.9-1.1x of the default kernel; ``_train_rules`` on the
-default rules 0.96-1.06x of ``_train``. The 1.5x target is missed: a batch
-epoch's rows are independent, so its cost per row is the throughput of the
-arithmetic, while each online row needs the update of the row before, so
-its cost is the latency of a chain through two sigmoids (hidden, then
-output), a sum over the hidden units in order (no reassociation) and the
-update: about 150 cycles for 2-2-1, where the batch kernel spends about 60
-per row.
+Measured (Intel Xeon model 207, Emerald Rapids, under KVM: 2 vCPUs shared
+with other jobs, so +-20%; ``lscpu`` names no model), ns per pattern-update,
+float64: online over batch 2.4-2.7x on the generated shapes (2-2-1 XOR: 19.7
+batch, 53.5 online; 2-4-1: 26.9 and 64.9), 2.1x at 16 hidden units, 4.1x on
+8-4-1 parity8 (256 rows, where batch runs at the arithmetic's throughput);
+2.0x on the generic kernel (2-32-1 XOR: 115 and 230; 8-32-1 parity8: 142
+and 286), which was 4-5x while each online row took a slice of ``A1`` (a new
+array and two reference-count calls per row, and loops that did not
+vectorise). float32 alike (2-2-1: 2.7x; generic 2.7-2.9x); shuffled 2-10%
+above online; tanh 0.95-1.05x and weight decay 0.95-1.1x of the default
+kernel; ``_train_rules`` on the default rules 0.94-1.04x of ``_train``.
+
+The 1.5x target is missed, and is out of reach while results stay
+bit-identical. A batch epoch's rows are independent, so its cost per row is
+the throughput of the arithmetic; each online row needs the update of the
+row before, so its cost is the latency of one chain: ``--chain`` measures
+each dependent operation (float64: add 2.1, multiply 4.1, FMA 4.0, division
+13.8, sigmoid 67.8 cycles at 3.5 GHz; float32: sigmoid 57.1) and adds up a
+2-2-1 row's critical path from the machine code (4 multiplies, 5 FMAs, 1
+add, 2 sigmoids): 174 cycles, 86-94% of the measured row (182-202 cycles),
+and by itself 2.4x a batch row (68-72 cycles; float32 152 cycles, 2.3x).
+Within 1.5x would need a row of about 105 cycles, less than its two
+sigmoids alone. ``stop`` adds a forward pass over all rows to every epoch
+(2-2-1: 55 to 71 ns per row), which no other online run makes.
 """
 
 import argparse
@@ -99,7 +111,9 @@ def measure(epochs=2000, rounds=5, dtypes=("float64", "float32")):
                     datasets.load(data)[0].shape[1], hidden, 1
                 ):
                     continue
-                scaled = epochs if rows < 64 else max(epochs // 16, 10)
+                # Calls of about a millisecond: longer ones lose more time slices to other
+                # jobs on a shared machine, and online calls take longer than batch ones.
+                scaled = epochs if rows < 64 else max(epochs // 64, 10)
                 calls[name] = kernel_call(data, hidden, scaled, dtype, **rules)
             best = dict.fromkeys(calls, float("inf"))
             for _ in range(rounds):
