@@ -15,13 +15,13 @@ run-time flags cost.
 
 Measured (Intel Xeon model 207, Emerald Rapids, under KVM: 2 vCPUs shared
 with other jobs, so +-20%; ``lscpu`` names no model), ns per pattern-update,
-float64: online over batch 2.4-2.7x on the generated shapes (2-2-1 XOR: 19.7
-batch, 53.5 online; 2-4-1: 26.9 and 64.9), 2.1x at 16 hidden units, 4.1x on
+float64: online over batch 2.3-2.7x on the generated shapes (2-2-1 XOR: 19.2
+batch, 51.9 online; 2-4-1: 24.4 and 56.1), 2.1-2.4x at 16 hidden units, 3.3-4.1x on
 8-4-1 parity8 (256 rows, where batch runs at the arithmetic's throughput);
-2.0x on the generic kernel (2-32-1 XOR: 115 and 230; 8-32-1 parity8: 142
+2.0-2.7x on the generic kernel (2-32-1 XOR: 115 and 230; 8-32-1 parity8: 142
 and 286), which was 4-5x while each online row took a slice of ``A1`` (a new
 array and two reference-count calls per row, and loops that did not
-vectorise). float32 alike (2-2-1: 2.7x; generic 2.7-2.9x); shuffled 2-10%
+vectorise). float32 alike (2-2-1: 2.4-2.7x; generic 2.0-2.9x); shuffled 2-10%
 above online; tanh 0.95-1.05x and weight decay 0.95-1.1x of the default
 kernel; ``_train_rules`` on the default rules 0.94-1.04x of ``_train``.
 
@@ -29,11 +29,11 @@ The 1.5x target is missed, and is out of reach while results stay
 bit-identical. A batch epoch's rows are independent, so its cost per row is
 the throughput of the arithmetic; each online row needs the update of the
 row before, so its cost is the latency of one chain: ``--chain`` measures
-each dependent operation (float64: add 2.1, multiply 4.1, FMA 4.0, division
-13.8, sigmoid 67.8 cycles at 3.5 GHz; float32: sigmoid 57.1) and adds up a
-2-2-1 row's critical path from the machine code (4 multiplies, 5 FMAs, 1
-add, 2 sigmoids): 174 cycles, 86-94% of the measured row (182-202 cycles),
-and by itself 2.4x a batch row (68-72 cycles; float32 152 cycles, 2.3x).
+each dependent operation (float64: add 2.1, multiply 4.0, FMA 4.0, division
+14.3, sigmoid 66.1 cycles at 3.5 GHz; float32: division 10.0, sigmoid 52.4)
+and adds up a 2-2-1 row's critical path from the machine code (4 multiplies,
+5 FMAs, 1 add, 2 sigmoids): 170 cycles, 90% of the measured row (188 cycles),
+and by itself 2.4x a batch row (70 cycles; float32: 142 of 146 cycles, 2.3x).
 Within 1.5x would need a row of about 105 cycles, less than its two
 sigmoids alone. ``stop`` adds a forward pass over all rows to every epoch
 (2-2-1: 55 to 71 ns per row), which no other online run makes.
