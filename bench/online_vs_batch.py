@@ -13,27 +13,43 @@ hidden units, weight decay, and (shapes above ``SMALL_WIDTHS``) the generic
 ``_train_rules`` kernel running the default rules, which is what its
 run-time flags cost.
 
-Measured (Intel Xeon Processor, 2 cores shared with other jobs, so +-20%;
-``lscpu`` names no model): online over batch 2.3-2.7x on the generated
-shapes (2-2-1 XOR: 21 ns batch, 57 ns online, float64) and 4-5x on the
-generic kernel (2-32-1, 8-32-1); shuffled as online; tanh 0.9-1.2x and
-weight decay 0.9-1.1x of the default kernel; ``_train_rules`` on the
-default rules 0.96-1.06x of ``_train``. The 1.5x target is missed: a batch
-epoch's rows are independent, so its cost per row is the throughput of the
-arithmetic, while each online row needs the update of the row before, so
-its cost is the latency of a chain through two sigmoids (hidden, then
-output), a sum over the hidden units in order (no reassociation) and the
-update: about 150 cycles for 2-2-1, where the batch kernel spends about 60
-per row.
+Measured (Intel Xeon model 207, Emerald Rapids, under KVM: 2 vCPUs shared
+with other jobs, so +-20%; ``lscpu`` names no model), ns per pattern-update,
+float64: online over batch 2.3-2.7x on the generated shapes (2-2-1 XOR: 19.2
+batch, 51.9 online; 2-4-1: 24.4 and 56.1), 2.1-2.4x at 16 hidden units, 3.3-4.1x on
+8-4-1 parity8 (256 rows, where batch runs at the arithmetic's throughput);
+2.0-2.7x on the generic kernel (2-32-1 XOR: 115 and 230; 8-32-1 parity8: 142
+and 286), which was 4-5x while each online row took a slice of ``A1`` (a new
+array and two reference-count calls per row, and loops that did not
+vectorise). float32 alike (2-2-1: 2.4-2.7x; generic 2.0-2.9x); shuffled 2-10%
+above online; tanh 0.95-1.05x and weight decay 0.95-1.1x of the default
+kernel; ``_train_rules`` on the default rules 0.94-1.04x of ``_train``.
+
+The 1.5x target is missed, and is out of reach while results stay
+bit-identical. A batch epoch's rows are independent, so its cost per row is
+the throughput of the arithmetic; each online row needs the update of the
+row before, so its cost is the latency of one chain: ``--chain`` measures
+each dependent operation (float64: add 2.1, multiply 4.0, FMA 4.0, division
+14.3, sigmoid 66.1 cycles at 3.5 GHz; float32: division 10.0, sigmoid 52.4)
+and adds up a 2-2-1 row's critical path from the machine code (4 multiplies,
+5 FMAs, 1 add, 2 sigmoids): 170 cycles, 90% of the measured row (188 cycles),
+and by itself 2.4x a batch row (70 cycles; float32: 142 of 146 cycles, 2.3x).
+Within 1.5x would need a row of about 105 cycles, less than its two
+sigmoids alone. ``stop`` adds a forward pass over all rows to every epoch
+(2-2-1: 55 to 71 ns per row), which no other online run makes.
 """
 
 import argparse
+import time
 
+import numba
 import numpy as np
 
 from bench.tanh_vs_sigmoid import cpu_name
 from xorfast import datasets
 from xorfast._compiled import single_run
+from xorfast._compiled.jit import FASTMATH_FLAGS
+from xorfast._compiled.sigmoid import sigmoid
 from xorfast.benchmarks import best_time
 from xorfast.params import initial_params
 
@@ -95,7 +111,9 @@ def measure(epochs=2000, rounds=5, dtypes=("float64", "float32")):
                     datasets.load(data)[0].shape[1], hidden, 1
                 ):
                     continue
-                scaled = epochs if rows < 64 else max(epochs // 16, 10)
+                # Calls of about a millisecond: longer ones lose more time slices to other
+                # jobs on a shared machine, and online calls take longer than batch ones.
+                scaled = epochs if rows < 64 else max(epochs // 64, 10)
                 calls[name] = kernel_call(data, hidden, scaled, dtype, **rules)
             best = dict.fromkeys(calls, float("inf"))
             for _ in range(rounds):
@@ -106,11 +124,112 @@ def measure(epochs=2000, rounds=5, dtypes=("float64", "float32")):
     return results
 
 
+_chain = numba.njit(fastmath=set(FASTMATH_FLAGS), error_model="numpy")
+
+
+@_chain
+def _adds(z, c, n):
+    for _ in range(n):
+        z = z + c
+    return z
+
+
+@_chain
+def _multiplies(z, c, n):
+    for _ in range(n):
+        z = z * c
+    return z
+
+
+@_chain
+def _fmas(z, c, n):
+    for _ in range(n):
+        z = z * c + c
+    return z
+
+
+@_chain
+def _divisions(z, c, n):
+    for _ in range(n):
+        z = c / z
+    return z
+
+
+@_chain
+def _sigmoids(z, c, n):
+    for _ in range(n):
+        z = sigmoid(z)
+    return z
+
+
+#: The critical path of one 2-2-1 online row (cross-entropy, no momentum), from the
+#: machine code: from the row's hidden error to the next row's hidden inputs, x * d1,
+#: w -= step * (x * d1) (an FMA) and the two FMAs of the sum; the hidden sigmoid;
+#: the output's two FMAs; its sigmoid; d2 = p - y; d1 = ((d2 * w2) * a) * (1 - a).
+ROW_CHAIN_221 = {"multiply": 4, "fma": 5, "add": 1, "sigmoid": 2}
+
+
+def latencies(dtype, links=20_000, rounds=300):
+    """Latency of each dependent operation in ns, and the clock (GHz) it implies.
+
+    Each is a loop of ``links`` operations, each waiting for the one before; the best
+    of ``rounds`` short calls, so that a time slice lost to other jobs on a shared
+    machine is not counted. The clock assumes an FMA latency of 4 cycles.
+    """
+    scalar = np.dtype(dtype).type
+    kernels = {
+        "add": (_adds, scalar(1), scalar(1e-7)),
+        "multiply": (_multiplies, scalar(1), scalar(1.0000001)),
+        "fma": (_fmas, scalar(1), scalar(0.5)),
+        "division": (_divisions, scalar(1.5), scalar(2)),
+        "sigmoid": (_sigmoids, scalar(0.3), scalar(0)),
+    }
+    result = {}
+    for name, (function, start, constant) in kernels.items():
+        function(start, constant, links)
+        best = float("inf")
+        for _ in range(rounds):
+            began = time.perf_counter()
+            function(start, constant, links)
+            best = min(best, time.perf_counter() - began)
+        result[name] = best / links * 1e9
+    return result, 4 / result["fma"]
+
+
+def chain_report(rounds=5):
+    """Print each operation's latency, and one 2-2-1 XOR online row against its chain."""
+    print(f"CPU: {cpu_name()}")
+    for dtype in ("float64", "float32"):
+        ns, ghz = latencies(dtype)
+        cycles = {name: value * ghz for name, value in ns.items()}
+        shown = ", ".join(f"{name} {value:.1f}" for name, value in cycles.items())
+        print(f"{dtype}: latency in cycles at {ghz:.2f} GHz (FMA = 4): {shown}")
+        chain = sum(count * cycles[name] for name, count in ROW_CHAIN_221.items())
+        calls = {name: kernel_call("xor", 2, 2000, dtype, **VARIANTS[name]) for name in VARIANTS}
+        best = dict.fromkeys(("batch", "online"), float("inf"))
+        for _ in range(rounds):
+            for name in best:
+                call, units = calls[name]
+                best[name] = min(best[name], best_time(call, repeats=3) / units * 1e9)
+        row = best["online"] * ghz
+        print(
+            f"  2-2-1 xor online row: {row:.0f} cycles ({best['online']:.1f} ns), its chain "
+            f"{chain:.0f} cycles ({chain / row:.0%}); batch {best['batch'] * ghz:.0f} cycles "
+            f"per row, so the chain alone is {chain / (best['batch'] * ghz):.2f}x batch"
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--chain", action="store_true", help="latencies and the online row's critical path"
+    )
     arguments = parser.parse_args()
+    if arguments.chain:
+        chain_report(arguments.rounds)
+        return
     results = measure(arguments.epochs, arguments.rounds)
     print(f"CPU: {cpu_name()}; ns per pattern-update (best of {arguments.rounds} x 3)")
     print(

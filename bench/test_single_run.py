@@ -11,6 +11,7 @@ here, as cases of the same kind.
 import pytest
 
 from bench._cases import baselines, contenders, ids, of_kind
+from bench.online_vs_batch import kernel_call
 from xorfast import datasets
 from xorfast._compiled import single_run
 from xorfast.benchmarks import Case, Entry
@@ -122,3 +123,42 @@ def test_momentum_baseline(speedup, case):
 @pytest.mark.parametrize("case", MOMENTUM, ids=[case.name for case in MOMENTUM])
 def test_cost_of_momentum(speedup, case):
     speedup.cost(case, case.contenders[0])
+
+
+# Issue 15's speed target: online (and shuffled) updates within 1.5x of batch per
+# pattern-update (one row's forward pass, backward pass and share of an update; a batch
+# epoch over n rows counts n), the compiled kernel alone as bench/online_vs_batch.py
+# times it: two generated shapes and one past SMALL_WIDTHS (the generic rules kernel).
+ONLINE_EPOCHS = 2_000
+ONLINE = [
+    Case(
+        f"online vs batch, {name}",
+        "cost",
+        Entry(f"{name}, batch", *kernel_call(data, hidden, ONLINE_EPOCHS, "float64"), rounds=50),
+        tuple(
+            Entry(
+                f"{name}, {update}",
+                *kernel_call(data, hidden, ONLINE_EPOCHS, "float64", update=update),
+                rounds=50,
+                target=1.5,
+            )
+            for update in ("online", "shuffled")
+        ),
+    )
+    for name, data, hidden in [
+        ("2-2-1 xor", "xor", 2),
+        ("2-4-1 xor", "xor", 4),
+        ("2-32-1 xor", "xor", 32),
+    ]
+]
+ONLINE_CONTENDERS = [(case, entry) for case in ONLINE for entry in case.contenders]
+
+
+@pytest.mark.parametrize("case", ONLINE, ids=[case.name for case in ONLINE])
+def test_online_baseline(speedup, case):
+    speedup.baseline(case)
+
+
+@pytest.mark.parametrize(("case", "entry"), ONLINE_CONTENDERS, ids=ids(ONLINE_CONTENDERS))
+def test_cost_of_online_updates(speedup, case, entry):
+    speedup.cost(case, entry)

@@ -64,6 +64,7 @@ def train_run(X, y, params, velocities, epochs, lr, scale, momentum, mse_output,
             d2_0 = p0 - y[i, 0]
             if mse_output:
                 d2_0 *= p0 * (one - p0) + derivative_offset
+                Z2[0] = d2_0  # scratch: Z2 is read after forward passes only
             # The hidden error uses W2 from before this row's update.
             d1_0 = (d2_0 * w2_0_0) * a0 * (one - a0)
             d1_1 = (d2_0 * w2_1_0) * a1 * (one - a1)

@@ -818,13 +818,18 @@ def _online_epochs(
     Returns the epoch the loop stopped at, -1 if it ran all ``epochs``.
     """
     W1, b1, W2, b2 = params
-    A1, A2, D1, D2 = work.Z1, work.Z2, work.D1, work.D2
+    A2, D1, D2 = work.Z2, work.D1, work.D2
     # One row's gradients, allocated once per call.
     gW1 = np.empty_like(W1)
     gb1 = np.empty_like(b1)
     gW2 = np.empty((outputs, hidden), W2.dtype)  # transposed, as in _epochs
     gb2 = np.empty_like(b2)
     gradients = (gW1, gb1, gW2, gb2)
+    # One row's hidden units (padded, as the workspace's buffers are) and, in the first
+    # entries of D1 and D2, its errors: indexed from 0, the loops over units vectorise,
+    # and the sigmoids take the whole buffer, where a slice of A1 would be a new array
+    # (and two reference-count calls) on every row.
+    units = np.zeros(-(-hidden // PAD) * PAD, W1.dtype)
     rows = X.shape[0]
     one = W1.dtype.type(1)
     zero = W1.dtype.type(0)
@@ -847,52 +852,50 @@ def _online_epochs(
             shuffle_rows(order, seed, epoch)
         for j in range(rows):
             i = order[j]
-            row = i * hidden
             for h in range(hidden):
-                A1[row + h] = b1[h]
+                units[h] = b1[h]
             for k in range(inputs):
                 x = X[i, k]
                 for h in range(hidden):
-                    A1[row + h] += x * W1[k, h]
+                    units[h] += x * W1[k, h]
             if tanh_units:
-                tanh_inplace(A1[row : row + hidden])
+                tanh_inplace(units)
             else:
-                sigmoid_inplace(A1[row : row + hidden])
+                sigmoid_inplace(units)
             for o in range(outputs):
                 z = b2[o]
                 for h in range(hidden):
-                    z += A1[row + h] * W2[h, o]
+                    z += units[h] * W2[h, o]
                 a = sigmoid(z)
-                A2[i * outputs + o] = a
                 error = a - y[i, o]
                 if mse_output:
                     error *= a * (one - a) + derivative_offset
-                D2[i * outputs + o] = error
+                D2[o] = error
             # The hidden error uses W2 from before this row's update.
             for h in range(hidden):
-                D1[row + h] = zero
+                D1[h] = zero
             for o in range(outputs):
-                error = D2[i * outputs + o]
+                error = D2[o]
                 for h in range(hidden):
-                    D1[row + h] += error * W2[h, o]
+                    D1[h] += error * W2[h, o]
             if tanh_units:
                 for h in range(hidden):
-                    D1[row + h] = D1[row + h] * tanh_derivative(A1[row + h])
+                    D1[h] = D1[h] * tanh_derivative(units[h])
             else:
                 for h in range(hidden):
-                    a = A1[row + h]
-                    D1[row + h] = D1[row + h] * a * (one - a)
+                    a = units[h]
+                    D1[h] = D1[h] * a * (one - a)
             for o in range(outputs):
-                error = D2[i * outputs + o]
+                error = D2[o]
                 gb2[o] = error
                 for h in range(hidden):
-                    gW2[o, h] = A1[row + h] * error
+                    gW2[o, h] = units[h] * error
             for k in range(inputs):
                 x = X[i, k]
                 for h in range(hidden):
-                    gW1[k, h] = x * D1[row + h]
+                    gW1[k, h] = x * D1[h]
             for h in range(hidden):
-                gb1[h] = D1[row + h]
+                gb1[h] = D1[h]
             _apply_update(
                 params, velocities, gradients, step, decay, momentum, heavy_ball, decaying
             )

@@ -335,6 +335,10 @@ def train_source(
             emit(f"{indent}d2_{o} = p{o} - y[i, {o}]")
             emit(f"{indent}if mse_output:")
             emit(f"{indent}    d2_{o} *= p{o} * (one - p{o}) + derivative_offset")
+            # The error is on the chain from one row's update to the next. Computed
+            # both ways and selected, it would wait for the squared-error factor
+            # whatever the loss (6% of a 2-2-1 row); a store keeps the test a branch.
+            emit(f"{indent}    Z2[{o}] = d2_{o}  # scratch: Z2 is read after forward passes only")
         emit(f"{indent}# The hidden error uses W2 from before this row's update.")
         for h in range(H):
             back = " + ".join(f"d2_{o} * w2_{h}_{o}" for o in range(O))
