@@ -38,9 +38,11 @@ RULES = [
 ]  # fmt: skip
 RULE_IDS = [name for name, *_ in RULES]
 #: (rows, inputs, hidden, outputs): generated shapes, and one above SMALL_WIDTHS
-#: (the generic kernel alone). Each generated variant is a compile of its own.
+#: (the generic kernel alone). Each generated variant is a compile of its own: 2-3-1's
+#: variants of tanh, decay, momentum with decay and online updates are the ones that
+#: test_stopped_runs_match_... and the sweep rules' tests compile too.
 SHAPES = [
-    (5, 2, 4, 1),
+    (5, 2, 3, 1),
     pytest.param(5, 2, 4, 3, marks=pytest.mark.slow),
     pytest.param(5, 3, 16, 1, marks=pytest.mark.slow),
     (5, 2, 32, 3),

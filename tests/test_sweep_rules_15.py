@@ -70,7 +70,12 @@ def assert_sweep_equals_train(result, dtype, **fixed):
             np.testing.assert_allclose(recorded, single.history.mse, rtol=rtol)
 
 
-@pytest.mark.parametrize("hidden", SHAPES, ids=["unrolled", "generic"])
+# Each rule alone on the generic kernel is a compile of its own (about 8 s apiece from cold)
+# for this test alone: the exhaustive tier. Everyday, the generic kernel runs both rules
+# (with momentum, stop and recording) in the next test, and each alone unrolled here.
+@pytest.mark.parametrize(
+    "hidden", [3, pytest.param(30, marks=pytest.mark.slow)], ids=["unrolled", "generic"]
+)
 @pytest.mark.parametrize(
     "rules",
     [dict(activation="tanh"), dict(weight_decay=[1e-3, 0.05])],
