@@ -27,7 +27,8 @@ def test_the_command_line_says_the_tables_it_writes_leave_the_curves_in_the_stor
     store, csv, json = (tmp_path / name for name in ("runs.sqlite", "runs.csv", "runs.json"))
     # 2-2-1: a recording kernel the plotting tests compile too.
     argv = ["sweep", "--seeds", "4", "--hidden", "2", "--epochs", "10", "--record-every", "5"]
-    assert main([*argv, "--no-progress", "--store", str(store), "--csv", str(csv), "--json", str(json)]) == 0
+    argv.append("--no-progress")
+    assert main([*argv, "--store", str(store), "--csv", str(csv), "--json", str(json)]) == 0
     out = capsys.readouterr().out
     assert f"per-run table written to {csv} (the loss curves are kept in {store} only)" in out
     assert f"per-run table written to {json} (the loss curves are kept in {store} only)" in out
