@@ -49,6 +49,10 @@ def run(env_updates, tmp_path):
     return done.stdout.split()
 
 
+# A fresh process compiles 2-4-1's kernels again (8-18 s): the exhaustive tier. Everyday,
+# the in-process tests below (the ``isolated`` fixture) hold modules to the folder that
+# XORFAST_CACHE_DIR names.
+@pytest.mark.slow
 def test_generated_kernels_go_to_the_configured_folder(tmp_path):
     warnings, worked = run({"XORFAST_CACHE_DIR": str(tmp_path / "cache")}, tmp_path)
     assert warnings == "0" and worked == "True"

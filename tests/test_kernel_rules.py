@@ -37,11 +37,12 @@ RULE_IDS = [f"{name}-{loss}-{reduction}" for name, loss, reduction, _ in RULES]
 #: (rows, inputs, hidden, outputs): generated shapes, one at the hidden limit,
 #: and one above SMALL_WIDTHS, which only the generic kernels run. The shape at
 #: the limit is a compile of its own per rule and dtype (half a minute cold):
-#: the exhaustive tier; the smaller generated shapes (2-4-1, whose kernels other
-#: tests compile, and 2-4-3) stay in the everyday one.
+#: the exhaustive tier, as is 2-4-3 (its momentum kernel is this test's alone; several
+#: outputs train with momentum everyday on 8-1-4 below); 2-4-1, whose kernels other
+#: tests compile, stays in the everyday one.
 SHAPES = [
     (5, 2, 4, 1),
-    (5, 2, 4, 3),
+    pytest.param(5, 2, 4, 3, marks=pytest.mark.slow),
     pytest.param(5, 3, 16, 1, marks=pytest.mark.slow),
     (5, 2, 32, 3),
 ]
@@ -80,7 +81,14 @@ def _kernels(inputs, hidden, outputs):
     return [False, True] if single_run_unrolled.unrolls(inputs, hidden, outputs) else [False]
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
+#: Every case here and in test_generated_momentum_kernel_matches_the_generic_one runs the
+#: generic kernels too; in float32 the generic momentum kernel (about 9 s of compiling from
+#: cold) is compiled for them alone: the exhaustive tier. Everyday, momentum and the offset
+#: train in float32 through the generated kernels in test_final_weights_match_the_numpy_backend.
+FLOAT64_EVERYDAY = ["float64", pytest.param("float32", marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize("dtype", FLOAT64_EVERYDAY)
 @pytest.mark.parametrize(("rule", "loss", "reduction", "rules"), RULES, ids=RULE_IDS)
 @pytest.mark.parametrize(("rows", "inputs", "hidden", "outputs"), SHAPES)
 def test_a_few_epochs_match_the_reference(
@@ -120,13 +128,14 @@ def test_a_few_epochs_match_the_reference(
         np.testing.assert_allclose(arguments.work.A2, A2, **tolerance)
 
 
-# 2-16-3 in float32 is compiled everyday by no other test (about 4 s from cold): the
-# exhaustive tier; the offset steps everyday in float32 on the other widths.
+# 2-16-3 (the width at the limit) and 2-1-3 are compiled everyday by no other test (about
+# 7 s each from cold): the exhaustive tier; the offset steps everyday on 4 and 32 hidden
+# units (generated and generic kernels).
 @pytest.mark.parametrize(
     ("hidden", "dtype"),
     [
         pytest.param(hidden, dtype, marks=pytest.mark.slow)
-        if (hidden, dtype) == (16, "float32")
+        if hidden in (1, 16)
         else (hidden, dtype)
         for hidden in (1, 4, 16, 32)
         for dtype in ("float64", "float32")
@@ -171,7 +180,7 @@ GENERATED_SHAPES = [
 ]
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("dtype", FLOAT64_EVERYDAY)
 @pytest.mark.parametrize(
     "rules", [dict(momentum=0.9), dict(momentum=0.9, derivative_offset=0.1)], ids=["m", "m+o"]
 )
@@ -216,9 +225,18 @@ LONG = [
 ]
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
+# 2-32-1 in float32 runs the generic float32 kernels: the exhaustive tier (see above).
+@pytest.mark.parametrize(
+    ("hidden", "dtype"),
+    [
+        pytest.param(hidden, dtype, marks=pytest.mark.slow)
+        if (hidden, dtype) == (32, "float32")
+        else (hidden, dtype)
+        for hidden in (2, 4, 32)
+        for dtype in ("float64", "float32")
+    ],
+)
 @pytest.mark.parametrize(("rules", "loss", "reduction", "lr"), LONG)
-@pytest.mark.parametrize("hidden", [2, 4, 32])
 def test_final_weights_match_the_numpy_backend(dtype, rules, loss, reduction, lr, hidden):
     X, y = (a.astype(dtype) for a in datasets.xor())
     kwargs = dict(
@@ -267,7 +285,10 @@ def _outcome(arguments):
     return (*arguments.params, arguments.mse_log, work.A1, work.A2)
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
+# The frozen kernels in float32 (about 10 s of compiling from cold) are this test's
+# alone: the exhaustive tier; float32 keeps its old bits everyday through train on 2-4-1
+# (test_train_without_the_rules_gives_the_old_results_to_the_bit).
+@pytest.mark.parametrize("dtype", FLOAT64_EVERYDAY)
 @pytest.mark.parametrize("loss", ["bce", "mse"])
 @pytest.mark.parametrize(
     ("rows", "inputs", "hidden", "outputs"),
@@ -314,8 +335,16 @@ def test_without_the_rules_the_kernels_give_the_old_results_to_the_bit(
             np.testing.assert_array_equal(a, b, err_msg=f"{name} {unrolled=}")
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("hidden", [4, 20])
+# 2-20-1 in float32 runs the frozen generic kernel in float32: the exhaustive tier.
+@pytest.mark.parametrize(
+    ("dtype", "hidden"),
+    [
+        ("float64", 4),
+        ("float64", 20),
+        ("float32", 4),
+        pytest.param("float32", 20, marks=pytest.mark.slow),
+    ],
+)
 def test_train_without_the_rules_gives_the_old_results_to_the_bit(dtype, hidden):
     X, y = (a.astype(dtype) for a in datasets.xor())
     result = xorfast.train(

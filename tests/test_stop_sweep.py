@@ -64,8 +64,14 @@ def assert_cut_at_stop_epoch(stopped, fixed, stop, kwargs):
 
 
 @pytest.mark.parametrize("stop", ["solved", "tol"])
-# The momentum stop kernels compile for this test alone: the exhaustive tier.
+# The momentum stop kernels compile for this test alone: the exhaustive tier. So does the
+# generic stop kernel (about 6 s from cold): everyday, the generic kernel stops (with
+# momentum, recording, tanh and decay) in test_sweep_rules_15's
+# test_both_rules_with_momentum_stop_and_recording_equal_train[generic-float64].
 @pytest.mark.parametrize("momentum", [0.0, pytest.param(0.5, marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "kernel", ["unrolled", pytest.param("generic", marks=pytest.mark.slow)], indirect=True
+)
 def test_a_stopped_run_is_the_fixed_budget_run_cut_at_its_stop_epoch(kernel, stop, momentum):
     kwargs = dict(GRID, momentum=momentum, tol=TOL)
     fixed = xorfast.sweep(seeds=SEEDS, **kwargs).table

@@ -141,13 +141,14 @@ CASES_ABOVE_LIMIT = [
 def with_dtype(case, dtype):
     """``case`` (a dict or a marked param of one) and ``dtype`` as one param.
 
-    The generic kernel with three outputs is a module of its own per dtype:
-    float64 in the everyday tier, float32 (as the one-output cases show it) in
-    the exhaustive one.
+    The generic kernel is a module of its own per dtype (and number of outputs):
+    float64 in the everyday tier, float32 in the exhaustive one (about 10 s of
+    compiling from cold, for these and a few cases of test_sweep_rules alone).
+    Everyday, float32 sweeps run the unrolled kernels.
     """
     marks = list(getattr(case, "marks", ()))
     case = case.values[0] if marks else case
-    if case.get("data") == "multi" and dtype == "float32":
+    if dtype == "float32":
         marks.append(pytest.mark.slow)
     name = ",".join(f"{k}={v}" for k, v in case.items())
     return pytest.param(case, dtype, marks=marks, id=f"{name}-{dtype}")
@@ -172,7 +173,8 @@ def test_generic_sweep_kernel_runs_equal_train(case, dtype):
         )
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
+# The generic kernel in float32: the exhaustive tier (see with_dtype).
+@pytest.mark.parametrize("dtype", ["float64", pytest.param("float32", marks=pytest.mark.slow)])
 @pytest.mark.parametrize(
     "case",
     [

@@ -25,12 +25,18 @@ CASES = [
         dict(hidden=2, lr=0.5, epochs=1000, momentum=0.5, stop="tol", tol=0.05),
         id="unrolled-momentum-stop",
     ),
-    pytest.param(dict(hidden=30, lr=0.5, epochs=500), id="generic"),
+    pytest.param(
+        dict(hidden=30, lr=0.5, epochs=500),
+        id="generic",
+        # Each generic case is a recording kernel of its own (7-13 s to compile from
+        # cold): exhaustive tier. Everyday, the generic kernel records with momentum,
+        # stop, tanh and decay in test_sweep_rules_15 (..._with_momentum_stop_and_
+        # recording_equal_train), and the unrolled cases here record with each alone.
+        marks=pytest.mark.slow,
+    ),
     pytest.param(
         dict(hidden=30, lr=0.3, epochs=120, momentum=0.5, stop="tol", tol=0.05),
         id="generic-momentum-stop",
-        # Its own recording kernel (about 8 s to compile): exhaustive tier; the generic
-        # recording kernel runs everyday in "generic", momentum and stop with it unrolled.
         marks=pytest.mark.slow,
     ),
     pytest.param(

@@ -84,14 +84,15 @@ def assert_runs_equal_reference(result, X, y, rtol=None):
         np.testing.assert_allclose(row["final_mse"], np.mean((outputs - y) ** 2), rtol=rtol)
 
 
-def slow_if_generic_float32_momentum(hidden, dtype, rule):
-    """The slow mark for float32 momentum on the generic kernel, else none.
+def slow_if_generic_float32(hidden, dtype):
+    """The slow mark for float32 on the generic kernel, else none.
 
-    That module is compiled for these cases alone (15 s cold); its float64
-    twin and the float32 unrolled momentum kernel stay in the everyday tier.
+    Those modules (with momentum and without) are compiled for these cases and
+    test_sweep_matches_train's generic float32 ones alone (10-15 s each cold); their
+    float64 twins and the float32 unrolled kernels stay in the everyday tier.
     """
     generic = hidden == HIDDEN["generic kernel"]
-    return [pytest.mark.slow] if generic and dtype == "float32" and rule.get("momentum") else []
+    return [pytest.mark.slow] if generic and dtype == "float32" else []
 
 
 @pytest.mark.parametrize(
@@ -102,7 +103,7 @@ def slow_if_generic_float32_momentum(hidden, dtype, rule):
             hidden,
             dtype,
             id=f"{name}-{kernel}-{dtype}",
-            marks=slow_if_generic_float32_momentum(hidden, dtype, rule),
+            marks=slow_if_generic_float32(hidden, dtype),
         )
         for dtype in ("float64", "float32")
         for kernel, hidden in HIDDEN.items()
@@ -128,7 +129,7 @@ EVERY_RULE = dict(RULES["all combined"], momentum=0.9, lr=0.3)
             epochs,
             dtype,
             id=f"{kernel}-{epochs}-{dtype}",
-            marks=slow_if_generic_float32_momentum(hidden, dtype, EVERY_RULE),
+            marks=slow_if_generic_float32(hidden, dtype),
         )
         for dtype in ("float64", "float32")
         for epochs in (1, 2, 3000)
@@ -248,7 +249,17 @@ BEFORE_CASES = {
 
 
 @pytest.mark.parametrize("explicit", [False, True], ids=["defaults", "given explicitly"])
-@pytest.mark.parametrize(("dtype", "case"), sorted(BEFORE), ids=" ".join)
+@pytest.mark.parametrize(
+    ("dtype", "case"),
+    [
+        pytest.param(
+            *key,
+            id="-".join(" ".join(part) for part in key),
+            marks=slow_if_generic_float32(BEFORE_CASES[key[1]]["hidden"], key[0]),
+        )
+        for key in sorted(BEFORE)
+    ],
+)
 def test_default_rules_keep_every_bit_of_the_earlier_results(dtype, case, explicit):
     rules = dict(momentum=0.0, margin=0.5, derivative_offset=0.0) if explicit else {}
     table = xorfast.sweep(
@@ -310,7 +321,12 @@ def test_momentum_runs_independent_of_threads(momentum_baseline):
 
 
 @pytest.mark.parametrize("epochs", [0, 3])
-@pytest.mark.parametrize("hidden", [4, 30], ids=["unrolled kernel", "generic kernel"])
+# The generic kernel in float32: the exhaustive tier (see slow_if_generic_float32).
+@pytest.mark.parametrize(
+    "hidden",
+    [4, pytest.param(30, marks=pytest.mark.slow)],
+    ids=["unrolled kernel", "generic kernel"],
+)
 def test_an_offset_keeps_wrong_saturated_outputs_from_counting_as_pinned(hidden, epochs):
     """Outputs at exactly 0 or 1 (float32, huge weights): pinned without offset, not with."""
     X, y = datasets.xor()

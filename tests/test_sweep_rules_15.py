@@ -70,7 +70,12 @@ def assert_sweep_equals_train(result, dtype, **fixed):
             np.testing.assert_allclose(recorded, single.history.mse, rtol=rtol)
 
 
-@pytest.mark.parametrize("hidden", SHAPES, ids=["unrolled", "generic"])
+# Each rule alone on the generic kernel is a compile of its own (about 8 s apiece from cold)
+# for this test alone: the exhaustive tier. Everyday, the generic kernel runs both rules
+# (with momentum, stop and recording) in the next test, and each alone unrolled here.
+@pytest.mark.parametrize(
+    "hidden", [3, pytest.param(30, marks=pytest.mark.slow)], ids=["unrolled", "generic"]
+)
 @pytest.mark.parametrize(
     "rules",
     [dict(activation="tanh"), dict(weight_decay=[1e-3, 0.05])],
@@ -127,7 +132,12 @@ def test_the_whole_grid_of_rules_equals_train(hidden, dtype, stop):
     assert_sweep_equals_train(result, dtype)
 
 
-@pytest.mark.parametrize("hidden", SHAPES, ids=["unrolled", "generic"])
+# The generic tanh kernel (about 7 s from cold) is this test's and the slow cases' of
+# test_each_rule_alone_equals_train alone: the exhaustive tier; tanh units pin everyday
+# on the unrolled kernel.
+@pytest.mark.parametrize(
+    "hidden", [3, pytest.param(30, marks=pytest.mark.slow)], ids=["unrolled", "generic"]
+)
 def test_saturated_tanh_units_are_pinned_as_train_says(hidden):
     # Huge weights and biases saturate every tanh at exactly -1 or 1, where its derivative
     # (1 - a)(1 + a) is 0: the run is pinned (diverged), as in train. The
@@ -220,7 +230,8 @@ def test_a_store_resumes_a_tanh_sweep_and_names_the_difference(tmp_path):
     from xorfast.sweeps.store import StoreError
 
     path = tmp_path / "runs.sqlite"
-    kwargs = dict(seeds=6, hidden=2, epochs=50, activation=["sigmoid", "tanh"], progress=False)
+    # 2-3-1 (as below): the tanh and decay kernels test_each_rule_alone_equals_train compiles.
+    kwargs = dict(seeds=6, hidden=3, epochs=50, activation=["sigmoid", "tanh"], progress=False)
     first = xorfast.sweep(store=path, **kwargs)
     loaded = xorfast.load_sweep(path)
     assert loaded.spec.fingerprint() == first.spec.fingerprint()
@@ -243,7 +254,7 @@ def test_the_command_line_takes_the_new_axes(tmp_path, capsys):
             "--seeds",
             "4",
             "--hidden",
-            "2",
+            "3",
             "--epochs",
             "30",
             "--activation",
@@ -264,7 +275,7 @@ def test_the_command_line_takes_the_new_axes(tmp_path, capsys):
 
 def test_where_and_the_summary_take_the_activation_by_name():
     result = xorfast.sweep(
-        seeds=4, hidden=2, epochs=20, activation=["sigmoid", "tanh"], progress=False
+        seeds=4, hidden=3, epochs=20, activation=["sigmoid", "tanh"], progress=False
     )
     tanh = result.where(activation="tanh")
     assert tanh.spec.activation == ("tanh",) and (tanh.table["activation"] == "tanh").all()
