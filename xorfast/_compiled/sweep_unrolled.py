@@ -46,7 +46,7 @@ weight_decay``, biases not decayed), in the order of
 
 import re
 
-from . import jit, modules, sigmoid, sweep_kernel
+from . import jit, modules, order, sigmoid, sweep_kernel
 from . import tanh as tanh_module
 
 #: Unroll only while a lane's epoch stays this many multiply-adds or fewer;
@@ -85,6 +85,7 @@ def block_kernel(
     record=False,
     tanh=False,
     decay=False,
+    update="batch",
 ):
     """The compiled ``sweep_block(X, y, seeds, config, outputs)`` for this shape.
 
@@ -97,15 +98,24 @@ def block_kernel(
     (:func:`xorfast._compiled.sweep_kernel.driver_source`).
     ``tanh`` and ``decay`` (bools): the variants of tanh hidden units and of
     weight decay (the config's ``weight_decay`` > 0), same arguments.
+    ``update`` (``"batch"``, ``"online"`` or ``"shuffled"``): the variants of
+    one update per row (:func:`online_module_source`), same arguments.
     """
     momentum, stop, record = bool(momentum), bool(stop), bool(record)
     tanh, decay = bool(tanh), bool(decay)
 
     def load():
-        stem, source = module_source(
-            inputs, hidden, outputs, rows, momentum, stop, record, tanh=tanh, decay=decay
-        )
+        if update != "batch":
+            stem, source = online_module_source(
+                inputs, hidden, outputs, rows, momentum, stop, record, tanh, decay, update
+            )
+        else:
+            stem, source = module_source(
+                inputs, hidden, outputs, rows, momentum, stop, record, tanh=tanh, decay=decay
+            )
         dependencies = (sweep_kernel, jit, sigmoid) + ((tanh_module,) if tanh or decay else ())
+        if update != "batch":
+            dependencies += (tanh_module, order)
         module = modules.load_module(stem, source, dependencies)
         if stop:
             return sweep_kernel.stop_block_driver(module.run_share)
@@ -114,6 +124,8 @@ def block_kernel(
     key = (inputs, hidden, outputs, rows, momentum, stop) + ((True,) if record else ())
     if tanh or decay:
         key += ("rules", tanh, decay)
+    if update != "batch":
+        key += ("update", update)
     return modules.once(key, load)
 
 
@@ -479,3 +491,434 @@ def unrolled_source(
     renamed = re.compile(r"\b(" + "|".join(sorted(assigned - {"lane"})) + r")\b")
     lines[last:] = [renamed.sub(r"last_\1", line) for line in lines[last:]]
     return driver()
+
+
+def online_module_source(
+    inputs,
+    hidden,
+    outputs,
+    rows,
+    momentum=False,
+    stop=False,
+    record=False,
+    tanh=False,
+    decay=False,
+    update="online",
+):
+    """The name stem and source of the sweep module of ``update="online"`` or ``"shuffled"``.
+
+    Unrolled (:func:`online_unrolled_source`) while :func:`online_unrolled`
+    says so; else the generic online kernels
+    (:func:`xorfast._compiled.sweep_kernel._train_group_online` and its
+    early-stop form) with their driver, one module for every hidden width and
+    row count. The stem ends as :func:`module_source`'s would, then in
+    ``_online`` or ``_shuffled``. The batch modules are untouched by it.
+    """
+    shuffled = update == "shuffled"
+    names = (
+        "_train_group_stop_online as train_group_stop_online"
+        if stop
+        else ("_train_group_online as train_group_online")
+    )
+    body = f"from xorfast._compiled.sweep_kernel import {names}\n"
+    body += sweep_kernel.online_driver_source(momentum, stop, record, tanh, decay, shuffled)
+    shape = f"{inputs}-any-{outputs} networks"
+    if online_unrolled(inputs, hidden, outputs, rows, update):
+        body = online_unrolled_source(
+            inputs, hidden, outputs, rows, momentum, stop, record, tanh, decay, shuffled
+        )
+        if shuffled:
+            body = _ONLINE_IMPORT + body
+        shape = f"{inputs}-{hidden}-{outputs} network, {rows} rows"
+    else:
+        hidden, rows = "any", "any"
+    if momentum:
+        shape += ", with momentum"
+    if stop:
+        shape += ", early stop"
+    if record:
+        shape += ", recording"
+        if stop:
+            body = "from xorfast._compiled.sweep_kernel import _record_lanes\n" + body
+    if tanh:
+        shape += ", tanh hidden units"
+        body = _TANH_IMPORT + body
+    if decay:
+        shape += ", weight decay"
+    shape += ", online updates" + (" in a shuffled order" if shuffled else "")
+    source = "\n".join([_HEADER.format(shape=shape), body])
+    suffix = ("_momentum" if momentum else "") + ("_stop" if stop else "")
+    suffix += "_record" if record else ""
+    suffix += ("_tanh" if tanh else "") + ("_decay" if decay else "")
+    suffix += "_shuffled" if shuffled else "_online"
+    return f"xorfast_kernel_{inputs}_{hidden}_{outputs}_{rows}{suffix}", source
+
+
+#: Unroll a shuffled sweep only up to this many rows: each lane picks its rows'
+#: values with select chains, ``rows`` squared of them an epoch.
+MAX_SHUFFLED_ROWS = 16
+
+_ONLINE_IMPORT = (
+    "from xorfast._compiled.order import _GOLDEN_GAMMA, _MIX_1, _MIX_2, "
+    "_SHIFT_27, _SHIFT_30, _SHIFT_31, _SHIFT_32\n"
+)
+
+
+def online_unrolled(inputs, hidden, outputs, rows, update):
+    """Whether the online sweep of this shape and ``update`` gets unrolled code."""
+    if unrolled_terms(inputs, hidden, outputs, rows) > MAX_UNROLLED_TERMS:
+        return False
+    return update != "shuffled" or rows <= MAX_SHUFFLED_ROWS
+
+
+def online_unrolled_source(
+    inputs,
+    hidden,
+    outputs,
+    rows,
+    momentum=False,
+    stop=False,
+    record=False,
+    tanh=False,
+    decay=False,
+    shuffled=False,
+):
+    """The driver of an online sweep for one shape, its training code unrolled.
+
+    The arithmetic of :func:`xorfast._compiled.sweep_kernel._train_group_online`
+    (and its early-stop form) on named scalars, the sigmoids (or tanhs) in
+    pairs as in :func:`unrolled_source`: each epoch, the forward pass over all
+    rows from the parameters at its start (progress, errors, recording), then
+    one update per row. The first row's forward pass is that epoch-start
+    pass's, taken over rather than computed again. With ``shuffled`` each lane
+    computes its epoch's order with SplitMix64 from its seed ``Z[lane]``
+    (:func:`xorfast._compiled.order.shuffle_rows`, unrolled: the row counts
+    are constants) and picks its rows' inputs and targets with selects, so
+    the lane loop stays vectorised.
+    """
+    d, H, O, n = inputs, hidden, outputs, rows  # noqa: E741 (the formulas' names)
+    row_W1, row_b1, row_W2, row_b2, _ = sweep_kernel.state_rows(d, H, O)
+    setup, lines = [], []
+    emit = lines.append
+    lanes = sweep_kernel.LANES
+
+    def at(row, array="S"):
+        return f"{array}[{row * lanes} + lane]"
+
+    # (name, row of S, is a weight) of every parameter, in the state's order.
+    parameters = [(f"w1_{k}_{h}", row_W1 + k * H + h, True) for k in range(d) for h in range(H)]
+    parameters += [(f"c1_{h}", row_b1 + h, False) for h in range(H)]
+    parameters += [(f"w2_{h}_{o}", row_W2 + h * O + o, True) for h in range(H) for o in range(O)]
+    parameters += [(f"c2_{o}", row_b2 + o, False) for o in range(O)]
+
+    def activations(indent, units, tanh_units):
+        """``name = f(z)`` for each ``(name, z, tag)``, two at a time on one division."""
+        for (name, z, tag), (name_b, z_b, tag_b) in zip(units[0::2], units[1::2]):
+            emit(f"{indent}z{tag} = {z}")
+            emit(f"{indent}z{tag_b} = {z_b}")
+            if tanh_units:
+                for t in (tag, tag_b):
+                    emit(f"{indent}terms{t} = tanh_terms(z{t})")
+                    emit(f"{indent}n{t} = terms{t}[0]")
+                    emit(f"{indent}q{t} = terms{t}[1]")
+                emit(f"{indent}inverse{tag} = tanh_pair_inverse(q{tag}, q{tag_b})")
+                emit(
+                    f"{indent}{name} = paired_tanh(z{tag}, n{tag}, q{tag}, q{tag_b}, inverse{tag})"
+                )
+                emit(
+                    f"{indent}{name_b} = "
+                    f"paired_tanh(z{tag_b}, n{tag_b}, q{tag_b}, q{tag}, inverse{tag})"
+                )
+            else:
+                emit(f"{indent}e{tag} = exp_neg_abs(z{tag})")
+                emit(f"{indent}e{tag_b} = exp_neg_abs(z{tag_b})")
+                emit(f"{indent}inverse{tag} = pair_inverse(e{tag}, e{tag_b})")
+                emit(f"{indent}{name} = paired_sigmoid(z{tag}, e{tag}, e{tag_b}, inverse{tag})")
+                emit(
+                    f"{indent}{name_b} = paired_sigmoid(z{tag_b}, e{tag_b}, e{tag}, inverse{tag})"
+                )
+        if len(units) % 2:
+            name, z, _ = units[-1]
+            emit(f"{indent}{name} = {'tanh' if tanh_units else 'sigmoid'}({z})")
+
+    def hidden_derivative(name):
+        return f"(one - {name}) * (one + {name})" if tanh else f"{name} * (one - {name})"
+
+    def full_pass(indent, prefix=""):
+        """The forward pass over all rows and its progress, errors ``err{i}_{o}``."""
+        activations(
+            indent,
+            [
+                (
+                    f"a1_{i}_{h}",
+                    f"c1_{h}" + "".join(f" + x{i}_{k} * w1_{k}_{h}" for k in range(d)),
+                    f"1_{i}_{h}",
+                )
+                for i in range(n)
+                for h in range(H)
+            ],
+            tanh,
+        )
+        activations(
+            indent,
+            [
+                (
+                    f"a2_{i}_{o}",
+                    f"c2_{o}" + "".join(f" + a1_{i}_{h} * w2_{h}_{o}" for h in range(H)),
+                    f"2_{i}_{o}",
+                )
+                for i in range(n)
+                for o in range(O)
+            ],
+            False,
+        )
+        emit(f"{indent}squared = zero")
+        emit(f"{indent}largest = zero")
+        for i in range(n):
+            for o in range(O):
+                emit(f"{indent}err{i}_{o} = a2_{i}_{o} - t{i}_{o}")
+                emit(f"{indent}squared += err{i}_{o} * err{i}_{o}")
+                emit(f"{indent}size{i}_{o} = abs(err{i}_{o})")
+                emit(
+                    f"{indent}largest = size{i}_{o} if size{i}_{o} > largest "
+                    f"or size{i}_{o} != size{i}_{o} else largest"
+                )
+        emit(f"{indent}solved = P[lane]")
+        emit(f"{indent}solved = mark if solved < 0 and largest < margin else solved")
+        emit(f"{indent}P[lane] = solved")
+        emit(f"{indent}below = P[LANES + lane]")
+        emit(f"{indent}below = mark if below < 0 and squared / cells < tol else below")
+        emit(f"{indent}P[LANES + lane] = below")
+
+    def errors_and_pinned(indent):
+        emit(f"{indent}R[lane] = squared")
+        emit(f"{indent}R[LANES + lane] = largest")
+        hidden_live = " + ".join(
+            hidden_derivative(f"a1_{i}_{h}") for i in range(n) for h in range(H)
+        )
+        output_live = " + ".join(
+            f"a2_{i}_{o} * (one - a2_{i}_{o})" for i in range(n) for o in range(O)
+        )
+        emit(f"{indent}hidden_live = {hidden_live}")
+        emit(f"{indent}output_live = {output_live}")
+        emit(
+            f"{indent}stuck = mse_output & (offset == zero) & (output_live == zero) "
+            "& (largest > zero)"
+        )
+        emit(f"{indent}pinned = (hidden_live == zero) | stuck")
+        emit(f"{indent}R[2 * LANES + lane] = one if pinned else zero")
+
+    def pick(index, values):
+        """A select chain: ``values[index]`` for a per-lane ``index`` (a name)."""
+        chosen = values[-1]
+        for i in range(len(values) - 2, -1, -1):
+            chosen = f"({values[i]} if {index} == {i} else {chosen})"
+        return chosen
+
+    def shuffle(indent, epoch):
+        """``r{j}``: the row the lane takes ``j``-th this epoch (shuffle_rows, unrolled)."""
+        current = [str(i) for i in range(n)]
+        # One name per value (Numba rebuilds SSA form for a name assigned twice).
+        emit(f"{indent}state{n} = (Z[lane] << _SHIFT_32) + np.uint64({epoch})")
+        for i in range(n - 1, 0, -1):
+            emit(f"{indent}state{i} = state{i + 1} + _GOLDEN_GAMMA")
+            emit(f"{indent}mix{i} = (state{i} ^ (state{i} >> _SHIFT_30)) * _MIX_1")
+            emit(f"{indent}mixed{i} = (mix{i} ^ (mix{i} >> _SHIFT_27)) * _MIX_2")
+            emit(
+                f"{indent}swap{i} = "
+                f"np.int64((mixed{i} ^ (mixed{i} >> _SHIFT_31)) % np.uint64({i + 1}))"
+            )
+            # Position i takes the entry at swap_i, which takes position i's.
+            new = []
+            for p in range(i + 1):
+                if p == i:
+                    value = pick(f"swap{i}", current[: i + 1])
+                else:
+                    value = f"({current[i]} if swap{i} == {p} else {current[p]})"
+                emit(f"{indent}order{i}_{p} = {value}")
+                new.append(f"order{i}_{p}")
+            current = new + current[i + 1 :]
+        for j in range(n):
+            emit(f"{indent}r{j} = {current[j]}")
+
+    def online_rows(indent):
+        """One update per row, from the names of the parameters at the epoch's start."""
+        names = {name: name for name, _, _ in parameters}
+        velocity = {name: f"vel_{name}" for name, _, _ in parameters}
+        if momentum:
+            for name, row, _ in parameters:
+                emit(f"{indent}vel_{name} = {at(row, 'V')}")
+        for j in range(n):
+            if shuffled:
+                for k in range(d):
+                    emit(f"{indent}in{j}_{k} = {pick(f'r{j}', [f'x{i}_{k}' for i in range(n)])}")
+                xs = [f"in{j}_{k}" for k in range(d)]
+            else:
+                xs = [f"x{j}_{k}" for k in range(d)]
+            if j == 0:  # the epoch-start pass's, with the same parameters
+                for h in range(H):
+                    values = [f"a1_{i}_{h}" for i in range(n)]
+                    emit(f"{indent}s0_a1_{h} = {pick('r0', values) if shuffled else values[0]}")
+                for o in range(O):
+                    for what in ("a2", "err"):
+                        values = [
+                            f"a2_{i}_{o}" if what == "a2" else f"err{i}_{o}" for i in range(n)
+                        ]
+                        chosen = pick("r0", values) if shuffled else values[0]
+                        emit(f"{indent}s0_{what}_{o} = {chosen}")
+            else:
+                activations(
+                    indent,
+                    [
+                        (
+                            f"s{j}_a1_{h}",
+                            names[f"c1_{h}"]
+                            + "".join(f" + {xs[k]} * {names[f'w1_{k}_{h}']}" for k in range(d)),
+                            f"s{j}_1_{h}",
+                        )
+                        for h in range(H)
+                    ],
+                    tanh,
+                )
+                activations(
+                    indent,
+                    [
+                        (
+                            f"s{j}_a2_{o}",
+                            names[f"c2_{o}"]
+                            + "".join(
+                                f" + s{j}_a1_{h} * {names[f'w2_{h}_{o}']}" for h in range(H)
+                            ),
+                            f"s{j}_2_{o}",
+                        )
+                        for o in range(O)
+                    ],
+                    False,
+                )
+                for o in range(O):
+                    if shuffled:
+                        target = pick(f"r{j}", [f"t{i}_{o}" for i in range(n)])
+                    else:
+                        target = f"t{j}_{o}"
+                    emit(f"{indent}s{j}_err_{o} = s{j}_a2_{o} - {target}")
+            for o in range(O):
+                a = f"s{j}_a2_{o}"
+                emit(
+                    f"{indent}s{j}_d2_{o} = s{j}_err_{o} * ({a} * (one - {a}) + offset) "
+                    f"if mse_output else s{j}_err_{o}"
+                )
+            # The hidden error uses W2 from before this row's update.
+            for h in range(H):
+                back = " + ".join(f"s{j}_d2_{o} * {names[f'w2_{h}_{o}']}" for o in range(O))
+                a = f"s{j}_a1_{h}"
+                if tanh:
+                    emit(f"{indent}s{j}_d1_{h} = ({back}) * ({hidden_derivative(a)})")
+                else:
+                    emit(f"{indent}s{j}_d1_{h} = ({back}) * {a} * (one - {a})")
+            gradients = {}
+            for k in range(d):
+                for h in range(H):
+                    gradients[f"w1_{k}_{h}"] = f"{xs[k]} * s{j}_d1_{h}"
+            for h in range(H):
+                gradients[f"c1_{h}"] = f"s{j}_d1_{h}"
+                for o in range(O):
+                    gradients[f"w2_{h}_{o}"] = f"s{j}_a1_{h} * s{j}_d2_{o}"
+            for o in range(O):
+                gradients[f"c2_{o}"] = f"s{j}_d2_{o}"
+            for name, _, weight in parameters:
+                old, new = names[name], f"{name}__{j}"
+                change = f"step * ({gradients[name]})"
+                if decay and weight:
+                    change = f"{change} + decay * {old}"
+                if momentum:
+                    emit(f"{indent}vel_{name}__{j} = momentum * {velocity[name]} - ({change})")
+                    velocity[name] = f"vel_{name}__{j}"
+                    emit(f"{indent}{new} = {old} + {velocity[name]}")
+                elif decay and weight:
+                    emit(f"{indent}{new} = {old} - ({change})")
+                else:
+                    emit(f"{indent}{new} = {old} - {change}")
+                names[name] = new
+        for name, row, _ in parameters:
+            if stop:  # a lane that stopped keeps its state
+                emit(f"{indent}{at(row)} = {name} if stop else {names[name]}")
+                if momentum:
+                    emit(f"{indent}{at(row, 'V')} = vel_{name} if stop else {velocity[name]}")
+            else:
+                emit(f"{indent}{at(row)} = {names[name]}")
+                if momentum:
+                    emit(f"{indent}{at(row, 'V')} = {velocity[name]}")
+
+    def load_parameters(indent):
+        for name, row, _ in parameters:
+            emit(f"{indent}{name} = {at(row)}")
+
+    setup.append("    one = S.dtype.type(1)")
+    setup.append("    zero = S.dtype.type(0)")
+    setup.append(f"    cells = S.dtype.type({n * O})")
+    for i in range(n):
+        for k in range(d):
+            setup.append(f"    x{i}_{k} = X[{i}, {k}]")
+        for o in range(O):
+            setup.append(f"    t{i}_{o} = y[{i}, {o}]")
+    order = "shuffled" if shuffled else "in order"
+    if stop:
+        emit(
+            f"        # train_group_stop_online, {d}-{H}-{O} on {n} rows {order}: until one stops."
+        )
+        setup.append("    stop_tol = stop_at != 0  # stop_at: the row of P a lane stops at")
+        emit("        while True:")
+        emit("            stopped = 0")
+        emit("            for lane in range(LANES):")
+        indent = " " * 16
+        emit(f"{indent}mark = E[lane]")
+        load_parameters(indent)
+        full_pass(indent)
+        errors_and_pinned(indent)
+        emit(f"{indent}flag = F[lane]")
+        emit(f"{indent}reached = below if stop_tol else solved")
+        emit(f"{indent}stop = (flag == 0) & ((mark >= epochs) | (reached >= 0))")
+        emit(f"{indent}F[lane] = 2 if stop else flag")
+        emit(f"{indent}E[lane] = mark if stop else mark + 1")
+        emit(f"{indent}stopped += 1 if stop else 0")
+        if shuffled:
+            shuffle(indent, "mark")
+        online_rows(indent)
+        if record:
+            emit("            if every > 0:")
+            emit("                _record_lanes(E, F, R, N, every, L, True)")
+        emit("            if stopped:")
+        emit("                break")
+    else:
+        emit(f"        # train_group_online, {d}-{H}-{O} on {n} rows {order}.")
+        if record:
+            setup.append("    trash = L.shape[0] - LANES  # the row of the epochs not recorded")
+        emit("        for epoch in range(epochs):")
+        emit("            mark = np.int32(epoch)")
+        if record:
+            emit("            due = every > 0 and epoch % every == 0")
+            emit("            row = epoch // every * LANES if due else trash")
+        emit("            for lane in range(LANES):")
+        indent = " " * 16
+        load_parameters(indent)
+        full_pass(indent)
+        if record:
+            emit(f"{indent}L[row + lane] = squared")
+        if shuffled:
+            shuffle(indent, "epoch")
+        online_rows(indent)
+        emit("        # The state after the last update counts as epoch `epochs`.")
+        emit("        mark = np.int32(epochs)")
+        emit("        for lane in range(LANES):")
+        indent = " " * 12
+        last = len(lines)
+        load_parameters(indent)
+        full_pass(indent)
+        errors_and_pinned(indent)
+        assigned = {match[1] for match in map(_ASSIGNED.match, lines[last:]) if match}
+        renamed = re.compile(r"\b(" + "|".join(sorted(assigned - {"lane"})) + r")\b")
+        lines[last:] = [renamed.sub(r"last_\1", line) for line in lines[last:]]
+    train = "\n".join(lines)
+    return sweep_kernel.online_driver_source(
+        momentum, stop, record, tanh, decay, shuffled, train=train, setup=setup
+    )
