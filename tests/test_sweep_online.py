@@ -156,12 +156,15 @@ def test_the_order_matters_rows_in_order_are_neither_batch_nor_shuffled():
 @pytest.mark.parametrize("update", ["online", "shuffled"])
 @pytest.mark.parametrize("stop", [None, "solved", "tol"])
 def test_the_whole_grid_of_rules_online_equals_train(update, hidden, dtype, stop):
+    # Gentler steps than the batch grid's: an online step is lr itself, not lr / 4,
+    # and at lr 1 with momentum 0.9 tanh runs turn chaotic, where train's numba and
+    # numpy backends differ by 10% after 300 epochs (rounding, amplified).
     result = xorfast.sweep(
         seeds=SEEDS,
         hidden=hidden,
         epochs=300,
-        lr=[0.3, 1.0],
-        momentum=[0.0, 0.9],
+        lr=[0.1, 0.5],
+        momentum=[0.0, 0.5],
         activation=["sigmoid", "tanh"],
         weight_decay=[0.0, 1e-3],
         update=update,
