@@ -41,6 +41,14 @@ kernels refill. A lane's arithmetic never involves another lane, so each
 run's numbers are those of the fixed-budget run cut at its stop epoch, bit
 for bit, whichever lane and moment it starts at
 (``tests/test_stop_sweep.py``).
+
+Online updates (``update="online"`` or ``"shuffled"``) have kernels of their
+own, :func:`_train_group_online` and :func:`_train_group_stop_online`, with
+drivers from :func:`online_driver_source`: each epoch the forward pass over
+all rows from the parameters at its start (progress, errors, recording), then
+one :func:`_online_row` update per row, each lane in its own order of the rows
+with ``"shuffled"`` (:func:`_order_lanes`, from the lane's seed and epoch).
+The batch kernels above do not change with them (``tests/test_sweep_online.py``).
 """
 
 from typing import NamedTuple
