@@ -281,3 +281,14 @@ def test_an_online_step_is_checked_per_row_as_train_checks_it():
     for update in ("online", "shuffled"):
         spec = sweep_spec.make_spec(seeds=1, lr=2e-38, dtype="float32", update=update)
         assert spec.lr == (2e-38,)
+
+
+def test_which_online_shapes_are_unrolled():
+    # Shuffled lanes pick their rows with select chains: unrolled up to 16 rows only.
+    assert sweep_unrolled.online_unrolled(2, 2, 1, 16, "shuffled")
+    assert not sweep_unrolled.online_unrolled(2, 2, 1, 17, "shuffled")
+    assert sweep_unrolled.online_unrolled(2, 2, 1, 17, "online")
+    stem, source = sweep_unrolled.online_module_source(2, 2, 1, 17, update="shuffled")
+    assert stem == "xorfast_kernel_2_any_1_any_shuffled" and "_train_group_online" in source
+    stem, source = sweep_unrolled.online_module_source(2, 2, 1, 17, update="online")
+    assert stem == "xorfast_kernel_2_2_1_17_online" and "_train_group_online" not in source
