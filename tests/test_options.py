@@ -42,7 +42,7 @@ BEFORE_TABLE = {
 ADDED = {"momentum": 0.0, "derivative_offset": 0.0, "margin": 0.5, "stop": None}
 #: The options issue 14 added: a sweep keeps nothing more than each run's row.
 KEPT = {"record_every": 0, "keep_weights": False}
-#: The options issue 15 added (train only, for now), likewise.
+#: The options issue 15 added, likewise.
 ADDED_15 = {"activation": "sigmoid", "weight_decay": 0.0, "update": "batch"}
 DEFAULTS = {**BEFORE_TABLE, **ADDED, **KEPT, **ADDED_15}
 

@@ -74,11 +74,11 @@ def test_a_momentum_grid_is_stored_as_version_2_with_every_value():
     assert [config.momentum for config in spec.configs] == [0.0, 0.5, 0.9]
 
 
-@pytest.mark.parametrize("version", [0, 5, "2", True, None])
+@pytest.mark.parametrize("version", [0, 6, "2", True, None])
 def test_unknown_versions_are_refused_by_name(version):
     description = sweep_spec.make_spec().to_dict()
     description["version"] = version
-    with pytest.raises(ValueError, match="reads versions 1 to 4"):
+    with pytest.raises(ValueError, match="reads versions 1 to 5"):
         sweep_spec.spec_from_dict(description)
 
 

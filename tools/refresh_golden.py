@@ -51,12 +51,22 @@ SWEEP_RULES = [
     ((2, 2, 1, 4), dict(momentum=True, stop=True, tanh=True, decay=True)),
     ((2, 30, 1, 4), dict(tanh=True, decay=True)),
 ]
+#: Sweep variants of online updates on 2-2-1, 4 rows (unrolled): in order alone, and
+#: shuffled with momentum, the stop, tanh and decay; and in order in the generic driver.
+SWEEP_ONLINE = [
+    ((2, 2, 1, 4), dict(update="online")),
+    ((2, 2, 1, 4), dict(momentum=True, stop=True, tanh=True, decay=True, update="shuffled")),
+    ((2, 30, 1, 4), dict(update="shuffled")),
+]
 
 
 def sources():
     """``{file name: source}`` of every golden file, as the generators write them now."""
     modules = [sweep_unrolled.module_source(*shape) for shape in SWEEP_SHAPES]
     modules += [sweep_unrolled.module_source(*shape, **rules) for shape, rules in SWEEP_RULES]
+    modules += [
+        sweep_unrolled.online_module_source(*shape, **rules) for shape, rules in SWEEP_ONLINE
+    ]
     modules += [
         single_run_unrolled.module_source(*shape, momentum=momentum, stop=stop)
         for shape in SINGLE_RUN_SHAPES

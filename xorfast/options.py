@@ -470,8 +470,8 @@ OPTIONS = Options(
         'one row); `"shuffled"`: online in a new order each epoch, a function of `seed` and '
         "the epoch (`xorfast.reference.shuffled_order`). An epoch is one pass either way; "
         "the history, `epoch_solved` and `stop` look at the forward pass at the start of "
-        "each epoch. `train` only for now: a sweep runs batch updates",
-        scopes=(TRAIN,),
+        "each epoch. One value for a whole sweep, each row that of `train(update=..., "
+        "seed=s)`",
     ),
     Option(
         "margin",

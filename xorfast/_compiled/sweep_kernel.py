@@ -41,6 +41,14 @@ kernels refill. A lane's arithmetic never involves another lane, so each
 run's numbers are those of the fixed-budget run cut at its stop epoch, bit
 for bit, whichever lane and moment it starts at
 (``tests/test_stop_sweep.py``).
+
+Online updates (``update="online"`` or ``"shuffled"``) have kernels of their
+own, :func:`_train_group_online` and :func:`_train_group_stop_online`, with
+drivers from :func:`online_driver_source`: each epoch the forward pass over
+all rows from the parameters at its start (progress, errors, recording), then
+one :func:`_online_row` update per row, each lane in its own order of the rows
+with ``"shuffled"`` (:func:`_order_lanes`, from the lane's seed and epoch).
+The batch kernels above do not change with them (``tests/test_sweep_online.py``).
 """
 
 import contextlib
@@ -52,6 +60,7 @@ import numba
 import numpy as np
 
 from .jit import inlined_kernel, kernel, machine_code, on_threads
+from .order import shuffle_rows
 from .sigmoid import sigmoid
 from .tanh import tanh, tanh_derivative
 
@@ -1004,3 +1013,358 @@ _RECORD_OUTPUTS_STOP = """
                     curves[run, missing] = np.nan
             for parameter in range(weights.shape[1]):
                 weights[run, parameter] = S[parameter * LANES + lane]"""
+
+
+# --- Online updates (update="online" or "shuffled"): kernels of their own, so the
+# batch kernels above keep their code.
+
+
+@inlined_kernel
+def _descend(S, V, w, grad, step, momentum, decay=None):
+    """One step of parameter row ``w`` (an offset into ``S``) along ``grad[lane]``, per lane.
+
+    The change is ``step * grad``, with ``decay`` (not None: a weight, not a
+    bias) plus ``decay * S``; it is subtracted, or with velocities ``V`` it
+    makes ``V = momentum * V - change; S += V``, in the order of
+    :func:`xorfast._compiled.single_run._apply_update`.
+    """
+    if decay is not None:
+        for lane in range(LANES):
+            grad[lane] = step * grad[lane] + decay * S[w + lane]
+        if V is None:
+            for lane in range(LANES):
+                S[w + lane] -= grad[lane]
+        else:
+            for lane in range(LANES):
+                V[w + lane] = momentum * V[w + lane] - grad[lane]
+                S[w + lane] += V[w + lane]
+    elif V is None:
+        for lane in range(LANES):
+            S[w + lane] -= step * grad[lane]
+    else:
+        for lane in range(LANES):
+            V[w + lane] = momentum * V[w + lane] - step * grad[lane]
+            S[w + lane] += V[w + lane]
+
+
+@inlined_kernel
+def _online_row(
+    X,
+    y,
+    S,
+    V,
+    j,
+    Q,
+    W,
+    hidden,
+    step,
+    momentum,
+    mse_output,
+    offset,
+    tanh_units=None,
+    decay=None,
+):
+    """Row ``j`` of an online epoch in every lane: its forward pass, errors and update.
+
+    As :func:`xorfast._compiled.single_run._online_epochs` makes one row's
+    update: the gradient of that row alone, from the parameters the rows before
+    it left (the hidden error from ``W2`` before the row's update). ``Q``
+    (None: row ``j`` itself in every lane) holds each lane's order,
+    ``Q[j * LANES + lane]`` the row it takes ``j``-th. ``W`` is scratch of
+    ``(inputs + outputs + 2 * hidden + outputs + 1) * LANES`` entries.
+    """
+    rows, inputs = X.shape
+    outputs = y.shape[1]
+    row_W1, row_b1, row_W2, row_b2, _ = state_rows(inputs, hidden, outputs)
+    one = S.dtype.type(1)
+    # Scratch: the row's inputs and targets per lane, activations, errors, a gradient.
+    xs = 0
+    ts = xs + inputs * LANES
+    a1 = ts + outputs * LANES
+    d1 = a1 + hidden * LANES
+    d2 = d1 + hidden * LANES
+    grad = d2 + outputs * LANES
+    for k in range(inputs):
+        if Q is None:
+            x = X[j, k]
+            for lane in range(LANES):
+                W[xs + k * LANES + lane] = x
+        else:
+            for lane in range(LANES):
+                W[xs + k * LANES + lane] = X[Q[j * LANES + lane], k]
+    for o in range(outputs):
+        if Q is None:
+            t = y[j, o]
+            for lane in range(LANES):
+                W[ts + o * LANES + lane] = t
+        else:
+            for lane in range(LANES):
+                W[ts + o * LANES + lane] = y[Q[j * LANES + lane], o]
+    for h in range(hidden):
+        at = a1 + h * LANES
+        bias = (row_b1 + h) * LANES
+        for lane in range(LANES):
+            W[at + lane] = S[bias + lane]
+        for k in range(inputs):
+            w = (row_W1 + k * hidden + h) * LANES
+            for lane in range(LANES):
+                W[at + lane] += W[xs + k * LANES + lane] * S[w + lane]
+        if tanh_units is None:
+            for lane in range(LANES):
+                W[at + lane] = sigmoid(W[at + lane])
+        else:
+            for lane in range(LANES):
+                W[at + lane] = tanh(W[at + lane])
+    for o in range(outputs):
+        at = d2 + o * LANES
+        bias = (row_b2 + o) * LANES
+        for lane in range(LANES):
+            W[at + lane] = S[bias + lane]
+        for h in range(hidden):
+            w = (row_W2 + h * outputs + o) * LANES
+            for lane in range(LANES):
+                W[at + lane] += W[a1 + h * LANES + lane] * S[w + lane]
+        for lane in range(LANES):
+            a = sigmoid(W[at + lane])
+            error = a - W[ts + o * LANES + lane]
+            if mse_output:
+                error *= a * (one - a) + offset
+            W[at + lane] = error
+    # The hidden error uses W2 from before this row's update.
+    for h in range(hidden):
+        at = d1 + h * LANES
+        for lane in range(LANES):
+            W[at + lane] = 0
+        for o in range(outputs):
+            w = (row_W2 + h * outputs + o) * LANES
+            for lane in range(LANES):
+                W[at + lane] += W[d2 + o * LANES + lane] * S[w + lane]
+        if tanh_units is None:
+            for lane in range(LANES):
+                a = W[a1 + h * LANES + lane]
+                W[at + lane] = W[at + lane] * a * (one - a)
+        else:
+            for lane in range(LANES):
+                W[at + lane] = W[at + lane] * tanh_derivative(W[a1 + h * LANES + lane])
+    g = W[grad : grad + LANES]
+    for h in range(hidden):
+        for o in range(outputs):
+            for lane in range(LANES):
+                g[lane] = W[a1 + h * LANES + lane] * W[d2 + o * LANES + lane]
+            _descend(S, V, (row_W2 + h * outputs + o) * LANES, g, step, momentum, decay)
+    for o in range(outputs):
+        for lane in range(LANES):
+            g[lane] = W[d2 + o * LANES + lane]
+        _descend(S, V, (row_b2 + o) * LANES, g, step, momentum)
+    for k in range(inputs):
+        for h in range(hidden):
+            for lane in range(LANES):
+                g[lane] = W[xs + k * LANES + lane] * W[d1 + h * LANES + lane]
+            _descend(S, V, (row_W1 + k * hidden + h) * LANES, g, step, momentum, decay)
+    for h in range(hidden):
+        for lane in range(LANES):
+            g[lane] = W[d1 + h * LANES + lane]
+        _descend(S, V, (row_b1 + h) * LANES, g, step, momentum)
+
+
+@inlined_kernel
+def _order_lanes(Q, Z, E, epoch, rows, order):
+    """Each lane's order of the rows in its epoch: ``Q[j * LANES + lane]``.
+
+    That of :func:`xorfast._compiled.order.shuffle_rows` from the lane's seed
+    ``Z[lane]`` and its epoch, ``E[lane]`` (None: ``epoch`` for every lane);
+    ``order`` is scratch of ``rows`` entries.
+    """
+    for lane in range(LANES):
+        at = epoch if E is None else E[lane]
+        shuffle_rows(order, Z[lane], at)
+        for j in range(rows):
+            Q[j * LANES + lane] = order[j]
+
+
+@inlined_kernel
+def online_scratch(inputs, hidden, outputs):
+    """Entries of :func:`_online_row`'s scratch buffer ``W``."""
+    return (inputs + 2 * outputs + 2 * hidden + 1) * LANES
+
+
+@kernel
+def _train_group_online(
+    X,
+    y,
+    S,
+    V,
+    P,
+    R,
+    Q,
+    Z,
+    hidden,
+    epochs,
+    step,
+    momentum,
+    mse_output,
+    offset,
+    tol,
+    margin,
+    L=None,
+    every=0,
+    tanh_units=None,
+    decay=None,
+):
+    """:func:`_train_group` with one update per row (``update="online"`` or ``"shuffled"``).
+
+    Each epoch starts with the forward pass over all rows from the parameters
+    at its start (the progress, errors and recording of that epoch, as
+    :func:`_train_group`'s), then makes one :func:`_online_row` update per row:
+    rows in order with ``Q=None``; else ``Q`` (``rows * LANES`` int64) takes
+    each lane's order of the epoch, shuffled from its seed ``Z[lane]``
+    (uint64) as :func:`xorfast._compiled.order.shuffle_rows` orders a single
+    run's rows. ``step`` is ``lr`` (no ``1/n``).
+    """
+    rows, inputs = X.shape
+    outputs = y.shape[1]
+    dtype = S.dtype
+    A1 = np.empty(rows * hidden * LANES, dtype)
+    A2 = np.empty(rows * outputs * LANES, dtype)
+    W = np.empty(online_scratch(inputs, hidden, outputs), dtype)
+    order = np.empty(rows, np.int64)
+    for epoch in range(epochs):
+        _forward(X, S, hidden, outputs, A1, A2, tanh_units)
+        _note_progress(epoch, y, A2, tol, margin, P, R)
+        if L is not None:
+            if every > 0 and epoch % every == 0:
+                row = epoch // every * LANES
+                for lane in range(LANES):
+                    L[row + lane] = R[lane]
+        if Q is not None:
+            _order_lanes(Q, Z, None, epoch, rows, order)
+        for j in range(rows):
+            _online_row(
+                X, y, S, V, j, Q, W, hidden, step, momentum, mse_output, offset, tanh_units, decay
+            )
+
+    # The state after the last update counts as epoch `epochs`.
+    _forward(X, S, hidden, outputs, A1, A2, tanh_units)
+    _note_progress(epochs, y, A2, tol, margin, P, R)
+    _note_pinned(A1, A2, y, hidden, mse_output, offset, R, tanh_units)
+
+
+@kernel
+def _train_group_stop_online(
+    X,
+    y,
+    S,
+    V,
+    P,
+    R,
+    E,
+    F,
+    Q,
+    Z,
+    hidden,
+    epochs,
+    step,
+    momentum,
+    mse_output,
+    offset,
+    tol,
+    margin,
+    stop_at,
+    L=None,
+    N=None,
+    every=0,
+    tanh_units=None,
+    decay=None,
+):
+    """:func:`_train_group_stop` with the online updates of :func:`_train_group_online`.
+
+    Each lane's shuffled order comes from its own seed ``Z[lane]`` and epoch ``E[lane]``.
+    """
+    rows, inputs = X.shape
+    outputs = y.shape[1]
+    dtype = S.dtype
+    A1 = np.empty(rows * hidden * LANES, dtype)
+    A2 = np.empty(rows * outputs * LANES, dtype)
+    W = np.empty(online_scratch(inputs, hidden, outputs), dtype)
+    order = np.empty(rows, np.int64)
+    while True:
+        _forward(X, S, hidden, outputs, A1, A2, tanh_units)
+        _note_progress_lanes(E, y, A2, tol, margin, P, R)
+        if L is not None:
+            if every > 0:
+                _record_lanes(E, F, R, N, every, L, False)
+        stopped = False
+        for lane in range(LANES):
+            if F[lane] == 0 and (E[lane] >= epochs or P[stop_at + lane] >= 0):
+                F[lane] = 2
+                stopped = True
+        if stopped:
+            _note_pinned(A1, A2, y, hidden, mse_output, offset, R, tanh_units)
+            return
+        if Q is not None:
+            _order_lanes(Q, Z, E, 0, rows, order)
+        for j in range(rows):
+            _online_row(
+                X, y, S, V, j, Q, W, hidden, step, momentum, mse_output, offset, tanh_units, decay
+            )
+        for lane in range(LANES):
+            E[lane] += 1
+
+
+def online_driver_source(
+    momentum,
+    stop=False,
+    record=False,
+    tanh=False,
+    decay=False,
+    shuffled=False,
+    train=None,
+    setup=(),
+):
+    """The driver (:func:`driver_source`) of an online kernel, ``update="online"``/``"shuffled"``.
+
+    Without ``train`` it calls the generic ``train_group_online`` (or, with
+    ``stop``, ``train_group_stop_online``); ``train`` (lines indented by 8)
+    takes the place of that call as in :func:`driver_source`, with the lines
+    ``setup`` (indented by 4) before the loop. With
+    ``shuffled`` the driver keeps each lane's seed in ``Z`` (uint64) and its
+    order in ``Q``; else ``Q`` and ``Z`` are None (rows in order). The
+    config's ``scale`` is 1 (one row's gradient: no ``1/n``), so ``step`` is ``lr``.
+    """
+    setup = [
+        "    Q = np.empty(rows * LANES, np.int64)" if shuffled else "    Q = None",
+        "    Z = np.zeros(LANES, np.uint64)" if shuffled else "    Z = None",
+        *setup,
+    ]
+    lines = []
+    if shuffled and stop:
+        lines += [
+            "        for lane in range(LANES):",
+            "            Z[lane] = np.uint64(seeds[run_of[lane]] if run_of[lane] >= 0 else 0)",
+        ]
+    elif shuffled:
+        lines += [
+            "        for lane in range(LANES):",
+            "            Z[lane] = np.uint64(seeds[start + min(lane, count - 1)])",
+        ]
+    if train is None:
+        if stop:
+            call = (
+                "        train_group_stop_online(X, y, S, V, P, R, E, F, Q, Z, hidden, epochs, "
+                "step,\n                                momentum, mse_output, offset, tol, "
+                "margin, stop_at"
+            )
+            call += ", L, N, every" if record else ""
+        else:
+            call = (
+                "        train_group_online(X, y, S, V, P, R, Q, Z, hidden, epochs, step, "
+                "momentum,\n                           mse_output, offset, tol, margin"
+            )
+            call += ", L, every" if record else ""
+        call += ", tanh_units=True" if tanh else ""
+        call += ", decay=decay" if decay else ""
+        train = call + ")"
+    lines.append(train.rstrip("\n"))
+    return driver_source(
+        momentum, stop, "\n".join(setup), "\n".join(lines), record, tanh=tanh, decay=decay
+    )

@@ -148,6 +148,8 @@ def _headline(data, spec):
         rules.append(f"derivative offset {short_number(spec.derivative_offset)}")
     if spec.activation != ("sigmoid",) and len(spec.activation) == 1:
         rules.append(f"{spec.activation[0]} hidden units")
+    if spec.update != "batch":
+        rules.append(f"{spec.update} updates")
     if spec.weight_decay != (0.0,) and len(spec.weight_decay) == 1:
         rules.append(f"weight decay {short_number(spec.weight_decay[0])}")
     return (

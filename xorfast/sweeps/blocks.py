@@ -35,6 +35,7 @@ class Problem:
     loss: str
     reduction: str
     derivative_offset: float
+    update: str
     margin: float
     init: str
     bias_init: str
@@ -53,6 +54,7 @@ class Problem:
             spec.loss,
             spec.reduction,
             spec.derivative_offset,
+            spec.update,
             spec.margin,
             spec.init,
             spec.bias_init,
@@ -116,7 +118,8 @@ def run_block(block, threads=None):
     dtype = np.dtype(problem.dtype)
     X = np.ascontiguousarray(problem.X, dtype=dtype)
     y = np.ascontiguousarray(problem.y, dtype=dtype)
-    scale = 1 / X.shape[0] if problem.reduction == "mean" else 1.0
+    # An online update's gradient is one row's: no 1/n.
+    scale = 1 / X.shape[0] if problem.reduction == "mean" and problem.update == "batch" else 1.0
     inputs, outputs = X.shape[1], y.shape[1]
     if problem.init == "glorot":
         scales = (
@@ -164,6 +167,7 @@ def run_block(block, threads=None):
             record,
             tanh=config.activation == "tanh",
             decay=config.weight_decay != 0,
+            update=problem.update,
         )
         if problem.stop is None:
             arguments = (X, y, seeds, kernel_config, outputs)

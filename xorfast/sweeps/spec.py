@@ -16,7 +16,8 @@ each run besides its row); likewise a specification that keeps nothing more
 (0 and False) is written as before. Version 4 added the grid axes
 ``activation`` and ``weight_decay`` (appended last, so configs keep their
 indices); at ``["sigmoid"]`` and ``[0.0]`` a specification is written as
-before.
+before. Version 5 added ``update`` (one value per sweep); at ``"batch"`` a
+specification is written as before.
 """
 
 import hashlib
@@ -33,15 +34,22 @@ from .._compiled import sweep_kernel
 from ..options import GRID_AXES, OPTIONS
 from .results import RUN_DTYPE, recorded_points
 
-SPEC_VERSION = 4
+SPEC_VERSION = 5
 #: The options version 2 added, with the value every version 1 specification has.
 ADDED_IN_VERSION_2 = {"momentum": [0.0], "margin": 0.5, "derivative_offset": 0.0, "stop": None}
 #: The options version 3 added, with the value every earlier specification has.
 ADDED_IN_VERSION_3 = {"record_every": 0, "keep_weights": False}
 #: The options version 4 added (grid axes), with the value every earlier specification has.
 ADDED_IN_VERSION_4 = {"activation": ["sigmoid"], "weight_decay": [0.0]}
+#: The options version 5 added, with the value every earlier specification has.
+ADDED_IN_VERSION_5 = {"update": "batch"}
 #: Per version after the first, the options it added, newest first.
-_ADDED = ((4, ADDED_IN_VERSION_4), (3, ADDED_IN_VERSION_3), (2, ADDED_IN_VERSION_2))
+_ADDED = (
+    (5, ADDED_IN_VERSION_5),
+    (4, ADDED_IN_VERSION_4),
+    (3, ADDED_IN_VERSION_3),
+    (2, ADDED_IN_VERSION_2),
+)
 #: The options a sweep takes besides its seeds, each a field of :class:`SweepSpec`:
 #: the grid axes in grid order, then the others in the table's order.
 SPEC_OPTIONS = GRID_AXES + tuple(
@@ -84,6 +92,7 @@ class SweepSpec:
     loss: str
     reduction: str
     derivative_offset: float
+    update: str
     margin: float
     init: str
     bias_init: str
@@ -113,7 +122,7 @@ class SweepSpec:
         """A JSON-ready description; :func:`spec_from_dict` reverses it exactly.
 
         The earliest version whose options hold it: the options a later
-        version added (:data:`ADDED_IN_VERSION_2` to :data:`ADDED_IN_VERSION_4`)
+        version added (:data:`ADDED_IN_VERSION_2` to :data:`ADDED_IN_VERSION_5`)
         are left out while at the values every earlier version meant, so a
         specification at those values is written byte for byte as before.
         """
@@ -146,7 +155,7 @@ class SweepSpec:
 
 
 def spec_from_dict(description):
-    """Rebuild a :class:`SweepSpec` from :meth:`SweepSpec.to_dict` output (version 1 to 4).
+    """Rebuild a :class:`SweepSpec` from :meth:`SweepSpec.to_dict` output (version 1 to 5).
 
     The description is checked as :func:`make_spec` checks its arguments (but
     for the memory limits, which depend on the machine): a missing or unknown
@@ -203,8 +212,10 @@ def spec_from_dict(description):
     X, y = _validation.data(description["X"], description["y"], loss=given["loss"])
     _validation.fits("X", X, given["dtype"])
     _validation.fits("y", y, given["dtype"])
+    # An online update's gradient is one row's: no 1/n.
+    step_rows = 1 if given["update"] != "batch" else X.shape[0]
     for value in given["lr"]:
-        _validation.step(value, X.shape[0], given["reduction"], given["dtype"])
+        _validation.step(value, step_rows, given["reduction"], given["dtype"])
     # Built from the description's own values, as before the checks: every
     # stored specification reads back to its own fingerprint.
     return SweepSpec(
@@ -311,6 +322,7 @@ def make_spec(
     keep_weights=OPTIONS.keep_weights.default,
     activation=OPTIONS.activation.default,
     weight_decay=OPTIONS.weight_decay.default,
+    update=OPTIONS.update.default,
 ):
     """Check every argument of :func:`xorfast.sweep` and build its :class:`SweepSpec`."""
     given = OPTIONS.check("sweep", locals())
@@ -324,7 +336,9 @@ def make_spec(
     options = {name: given[name] for name in SPEC_OPTIONS}
     options["dtype"] = np.dtype(scalar_type).name
     spec = SweepSpec(X=X, y=y, seeds=seeds, **options)
+    # An online update's gradient is one row's: no 1/n.
+    step_rows = 1 if spec.update != "batch" else X.shape[0]
     for value in spec.lr:
-        _validation.step(value, X.shape[0], spec.reduction, scalar_type)
+        _validation.step(value, step_rows, spec.reduction, scalar_type)
     _check_memory(spec)
     return spec

@@ -79,6 +79,7 @@ from .spec import (
     ADDED_IN_VERSION_2,
     ADDED_IN_VERSION_3,
     ADDED_IN_VERSION_4,
+    ADDED_IN_VERSION_5,
     SPEC_OPTIONS,
     kept_values,
 )
@@ -389,7 +390,12 @@ def open_store(path: StrPath, spec: SweepSpec) -> RunStore:
 
 def _difference(stored, wanted):
     # Version 1 descriptions leave out what version 2 added: compare with it filled in.
-    added = {**ADDED_IN_VERSION_2, **ADDED_IN_VERSION_3, **ADDED_IN_VERSION_4}
+    added = {
+        **ADDED_IN_VERSION_2,
+        **ADDED_IN_VERSION_3,
+        **ADDED_IN_VERSION_4,
+        **ADDED_IN_VERSION_5,
+    }
     a, b = ({**added, **spec.to_dict()} for spec in (stored, wanted))
     names = [key for key in ("X", "y", "seeds", *SPEC_OPTIONS) if a[key] != b[key]]
     described = []

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         Reduction,
         Stop,
         StrPath,
+        Update,
     )
 
 #: Seeds per block: the unit of work, of progress and of one store transaction.
@@ -64,6 +65,7 @@ def sweep(
     keep_weights: bool = OPTIONS.keep_weights.default,
     activation: Activation | Sequence[Activation] = OPTIONS.activation.default,
     weight_decay: FloatAxis = OPTIONS.weight_decay.default,
+    update: Update = OPTIONS.update.default,
     store: StrPath | None = None,
     executor: concurrent.futures.Executor | None = None,
     progress: bool | None = None,
@@ -85,11 +87,16 @@ def sweep(
         Sequences form a grid: every combination is one config. ``activation``
         (``"sigmoid"`` or ``"tanh"`` hidden units) and ``weight_decay`` (each
         weight's gradient gains ``weight_decay * weight``, biases not decayed)
-        as for :func:`xorfast.train`; a sweep's updates are always batch
-        (``update="batch"``).
+        as for :func:`xorfast.train`.
     loss, reduction, derivative_offset, margin, init, bias_init, dtype
         As for :func:`xorfast.train`; ``epoch_solved`` and the summary's
         solved runs follow ``margin``.
+    update : {"batch", "online", "shuffled"}, default "batch"
+        As for :func:`xorfast.train`, one value for the whole sweep: one update
+        per epoch, or one per row (rows in order, or with ``"shuffled"`` in an
+        order per epoch from the run's seed, so a row equals
+        ``train(update="shuffled", seed=s)``). Epoch ``e``'s errors are those
+        of the forward pass over all rows at its start.
     tol : float, default 0.01
         ``epoch_tol`` is the first epoch with mean squared error below ``tol``.
     stop : {"solved", "tol"}, optional
