@@ -241,11 +241,6 @@ def test_a_store_resumes_a_tanh_sweep_and_names_the_difference(tmp_path):
         xorfast.sweep(store=path, **{**kwargs, "activation": "tanh"})
 
 
-def test_a_sweep_keeps_update_batch():
-    with pytest.raises(TypeError, match="update"):
-        xorfast.sweep(seeds=2, update="online", progress=False)  # type: ignore[call-arg]
-
-
 def test_the_command_line_takes_the_new_axes(tmp_path, capsys):
     path = tmp_path / "cli.sqlite"
     code = main(
