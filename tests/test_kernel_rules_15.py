@@ -205,12 +205,16 @@ def _stopping_cases():
     decay, tanh, shuffled online updates, momentum and tol), the other two in the
     exhaustive tier; so is the generic kernel in float32.
     """
+    cases = []  # a list: pytest deprecates generators here (PytestRemovedIn10Warning)
     for options in STOPPING:
         name = "-".join(map(str, options.values()))
         for hidden, dtype in [(3, "float64"), (3, "float32"), (20, "float64"), (20, "float32")]:
             slow = dtype == "float32" and (hidden == 20 or options in STOPPING[::2])
             marks = [pytest.mark.slow] if slow else []
-            yield pytest.param(options, hidden, dtype, marks=marks, id=f"{name}-{hidden}-{dtype}")
+            cases.append(
+                pytest.param(options, hidden, dtype, marks=marks, id=f"{name}-{hidden}-{dtype}")
+            )
+    return cases
 
 
 @pytest.mark.parametrize(("options", "hidden", "dtype"), _stopping_cases())
