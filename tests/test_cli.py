@@ -220,7 +220,7 @@ def test_sweep_output_paths_are_checked_before_any_work(
         if "locked" in message:
             pytest.skip("running as a user who can write anywhere")
     started = []
-    monkeypatch.setattr(xorfast.cli.sweep, "sweep", lambda *a, **k: started.append(1))
+    monkeypatch.setattr("xorfast.sweeps.sweeper.sweep", lambda *a, **k: started.append(1))
     flags = [flag.format(tmp=tmp_path) for flag in flags]
     with pytest.raises(SystemExit) as stop:
         main(["sweep", "--seeds", "8", "--epochs", "10", "--no-progress", *flags])

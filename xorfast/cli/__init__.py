@@ -5,7 +5,6 @@ import os
 import sys
 
 from .. import __version__
-from ..sweeps.executors import ExecutorError
 from . import _interrupts, bench, cache, plot, store, sweep, train
 
 SUBCOMMANDS = (train, sweep, plot, store, bench, cache)
@@ -52,7 +51,12 @@ def _main(argv):
                 if not _interrupts.interrupted():
                     parser.exit(2, f"xorfast {args.command}: error: {error}\n")
                 raise KeyboardInterrupt from None
-            except ExecutorError as error:
+            except RuntimeError as error:
+                # Imported here, not for --help: an ExecutorError's module is loaded.
+                from ..sweeps.executors import ExecutorError
+
+                if not isinstance(error, ExecutorError):
+                    raise
                 print(f"xorfast {args.command}: error: {error}", file=sys.stderr)
                 return 1
     except KeyboardInterrupt:

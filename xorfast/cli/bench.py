@@ -3,7 +3,7 @@
 import json
 import sys
 
-from .. import _files, benchmarks
+from .. import _files
 
 
 def add_parser(subparsers):
@@ -25,6 +25,8 @@ def add_parser(subparsers):
 
 def run(args):
     """Measure and print."""
+    from .. import benchmarks  # not at import: it loads Numba, which --help does without
+
     if args.json:
         _files.check_writable("--json", args.json)  # before a minute of measuring
     rows = benchmarks.run_all(

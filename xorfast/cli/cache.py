@@ -1,7 +1,5 @@
 """``xorfast cache info|clear``: show or empty the folder of compiled kernels."""
 
-from .._compiled import cache
-
 
 def add_parser(subparsers):
     """Attach ``cache`` to the top-level parser."""
@@ -21,6 +19,8 @@ def add_parser(subparsers):
 
 def run(args):
     """Print the folder's contents, or clear it."""
+    from .._compiled import cache  # not at import: it loads Numba, which --help does without
+
     if args.action == "clear":
         files, size = cache.clear()
         print(f"removed {files} files ({cache._size(size)}) from {cache.configured_folder()}")

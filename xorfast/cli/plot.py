@@ -6,9 +6,8 @@ import os
 import numpy as np
 
 from .. import _files, plot
+from ..options import GRID_AXES
 from ..sweeps.results import short_number
-from ..sweeps.spec import GRID_AXES
-from ..sweeps.store import load_sweep
 
 #: Resolution of the images the command line writes.
 DPI = 120
@@ -120,6 +119,8 @@ def selection(pairs):
 
 def run(args):
     """Load the store, take the --where slice, draw the two panels side by side, save."""
+    from ..sweeps.store import load_sweep  # not at import: it loads Numba
+
     check_output(args.out)
     chosen = selection(args.where)
     if args.curves:

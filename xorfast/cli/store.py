@@ -1,7 +1,5 @@
 """``xorfast store check|repair FILE``: verify a sweep store, or drop its damaged blocks."""
 
-from ..sweeps.store import load_sweep, repair_store
-
 
 def add_parser(subparsers):
     """Attach ``store`` to the top-level parser."""
@@ -22,6 +20,8 @@ def add_parser(subparsers):
 
 def run(args):
     """Check or repair; a damaged store raises StoreError, printed as one line."""
+    from ..sweeps.store import load_sweep, repair_store  # loads Numba; --help does without
+
     if args.action == "repair":
         print(repair_store(args.store))
         return 0

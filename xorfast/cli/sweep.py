@@ -8,10 +8,8 @@ import textwrap
 
 from .. import _files, datasets
 from ..options import OPTIONS
-from ..sweeps.executors import ExecutorError
 from ..sweeps.results import short_number
-from ..sweeps.store import StoreError, load_sweep
-from ..sweeps.sweeper import DEFAULT_BLOCK_SIZE, sweep
+from ..sweeps.sweeper import DEFAULT_BLOCK_SIZE
 from . import _interrupts
 from ._options import add_data_options, add_training_options
 
@@ -69,6 +67,12 @@ def run(args):
     """Sweep, print the summary, write the tables asked for."""
     X, y = datasets.load(args.data)
     _check_outputs(args)  # before any work: a sweep's results must not be lost at the end
+    try:  # not at import: they load Numba, which --help does without
+        from ..sweeps.executors import ExecutorError
+        from ..sweeps.store import StoreError
+        from ..sweeps.sweeper import sweep
+    except KeyboardInterrupt:
+        return _report_interrupt(args)
     try:
         with contextlib.ExitStack() as stack:
             try:
@@ -197,6 +201,8 @@ def _kept(args):
     """What a stopped sweep leaves on disk, and how to go on."""
     if not args.store:
         return "Nothing was saved (pass --store FILE to keep finished runs)"
+    from ..sweeps.store import load_sweep
+
     try:
         saved = len(load_sweep(args.store)) if os.path.exists(args.store) else 0
     except Exception:  # noqa: BLE001 - a count is a courtesy; the store says more on resume

@@ -5,7 +5,6 @@ import numpy as np
 from .. import datasets
 from ..options import OPTIONS
 from ..sweeps.results import short_number
-from ..trainer import train
 from . import plot
 from ._options import add_data_options, add_training_options
 
@@ -32,6 +31,8 @@ def add_parser(subparsers):
 
 def run(args):
     """Train and print."""
+    from ..trainer import train  # not at import: it loads Numba, which --help does without
+
     X, y = datasets.load(args.data)
     # Checked here too, since the defaults and the plot's log interval are
     # computed from them before train sees them.
