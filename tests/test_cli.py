@@ -184,6 +184,24 @@ def test_output_cut_short_by_its_reader_ends_quietly(unbuffered):
     assert err == ""
 
 
+@pytest.mark.parametrize("unbuffered", ["1", ""])
+@pytest.mark.parametrize("argv", [["--help"], ["sweep", "--help"], ["--version"]])
+def test_help_cut_short_by_its_reader_ends_quietly(argv, unbuffered):
+    # xorfast --help | head -1: argparse's exit status, no "Exception ignored".
+    process = subprocess.Popen(
+        [sys.executable, "-m", "xorfast", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": unbuffered},
+    )
+    process.stdout.close()  # before it writes a line
+    with process.stderr:
+        err = process.stderr.read()
+    assert process.wait(timeout=120) == 0
+    assert err == ""
+
+
 # Output paths ---------------------------------------------------------------
 
 

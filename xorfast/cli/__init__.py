@@ -26,18 +26,31 @@ def build_parser():
 def main(argv=None):
     """Run the command line; returns the process exit status."""
     try:
-        status = _main(argv)
+        try:
+            status = _main(argv)
+        except SystemExit:
+            # --help and --version print, then leave through SystemExit: flushed
+            # here too (xorfast --help | head -1), keeping argparse's exit status.
+            try:
+                sys.stdout.flush()
+            except BrokenPipeError:
+                _silence_stdout()
+            raise
         # Flushed here, where a reader that left is caught, not at the exit.
         sys.stdout.flush()
         return status
     except BrokenPipeError:
-        # The reader of the output left (xorfast train | head -1): stop quietly, and
-        # point stdout at nothing so that the flush at exit finds no pipe to fail on.
-        try:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        except (AttributeError, OSError, ValueError):  # stdout replaced, e.g. captured
-            pass
+        # The reader of the output left (xorfast train | head -1): stop quietly.
+        _silence_stdout()
         return 1
+
+
+def _silence_stdout():
+    """Point stdout at nothing, so that the flush at exit finds no pipe to fail on."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # stdout replaced, e.g. captured
+        pass
 
 
 def _main(argv):
