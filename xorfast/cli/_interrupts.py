@@ -1,13 +1,17 @@
 """Ctrl-C on the command line: a short message and exit status 130, never a traceback.
 
 Python turns Ctrl-C into a ``KeyboardInterrupt`` wherever the main thread is,
-and two places cannot take one:
+and three places cannot take one:
 
 - LLVM's code generation calls back into Python (llvmlite's object cache),
   and an exception raised in such a callback is printed and dropped: the
   interrupt was lost and the sweep ran on, or Numba failed later with a
   traceback. While llvmlite is on the stack the interrupt is noted and raised
   again a moment later, once it has returned.
+- Each import drops its module's lock through a weakref callback, where an
+  exception is printed and dropped as well ("Exception ignored in ...
+  _get_module_lock.<locals>.cb"); the interrupt is raised again a moment later
+  in the same way.
 - A local Dask cluster cut off half-started logs the failures of each of its
   parts and fails again at exit. Its start is let finish (:func:`deferred`),
   then the interrupt is raised and the cluster closes in order.
@@ -73,7 +77,7 @@ def _handler(signum, frame):
     _seen.set()
     if _deferring:
         return
-    if _inside_llvmlite(frame):
+    if _inside_llvmlite(frame) or _in_import_lock_callback(frame):
         timer = threading.Timer(RETRY, _interrupt_again)
         timer.daemon = True
         timer.start()
@@ -84,6 +88,13 @@ def _handler(signum, frame):
 def _interrupt_again():
     if _active.is_set():  # not once the command has ended
         _thread.interrupt_main()
+
+
+def _in_import_lock_callback(frame):
+    if frame is None:
+        return False
+    code = frame.f_code
+    return code.co_filename == "<frozen importlib._bootstrap>" and code.co_name == "cb"
 
 
 def _inside_llvmlite(frame):
