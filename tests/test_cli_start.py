@@ -50,6 +50,26 @@ def environment(folder):
     return {**os.environ, "PYTHONPATH": path.rstrip(os.pathsep)}
 
 
+def interrupt_once_importing(argv, folder, ready):
+    """Run ``argv``, send SIGINT once ``ready`` exists; the status, stdout and stderr."""
+    process = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment(folder)
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the stand-in was never imported"
+            time.sleep(0.01)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    return process.returncode, out, err
+
+
 COMMANDS = {
     "train": ["train", "--epochs", "10"],
     "sweep": ["sweep", "--seeds", "4", "--epochs", "10", "--no-progress"],
@@ -69,31 +89,30 @@ def test_ctrl_c_while_the_command_imports_ends_as_an_interrupt_does(
         module,
         f"import pathlib, time\npathlib.Path({str(ready)!r}).touch()\ntime.sleep(60)\n",
     )
-    process = subprocess.Popen(
-        [*ENTRY_POINTS[entry](), *COMMANDS[command]],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=environment(tmp_path),
+    returncode, out, err = interrupt_once_importing(
+        [*ENTRY_POINTS[entry](), *COMMANDS[command]], tmp_path, ready
     )
-    try:
-        deadline = time.monotonic() + 60
-        while not ready.exists():
-            assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline, f"{module} was never imported"
-            time.sleep(0.01)
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
     assert "Traceback" not in err, err
-    assert process.returncode == 130, err
+    assert returncode == 130, err
     # The message the command gives for Ctrl-C later on, e.g. during a sweep.
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].split(":")[0] == "interrupted", err
     assert out == ""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGINT")
+@pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
+def test_ctrl_c_through_generated_code_still_exits_130(tmp_path, entry):
+    # Code run by exec() from a string (dataclasses, Numba) leaves a mark in CPython
+    # when a KeyboardInterrupt passes through it; under python -m the process
+    # then died by SIGINT after the command had returned 130.
+    ready = tmp_path / "importing"
+    body = f"import pathlib, time\npathlib.Path({str(ready)!r}).touch()\ntime.sleep(60)\n"
+    stand_in(tmp_path, "numba", f"exec({body!r})\n")
+    returncode, out, err = interrupt_once_importing(
+        [*ENTRY_POINTS[entry](), *COMMANDS["train"]], tmp_path, ready
+    )
+    assert (returncode, err, out) == (130, "\ninterrupted\n", "")
 
 
 def test_import_xorfast_imports_neither_numpy_nor_numba():

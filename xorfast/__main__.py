@@ -21,4 +21,11 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    if status == 130:
+        # CPython notes a KeyboardInterrupt that left code run by exec() from a
+        # string (dataclasses and Numba generate code that way) and, under
+        # python -m, then ends the process by SIGINT whatever the status; running
+        # a string again clears the note.
+        exec("")
+    sys.exit(status)
