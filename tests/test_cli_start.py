@@ -115,6 +115,75 @@ def test_ctrl_c_through_generated_code_still_exits_130(tmp_path, entry):
     assert (returncode, err, out) == (130, "\ninterrupted\n", "")
 
 
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGINT")
+@pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
+def test_an_import_that_ctrl_c_makes_fail_is_an_interrupt(tmp_path, entry):
+    # NumPy turns an interrupt while its C extension imports into an ImportError
+    # ("Importing the numpy C-extensions failed ... bad install").
+    ready = tmp_path / "importing"
+    stand_in(
+        tmp_path,
+        "numpy",
+        f"import pathlib, time\npathlib.Path({str(ready)!r}).touch()\n"
+        "try:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n"
+        "    raise ImportError('Importing the numpy C-extensions failed') from None\n",
+    )
+    returncode, out, err = interrupt_once_importing(
+        [*ENTRY_POINTS[entry](), *COMMANDS["train"]], tmp_path, ready
+    )
+    assert (returncode, err, out) == (130, "\ninterrupted\n", "")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="raises SIGINT")
+@pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
+def test_ctrl_c_in_an_import_lock_callback_while_importing_is_not_lost(tmp_path, entry):
+    # The stand-in presses Ctrl-C inside a callback named as importlib's, then
+    # imports the real NumPy in its place: the command would run to its end.
+    stand_in(
+        tmp_path,
+        "numpy",
+        "import signal, sys, weakref\n"
+        "namespace = {'signal': signal}\n"
+        "exec(compile('def cb(ref):\\n    signal.raise_signal(signal.SIGINT)\\n',"
+        " '<frozen importlib._bootstrap>', 'exec'), namespace)\n"
+        "class Lock:\n    pass\n"
+        "lock = Lock()\nreference = weakref.ref(lock, namespace['cb'])\ndel lock\n"
+        f"sys.path.remove({str(tmp_path)!r})\n"
+        "del sys.modules['numpy']\n"
+        "import numpy\n"
+        "sys.modules[__name__] = numpy\n",
+    )
+    completed = subprocess.run(
+        [*ENTRY_POINTS[entry](), *COMMANDS["train"]],
+        capture_output=True,
+        text=True,
+        env=environment(tmp_path),
+        timeout=120,
+    )
+    assert (completed.returncode, completed.stderr, completed.stdout) == (
+        130,
+        "\ninterrupted\n",
+        "",
+    )
+
+
+@pytest.mark.skipif(os.name != "posix", reason="raises SIGINT")
+def test_a_command_that_ctrl_c_makes_fail_is_an_interrupt(monkeypatch, capsys):
+    # The same once the command runs: whatever fails because of the interrupt.
+    from xorfast.cli import main
+
+    def cut_short(*args, **kwargs):
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:
+            raise ImportError("cannot import name 'kernel' (partially initialized)") from None
+
+    monkeypatch.setattr("xorfast.trainer.train", cut_short)
+    assert main(["train", "--epochs", "10"]) == 130
+    assert capsys.readouterr().err == "\ninterrupted\n"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def test_import_xorfast_imports_neither_numpy_nor_numba():
     code = "import sys, xorfast; print(sorted({'numpy', 'numba'} & set(sys.modules)))"
     completed = subprocess.run(

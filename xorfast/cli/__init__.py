@@ -64,7 +64,9 @@ def _main(argv):
                 if not _interrupts.interrupted():
                     parser.exit(2, f"xorfast {args.command}: error: {error}\n")
                 raise KeyboardInterrupt from None
-            except RuntimeError as error:
+            except Exception as error:
+                if _interrupts.interrupted():  # what Ctrl-C cut short fails in its own way
+                    raise KeyboardInterrupt from None
                 # Imported here, not for --help: an ExecutorError's module is loaded.
                 from ..sweeps.executors import ExecutorError
 
