@@ -243,7 +243,7 @@ def test_submodules_are_attributes_of_the_package_as_before():
     assert completed.stdout.split() == ["Options", "shuffled_order"]
 
 
-@pytest.mark.parametrize("name", ["nope", "__nope__", "trian"])
+@pytest.mark.parametrize("name", ["nope", "__nope__", "Train"])
 def test_an_unknown_name_is_an_attribute_error(name):
     with pytest.raises(AttributeError, match=f"module 'xorfast' has no attribute '{name}'"):
         getattr(xorfast, name)
