@@ -319,3 +319,25 @@ def test_an_interrupt_inside_an_import_lock_callback_is_raised_once_it_returns()
             time.sleep(0.01)
     assert returned and reference() is None
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.skipif(os.name != "posix", reason="raises SIGINT")
+def test_ctrl_c_while_the_sweep_imports_gives_the_sweep_message(monkeypatch, capsys):
+    # The sweep command imports the sweep machinery when it runs; an interrupt
+    # there, even one that makes the import fail, is reported as the sweep's.
+    import types
+
+    from xorfast.cli import main
+
+    class CutShort(types.ModuleType):
+        def __getattr__(self, name):
+            try:
+                signal.raise_signal(signal.SIGINT)
+            except KeyboardInterrupt:
+                raise ImportError(f"cannot import name {name!r}") from None
+
+    monkeypatch.setitem(sys.modules, "xorfast.sweeps.store", CutShort("xorfast.sweeps.store"))
+    assert main(["sweep", "--seeds", "4", "--epochs", "10", "--no-progress"]) == 130
+    assert capsys.readouterr().err == (
+        "\ninterrupted: nothing was saved (pass --store FILE to keep finished runs)\n"
+    )

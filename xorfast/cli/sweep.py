@@ -71,8 +71,10 @@ def run(args):
         from ..sweeps.executors import ExecutorError
         from ..sweeps.store import StoreError
         from ..sweeps.sweeper import sweep
-    except KeyboardInterrupt:
-        return _report_interrupt(args)
+    except BaseException as error:
+        if isinstance(error, KeyboardInterrupt) or _interrupts.interrupted():
+            return _report_interrupt(args)  # as later on, when the sweep runs
+        raise
     try:
         with contextlib.ExitStack() as stack:
             try:
@@ -201,9 +203,9 @@ def _kept(args):
     """What a stopped sweep leaves on disk, and how to go on."""
     if not args.store:
         return "Nothing was saved (pass --store FILE to keep finished runs)"
-    from ..sweeps.store import load_sweep
-
     try:
+        from ..sweeps.store import load_sweep  # in the try: Ctrl-C may have cut it short
+
         saved = len(load_sweep(args.store)) if os.path.exists(args.store) else 0
     except Exception:  # noqa: BLE001 - a count is a courtesy; the store says more on resume
         return f"The finished runs are kept in {args.store}; run the same command again to resume"
