@@ -266,12 +266,6 @@ def test_a_missing_dependency_of_a_submodule_is_not_hidden(tmp_path):
 HELP = [[], ["train"], ["sweep"], ["plot"], ["store"], ["bench"], ["cache"]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="building the parser still reads two constants from modules that import Numba: "
-    "xorfast.plot.MAX_CURVES (xorfast/plot/sweeps.py imports GRID_AXES from sweeps.spec, "
-    "not from options) and sweeps.sweeper.DEFAULT_BLOCK_SIZE",
-)
 @pytest.mark.parametrize("command", HELP, ids=lambda words: " ".join(["xorfast", *words]))
 def test_help_does_not_import_numba(tmp_path, command):
     stand_in(tmp_path, "numba", "raise ImportError('numba imported for --help')\n")

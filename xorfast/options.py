@@ -30,6 +30,7 @@ __all__ = [
     "Options",
     "OPTIONS",
     "GRID_AXES",
+    "DEFAULT_BLOCK_SIZE",
     "BACKENDS",
     "Choice",
     "Flag",
@@ -620,3 +621,8 @@ OPTIONS = Options(
 
 #: The options a sweep may vary, in grid order (the last varies fastest).
 GRID_AXES = OPTIONS.grid_axes
+
+#: Seeds per block of a sweep: the unit of work, of progress and of one store
+#: transaction. Here, not in the sweeper, so that the command line's help reads it
+#: without importing Numba.
+DEFAULT_BLOCK_SIZE = 1024

@@ -7,9 +7,8 @@ import sys
 import textwrap
 
 from .. import _files, datasets
-from ..options import OPTIONS
+from ..options import DEFAULT_BLOCK_SIZE, OPTIONS
 from ..sweeps.results import short_number
-from ..sweeps.sweeper import DEFAULT_BLOCK_SIZE
 from . import _interrupts
 from ._options import add_data_options, add_training_options
 

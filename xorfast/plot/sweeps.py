@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from ..options import GRID_AXES
 from ..sweeps.results import SweepResult, recorded_points, solved_mask, wilson_interval
-from ..sweeps.spec import GRID_AXES
 from ._figure import (
     COLORMAP,
     colors,

@@ -14,7 +14,7 @@ import numpy.typing as npt
 from tqdm import tqdm
 
 from .. import _validation
-from ..options import OPTIONS
+from ..options import DEFAULT_BLOCK_SIZE, OPTIONS
 from . import executors
 from .blocks import Recorded, plan_blocks, run_block
 from .results import SweepResult, empty_table
@@ -36,8 +36,6 @@ if TYPE_CHECKING:
         Update,
     )
 
-#: Seeds per block: the unit of work, of progress and of one store transaction.
-DEFAULT_BLOCK_SIZE = 1024
 #: A progress bar appears only for sweeps still running after this many seconds.
 PROGRESS_DELAY = 1.0
 
