@@ -3,31 +3,63 @@
 Usage (from the repository root)::
 
     python bench/cold_compile.py            # every case, once each
-    python bench/cold_compile.py --repeats 3 sweep train
+    python bench/cold_compile.py --repeats 5 sweep train
+    python bench/cold_compile.py --attribute --repeats 5 sweep train_second
 
 Each case runs in a subprocess with a fresh, empty ``XORFAST_CACHE_DIR`` (so every kernel,
 hand-written or generated, compiles) and reports the wall time of its first call, from
 the call to its return, with the import of xorfast (and Numba) timed apart. The calls
 train 10 epochs, so the figure is the compilation (and the cache saving) alone. Issue 16's
-goals: a sweep of a new shape within 3 s, a single run of a new shape within 1 s.
+goals: a sweep of a new shape within 3 s, a single run of a new shape within 1 s. The
+``*_second`` cases time a new shape (2-4-1) on a cache folder that holds another (2-3-1,
+run first in a process of its own): the kernels every shape shares are on disk then, as
+they are for a user after the first shape. With ``--repeats`` each figure is the median
+of that many fresh folders, with the range beside it.
 
 The CPU time of the call is printed too (a busy machine stretches the wall time, far
 less the CPU time: compiling runs on one thread). A third figure, ``warm``, is the same
 first call in a second process on the cache the first one left: loading the machine code
 from disk.
 
+``--attribute`` takes the CPU time of a case's first call apart instead: Numba's set-up at
+its first compilation in a process (run before the call and timed on its own, with the
+``scipy.linalg`` import that ``numba.np.arraymath`` makes to look for BLAS apart), each
+compile's own time (without the compiles it sets off) by kind of function, Numba's disk
+cache look-ups and saves, and the rest of the call.
+
 The figures are printed, never asserted: they are one machine's, on its load of the moment.
 
 Figures of this project's machine (Intel Xeon, Emerald Rapids, family 6 model 207, 2 vCPUs,
-Numba 0.68.1), measured while other jobs kept its load near 5, so the wall times are two to
-three times the CPU times: a sweep of a new shape (``sweep``) 3.4-4.5 s of CPU (median 3.6,
-against 4.1 for the code before the initialisation kernel's rework, in alternated runs), a
-single run (``train``) 1.4-2.1 s; on a quiet moment before that rework, 3.74 s and 1.26 s.
-Of a cold sweep, about 0.45 s is Numba's own set-up at its first compilation in a process
-(its typing registries, and ``numba.np.arraymath`` importing ``scipy.linalg`` to look for
-BLAS when SciPy is installed), 0.35-0.5 s the initialisation kernel shared by every shape
-(compiled once per cache folder), the rest the shape's module; ``import xorfast`` compiles
-nothing.
+Numba 0.68.1, SciPy 1.17.1), ``--attribute --repeats 5``, medians in seconds of CPU, taken
+while other jobs kept the load near 6 (which stretches CPU times too, by about a quarter
+against a quiet moment: then ``sweep`` takes about 3.3 s and ``train`` 1.3 s; the code
+before kernels dropped Numba's C-callable wrapper measured the same within this noise):
+
+==========================================  =====  =====  ============  ============
+part                                        train  sweep  train_second  sweep_second
+==========================================  =====  =====  ============  ============
+Numba set-up: ``scipy.linalg`` (BLAS)       0.17   0.20   0.19          0.20
+Numba set-up: the rest (registries)         0.27   0.27   0.27          0.25
+Numba's library functions (``np.empty``..)  --     0.32   --            0.20
+the initialisation kernel (per folder)      --     0.47   --            --
+xorfast's typed helpers (per process)       0.20   0.14   0.19          0.14
+the shape's generated module                1.19   2.86   1.32          3.16
+cache look-ups and saves                    0.02   0.05   0.02          0.06
+the rest of the call                        0.01   0.01   0.01          0.01
+total                                       1.86   4.32   1.98          4.03
+==========================================  =====  =====  ============  ============
+
+So the shape's own module is two thirds of a cold sweep and of a cold single run; the
+rest is paid once per process (Numba's set-up, its library functions, the helpers) or
+once per cache folder (the initialisation kernel). Loading a generated module, the
+compile lock and Numba's cache index cost milliseconds; nothing compiles that the call
+does not use. Of the SciPy import, most is SciPy's own ``array_api_compat`` copying
+NumPy's namespace, which imports ``numpy.f2py`` and ``numpy.testing``; Numba makes it
+at the import of ``numba.np.arraymath``, before anything is compiled or loaded from the
+cache, so xorfast cannot avoid it without patching Numba. Within the shape's module,
+Numba's pass timers give its typing (each scalar operation tries NumPy's ufunc rules
+first), its lowering and LLVM's optimisation a quarter to two fifths of the time each.
+``import xorfast`` compiles nothing.
 
 With ``--profile`` a case's first call runs under cProfile in this process (fresh cache
 folder too) and the functions with the most cumulative time are printed.
