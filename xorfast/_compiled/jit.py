@@ -68,12 +68,22 @@ _COMMON_OPTIONS = {
     # diverging run finishes and is reported as diverged.
     "error_model": "numpy",
     "fastmath": set(FASTMATH_FLAGS),
+    # No C-callable wrapper: it serves a kernel passed as a first-class function
+    # value, which xorfast never does (Python calls go through the CPython wrapper,
+    # kernels call each other directly), and every compile paid for lowering and
+    # optimising one.
+    "no_cfunc_wrapper": True,
 }
 
 
 # Helpers compiled per type as part of a kernel: the arithmetic options alone,
-# since they are cached, and run, as part of the kernel that calls them.
-_VARIANT_OPTIONS = {"error_model": "numpy", "fastmath": set(FASTMATH_FLAGS)}
+# since they are cached, and run, as part of the kernel that calls them; no
+# wrapper of either kind (Numba gives an overload no CPython wrapper already).
+_VARIANT_OPTIONS = {
+    "error_model": "numpy",
+    "fastmath": set(FASTMATH_FLAGS),
+    "no_cfunc_wrapper": True,
+}
 
 
 #: Every dispatcher made here, so a damaged disk cache can be found and repaired.
