@@ -166,23 +166,44 @@ def module_source(
         body = f"from xorfast._compiled.sweep_kernel import {name}\n"
         body += sweep_kernel.driver_source(momentum, stop, record=record, tanh=tanh, decay=decay)
         shape, hidden, rows = f"{inputs}-any-{outputs} networks", "any", "any"
-    if momentum:
-        shape += ", with momentum"
-    if stop:
-        shape += ", early stop"
-    if record:
-        shape += ", recording"
-        if stop:
-            body = "from xorfast._compiled.sweep_kernel import _record_lanes\n" + body
+    return _named_module(
+        (inputs, hidden, outputs, rows), shape, body, momentum, stop, record, tanh, decay
+    )
+
+
+def _named_module(sizes, shape, body, momentum, stop, record, tanh, decay, update="batch"):
+    """The name stem and whole source of a sweep module, from its training ``body``.
+
+    The one place for the variants' stems: ``sizes`` (inputs, hidden, outputs,
+    rows; ``"any"`` for the generic kernels' hidden and rows) name the module,
+    then ``_momentum``, ``_stop``, ``_record``, ``_tanh``, ``_decay`` and, for
+    an online ``update``, ``_online`` or ``_shuffled``; ``shape`` (the network,
+    for the header) gains the same variants in words, and ``body`` the imports
+    its variant needs. Shared by :func:`module_source` and
+    :func:`online_module_source`.
+    """
+    online = update != "batch"
+    shuffled = update == "shuffled"
+    variants = [
+        (momentum, "_momentum", ", with momentum"),
+        (stop, "_stop", ", early stop"),
+        (record, "_record", ", recording"),
+        (tanh, "_tanh", ", tanh hidden units"),
+        (decay, "_decay", ", weight decay"),
+        (
+            online,
+            "_shuffled" if shuffled else "_online",
+            ", online updates" + (" in a shuffled order" if shuffled else ""),
+        ),
+    ]
+    if record and stop:
+        body = "from xorfast._compiled.sweep_kernel import _record_lanes\n" + body
     if tanh:
-        shape += ", tanh hidden units"
         body = _TANH_IMPORT + body
-    if decay:
-        shape += ", weight decay"
+    shape += "".join(words for on, _, words in variants if on)
+    suffix = "".join(stem for on, stem, _ in variants if on)
     source = "\n".join([_HEADER.format(shape=shape), body])
-    suffix = ("_momentum" if momentum else "") + ("_stop" if stop else "")
-    suffix += "_record" if record else ""
-    suffix += ("_tanh" if tanh else "") + ("_decay" if decay else "")
+    inputs, hidden, outputs, rows = sizes
     return f"xorfast_kernel_{inputs}_{hidden}_{outputs}_{rows}{suffix}", source
 
 
@@ -523,14 +544,6 @@ def online_module_source(
     ``_online`` or ``_shuffled``. The batch modules are untouched by it.
     """
     shuffled = update == "shuffled"
-    names = (
-        "_train_group_stop_online as train_group_stop_online"
-        if stop
-        else ("_train_group_online as train_group_online")
-    )
-    body = f"from xorfast._compiled.sweep_kernel import {names}\n"
-    body += sweep_kernel.online_driver_source(momentum, stop, record, tanh, decay, shuffled)
-    shape = f"{inputs}-any-{outputs} networks"
     if online_unrolled(inputs, hidden, outputs, rows, update):
         body = online_unrolled_source(
             inputs, hidden, outputs, rows, momentum, stop, record, tanh, decay, shuffled
@@ -539,27 +552,17 @@ def online_module_source(
             body = _ONLINE_IMPORT + body
         shape = f"{inputs}-{hidden}-{outputs} network, {rows} rows"
     else:
-        hidden, rows = "any", "any"
-    if momentum:
-        shape += ", with momentum"
-    if stop:
-        shape += ", early stop"
-    if record:
-        shape += ", recording"
-        if stop:
-            body = "from xorfast._compiled.sweep_kernel import _record_lanes\n" + body
-    if tanh:
-        shape += ", tanh hidden units"
-        body = _TANH_IMPORT + body
-    if decay:
-        shape += ", weight decay"
-    shape += ", online updates" + (" in a shuffled order" if shuffled else "")
-    source = "\n".join([_HEADER.format(shape=shape), body])
-    suffix = ("_momentum" if momentum else "") + ("_stop" if stop else "")
-    suffix += "_record" if record else ""
-    suffix += ("_tanh" if tanh else "") + ("_decay" if decay else "")
-    suffix += "_shuffled" if shuffled else "_online"
-    return f"xorfast_kernel_{inputs}_{hidden}_{outputs}_{rows}{suffix}", source
+        name = (
+            "_train_group_stop_online as train_group_stop_online"
+            if stop
+            else "_train_group_online as train_group_online"
+        )
+        body = f"from xorfast._compiled.sweep_kernel import {name}\n"
+        body += sweep_kernel.online_driver_source(momentum, stop, record, tanh, decay, shuffled)
+        shape, hidden, rows = f"{inputs}-any-{outputs} networks", "any", "any"
+    return _named_module(
+        (inputs, hidden, outputs, rows), shape, body, momentum, stop, record, tanh, decay, update
+    )
 
 
 #: Unroll a shuffled sweep only up to this many rows: each lane picks its rows'
