@@ -319,6 +319,35 @@ def _note_progress(epoch, y, A2, tol, margin, P, R):
 
 
 @inlined_kernel
+def _descend(S, V, w, grad, step, momentum, decay=None):
+    """One step of parameter row ``w`` (an offset into ``S``) along ``grad[lane]``, per lane.
+
+    The change is ``step * grad``, with ``decay`` (not None: a weight, not a
+    bias) plus ``decay * S``; it is subtracted, or with velocities ``V`` it
+    makes ``V = momentum * V - change; S += V``, in the order of
+    :func:`xorfast._compiled.single_run._apply_update`. With ``decay``,
+    ``grad`` is left holding the change. Used by the batch and online kernels.
+    """
+    if decay is not None:
+        for lane in range(LANES):
+            grad[lane] = step * grad[lane] + decay * S[w + lane]
+        if V is None:
+            for lane in range(LANES):
+                S[w + lane] -= grad[lane]
+        else:
+            for lane in range(LANES):
+                V[w + lane] = momentum * V[w + lane] - grad[lane]
+                S[w + lane] += V[w + lane]
+    elif V is None:
+        for lane in range(LANES):
+            S[w + lane] -= step * grad[lane]
+    else:
+        for lane in range(LANES):
+            V[w + lane] = momentum * V[w + lane] - step * grad[lane]
+            S[w + lane] += V[w + lane]
+
+
+@inlined_kernel
 def _backward_update(
     X,
     y,
@@ -379,11 +408,10 @@ def _backward_update(
                 for lane in range(LANES):
                     D1[at + lane] = grad[lane] * tanh_derivative(A1[at + lane])
 
-    # Each update below is written out twice: `V is None` is decided when
-    # Numba compiles, so each variant keeps only its own loop.
+    # Each update is one _descend: `V is None` and `decay is None` are decided when
+    # Numba compiles, so each variant keeps only its own loops.
     for h in range(hidden):
         for o in range(outputs):
-            w = (row_W2 + h * outputs + o) * LANES
             for lane in range(LANES):
                 grad[lane] = 0
             for i in range(rows):
@@ -391,24 +419,7 @@ def _backward_update(
                 d = (i * outputs + o) * LANES
                 for lane in range(LANES):
                     grad[lane] += A1[a + lane] * D2[d + lane]
-            if decay is not None:
-                # The weight's change gains decay * weight (train's arithmetic order).
-                for lane in range(LANES):
-                    grad[lane] = step * grad[lane] + decay * S[w + lane]
-                if V is None:
-                    for lane in range(LANES):
-                        S[w + lane] -= grad[lane]
-                else:
-                    for lane in range(LANES):
-                        V[w + lane] = momentum * V[w + lane] - grad[lane]
-                        S[w + lane] += V[w + lane]
-            elif V is None:
-                for lane in range(LANES):
-                    S[w + lane] -= step * grad[lane]
-            else:
-                for lane in range(LANES):
-                    V[w + lane] = momentum * V[w + lane] - step * grad[lane]
-                    S[w + lane] += V[w + lane]
+            _descend(S, V, (row_W2 + h * outputs + o) * LANES, grad, step, momentum, decay)
     for o in range(outputs):
         for lane in range(LANES):
             grad[lane] = 0
@@ -416,17 +427,9 @@ def _backward_update(
             d = (i * outputs + o) * LANES
             for lane in range(LANES):
                 grad[lane] += D2[d + lane]
-        w = (row_b2 + o) * LANES
-        if V is None:
-            for lane in range(LANES):
-                S[w + lane] -= step * grad[lane]
-        else:
-            for lane in range(LANES):
-                V[w + lane] = momentum * V[w + lane] - step * grad[lane]
-                S[w + lane] += V[w + lane]
+        _descend(S, V, (row_b2 + o) * LANES, grad, step, momentum)
     for k in range(inputs):
         for h in range(hidden):
-            w = (row_W1 + k * hidden + h) * LANES
             for lane in range(LANES):
                 grad[lane] = 0
             for i in range(rows):
@@ -434,24 +437,7 @@ def _backward_update(
                 d = (i * hidden + h) * LANES
                 for lane in range(LANES):
                     grad[lane] += x * D1[d + lane]
-            if decay is not None:
-                # The weight's change gains decay * weight (train's arithmetic order).
-                for lane in range(LANES):
-                    grad[lane] = step * grad[lane] + decay * S[w + lane]
-                if V is None:
-                    for lane in range(LANES):
-                        S[w + lane] -= grad[lane]
-                else:
-                    for lane in range(LANES):
-                        V[w + lane] = momentum * V[w + lane] - grad[lane]
-                        S[w + lane] += V[w + lane]
-            elif V is None:
-                for lane in range(LANES):
-                    S[w + lane] -= step * grad[lane]
-            else:
-                for lane in range(LANES):
-                    V[w + lane] = momentum * V[w + lane] - step * grad[lane]
-                    S[w + lane] += V[w + lane]
+            _descend(S, V, (row_W1 + k * hidden + h) * LANES, grad, step, momentum, decay)
     for h in range(hidden):
         for lane in range(LANES):
             grad[lane] = 0
@@ -459,14 +445,7 @@ def _backward_update(
             d = (i * hidden + h) * LANES
             for lane in range(LANES):
                 grad[lane] += D1[d + lane]
-        w = (row_b1 + h) * LANES
-        if V is None:
-            for lane in range(LANES):
-                S[w + lane] -= step * grad[lane]
-        else:
-            for lane in range(LANES):
-                V[w + lane] = momentum * V[w + lane] - step * grad[lane]
-                S[w + lane] += V[w + lane]
+        _descend(S, V, (row_b1 + h) * LANES, grad, step, momentum)
 
 
 @kernel
@@ -1017,34 +996,6 @@ _RECORD_OUTPUTS_STOP = """
 
 # --- Online updates (update="online" or "shuffled"): kernels of their own, so the
 # batch kernels above keep their code.
-
-
-@inlined_kernel
-def _descend(S, V, w, grad, step, momentum, decay=None):
-    """One step of parameter row ``w`` (an offset into ``S``) along ``grad[lane]``, per lane.
-
-    The change is ``step * grad``, with ``decay`` (not None: a weight, not a
-    bias) plus ``decay * S``; it is subtracted, or with velocities ``V`` it
-    makes ``V = momentum * V - change; S += V``, in the order of
-    :func:`xorfast._compiled.single_run._apply_update`.
-    """
-    if decay is not None:
-        for lane in range(LANES):
-            grad[lane] = step * grad[lane] + decay * S[w + lane]
-        if V is None:
-            for lane in range(LANES):
-                S[w + lane] -= grad[lane]
-        else:
-            for lane in range(LANES):
-                V[w + lane] = momentum * V[w + lane] - grad[lane]
-                S[w + lane] += V[w + lane]
-    elif V is None:
-        for lane in range(LANES):
-            S[w + lane] -= step * grad[lane]
-    else:
-        for lane in range(LANES):
-            V[w + lane] = momentum * V[w + lane] - step * grad[lane]
-            S[w + lane] += V[w + lane]
 
 
 @inlined_kernel

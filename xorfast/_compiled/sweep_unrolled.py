@@ -166,24 +166,115 @@ def module_source(
         body = f"from xorfast._compiled.sweep_kernel import {name}\n"
         body += sweep_kernel.driver_source(momentum, stop, record=record, tanh=tanh, decay=decay)
         shape, hidden, rows = f"{inputs}-any-{outputs} networks", "any", "any"
-    if momentum:
-        shape += ", with momentum"
-    if stop:
-        shape += ", early stop"
-    if record:
-        shape += ", recording"
-        if stop:
-            body = "from xorfast._compiled.sweep_kernel import _record_lanes\n" + body
+    return _named_module(
+        (inputs, hidden, outputs, rows), shape, body, momentum, stop, record, tanh, decay
+    )
+
+
+def _named_module(sizes, shape, body, momentum, stop, record, tanh, decay, update="batch"):
+    """The name stem and whole source of a sweep module, from its training ``body``.
+
+    The one place for the variants' stems: ``sizes`` (inputs, hidden, outputs,
+    rows; ``"any"`` for the generic kernels' hidden and rows) name the module,
+    then ``_momentum``, ``_stop``, ``_record``, ``_tanh``, ``_decay`` and, for
+    an online ``update``, ``_online`` or ``_shuffled``; ``shape`` (the network,
+    for the header) gains the same variants in words, and ``body`` the imports
+    its variant needs. Shared by :func:`module_source` and
+    :func:`online_module_source`.
+    """
+    online = update != "batch"
+    shuffled = update == "shuffled"
+    variants = [
+        (momentum, "_momentum", ", with momentum"),
+        (stop, "_stop", ", early stop"),
+        (record, "_record", ", recording"),
+        (tanh, "_tanh", ", tanh hidden units"),
+        (decay, "_decay", ", weight decay"),
+        (
+            online,
+            "_shuffled" if shuffled else "_online",
+            ", online updates" + (" in a shuffled order" if shuffled else ""),
+        ),
+    ]
+    if record and stop:
+        body = "from xorfast._compiled.sweep_kernel import _record_lanes\n" + body
     if tanh:
-        shape += ", tanh hidden units"
         body = _TANH_IMPORT + body
-    if decay:
-        shape += ", weight decay"
+    shape += "".join(words for on, _, words in variants if on)
+    suffix = "".join(stem for on, stem, _ in variants if on)
     source = "\n".join([_HEADER.format(shape=shape), body])
-    suffix = ("_momentum" if momentum else "") + ("_stop" if stop else "")
-    suffix += "_record" if record else ""
-    suffix += ("_tanh" if tanh else "") + ("_decay" if decay else "")
+    inputs, hidden, outputs, rows = sizes
     return f"xorfast_kernel_{inputs}_{hidden}_{outputs}_{rows}{suffix}", source
+
+
+def _activations(emit, indent, units, tanh_units):
+    """``name = f(z)`` for each ``(name, z, tag)``, two at a time on one division.
+
+    ``f`` is the sigmoid, or tanh with ``tanh_units``; each line goes to
+    ``emit``. Shared by the batch and the online generators.
+    """
+    for (name, z, tag), (name_b, z_b, tag_b) in zip(units[0::2], units[1::2]):
+        emit(f"{indent}z{tag} = {z}")
+        emit(f"{indent}z{tag_b} = {z_b}")
+        if tanh_units:
+            # One name per value (Numba rebuilds SSA form for a name assigned twice).
+            for t in (tag, tag_b):
+                emit(f"{indent}terms{t} = tanh_terms(z{t})")
+                emit(f"{indent}n{t} = terms{t}[0]")
+                emit(f"{indent}q{t} = terms{t}[1]")
+            emit(f"{indent}inverse{tag} = tanh_pair_inverse(q{tag}, q{tag_b})")
+            emit(f"{indent}{name} = paired_tanh(z{tag}, n{tag}, q{tag}, q{tag_b}, inverse{tag})")
+            emit(
+                f"{indent}{name_b} = "
+                f"paired_tanh(z{tag_b}, n{tag_b}, q{tag_b}, q{tag}, inverse{tag})"
+            )
+        else:
+            emit(f"{indent}e{tag} = exp_neg_abs(z{tag})")
+            emit(f"{indent}e{tag_b} = exp_neg_abs(z{tag_b})")
+            emit(f"{indent}inverse{tag} = pair_inverse(e{tag}, e{tag_b})")
+            emit(f"{indent}{name} = paired_sigmoid(z{tag}, e{tag}, e{tag_b}, inverse{tag})")
+            emit(f"{indent}{name_b} = paired_sigmoid(z{tag_b}, e{tag_b}, e{tag}, inverse{tag})")
+    if len(units) % 2:
+        name, z, _ = units[-1]
+        emit(f"{indent}{name} = {'tanh' if tanh_units else 'sigmoid'}({z})")
+
+
+def _hidden_derivative(name, tanh):
+    """The derivative of hidden unit ``name``: ``(1 - a) (1 + a)`` for tanh, else ``a (1 - a)``."""
+    return f"(one - {name}) * (one + {name})" if tanh else f"{name} * (one - {name})"
+
+
+def _errors_and_pinned(emit, indent, n, H, O, tanh, selects):  # noqa: E741
+    """Store a lane's errors ``squared`` and ``largest`` in ``R``, and its pinned flag.
+
+    Pinned as :func:`xorfast.reference.pinned` says, from the activations of
+    the last pass over the ``n`` rows; with ``selects`` written with ``&`` and
+    ``|``, no branch, so a lane loop that runs it every epoch stays vectorised.
+    """
+    emit(f"{indent}R[lane] = squared")
+    emit(f"{indent}R[LANES + lane] = largest")
+    # A sum of terms a (1 - a) >= 0 is zero only when every term is.
+    hidden_live = " + ".join(
+        _hidden_derivative(f"a1_{i}_{h}", tanh) for i in range(n) for h in range(H)
+    )
+    output_live = " + ".join(
+        f"a2_{i}_{o} * (one - a2_{i}_{o})" for i in range(n) for o in range(O)
+    )
+    emit(f"{indent}hidden_live = {hidden_live}")
+    emit(f"{indent}output_live = {output_live}")
+    # With an offset, a wrong saturated output still learns (xorfast.reference.pinned).
+    if selects:
+        emit(
+            f"{indent}stuck = mse_output & (offset == zero) & (output_live == zero) "
+            "& (largest > zero)"
+        )
+        emit(f"{indent}pinned = (hidden_live == zero) | stuck")
+        emit(f"{indent}R[2 * LANES + lane] = one if pinned else zero")
+        return
+    emit(
+        f"{indent}stuck = mse_output and offset == zero and output_live == zero and largest > zero"
+    )
+    emit(f"{indent}R[2 * LANES + lane] = one if hidden_live == zero or stuck else zero")
 
 
 def unrolled_source(
@@ -280,45 +371,9 @@ def unrolled_source(
         else:
             emit(f"{indent}{at(row)} = {name} - step * ({grad})")
 
-    def sigmoids(indent, units):
-        """``name = sigmoid(z)`` for each ``(name, z, tag)``, two at a time on one division."""
-        for (name, z, tag), (name_b, z_b, tag_b) in zip(units[0::2], units[1::2]):
-            emit(f"{indent}z{tag} = {z}")
-            emit(f"{indent}z{tag_b} = {z_b}")
-            emit(f"{indent}e{tag} = exp_neg_abs(z{tag})")
-            emit(f"{indent}e{tag_b} = exp_neg_abs(z{tag_b})")
-            emit(f"{indent}inverse{tag} = pair_inverse(e{tag}, e{tag_b})")
-            emit(f"{indent}{name} = paired_sigmoid(z{tag}, e{tag}, e{tag_b}, inverse{tag})")
-            emit(f"{indent}{name_b} = paired_sigmoid(z{tag_b}, e{tag_b}, e{tag}, inverse{tag})")
-        if len(units) % 2:
-            name, z, _ = units[-1]
-            emit(f"{indent}{name} = sigmoid({z})")
-
-    def tanhs(indent, units):
-        """``name = tanh(z)`` for each ``(name, z, tag)``, two at a time on one division."""
-        for (name, z, tag), (name_b, z_b, tag_b) in zip(units[0::2], units[1::2]):
-            emit(f"{indent}z{tag} = {z}")
-            emit(f"{indent}z{tag_b} = {z_b}")
-            # One name per value (Numba rebuilds SSA form for a name assigned twice).
-            for t in (tag, tag_b):
-                emit(f"{indent}terms{t} = tanh_terms(z{t})")
-                emit(f"{indent}n{t} = terms{t}[0]")
-                emit(f"{indent}q{t} = terms{t}[1]")
-            inverse = f"inverse{tag}"
-            emit(f"{indent}{inverse} = tanh_pair_inverse(q{tag}, q{tag_b})")
-            emit(f"{indent}{name} = paired_tanh(z{tag}, n{tag}, q{tag}, q{tag_b}, {inverse})")
-            emit(
-                f"{indent}{name_b} = paired_tanh(z{tag_b}, n{tag_b}, q{tag_b}, q{tag}, {inverse})"
-            )
-        if len(units) % 2:
-            name, z, _ = units[-1]
-            emit(f"{indent}{name} = tanh({z})")
-
-    def hidden_derivative(name):
-        return f"(one - {name}) * (one + {name})" if tanh else f"{name} * (one - {name})"
-
     def forward_and_progress(indent):
-        (tanhs if tanh else sigmoids)(
+        _activations(
+            emit,
             indent,
             [
                 (
@@ -329,8 +384,10 @@ def unrolled_source(
                 for i in range(n)
                 for h in range(H)
             ],
+            tanh,
         )
-        sigmoids(
+        _activations(
+            emit,
             indent,
             [
                 (
@@ -341,6 +398,7 @@ def unrolled_source(
                 for i in range(n)
                 for o in range(O)
             ],
+            False,
         )
         emit(f"{indent}squared = zero")
         emit(f"{indent}largest = zero")
@@ -380,7 +438,7 @@ def unrolled_source(
             for h in range(H):
                 back = " + ".join(f"d2_{i}_{o} * w2_{h}_{o}" for o in range(O))
                 if tanh:
-                    derivative = hidden_derivative(f"a1_{i}_{h}")
+                    derivative = _hidden_derivative(f"a1_{i}_{h}", tanh)
                     emit(f"{indent}d1_{i}_{h} = ({back}) * ({derivative})")
                 else:
                     emit(f"{indent}d1_{i}_{h} = ({back}) * a1_{i}_{h} * (one - a1_{i}_{h})")
@@ -400,32 +458,7 @@ def unrolled_source(
             update(indent, row_b1 + h, f"c1_{h}", grad)
 
     def errors_and_pinned(indent):
-        emit(f"{indent}R[lane] = squared")
-        emit(f"{indent}R[LANES + lane] = largest")
-        # Pinned units (xorfast.reference.pinned): a sum of terms a (1 - a) >= 0 is
-        # zero only when every term is.
-        hidden_live = " + ".join(
-            hidden_derivative(f"a1_{i}_{h}") for i in range(n) for h in range(H)
-        )
-        output_live = " + ".join(
-            f"a2_{i}_{o} * (one - a2_{i}_{o})" for i in range(n) for o in range(O)
-        )
-        emit(f"{indent}hidden_live = {hidden_live}")
-        emit(f"{indent}output_live = {output_live}")
-        # With an offset, a wrong saturated output still learns (xorfast.reference.pinned).
-        if stop:  # every epoch: `&` and `|`, no branch, so the lane loop stays vectorised
-            emit(
-                f"{indent}stuck = mse_output & (offset == zero) & (output_live == zero) "
-                "& (largest > zero)"
-            )
-            emit(f"{indent}pinned = (hidden_live == zero) | stuck")
-            emit(f"{indent}R[2 * LANES + lane] = one if pinned else zero")
-            return
-        emit(
-            f"{indent}stuck = mse_output and offset == zero and output_live == zero "
-            "and largest > zero"
-        )
-        emit(f"{indent}R[2 * LANES + lane] = one if hidden_live == zero or stuck else zero")
+        _errors_and_pinned(emit, indent, n, H, O, tanh, selects=stop)
 
     def constants():
         setup.append("    one = S.dtype.type(1)")
@@ -523,14 +556,6 @@ def online_module_source(
     ``_online`` or ``_shuffled``. The batch modules are untouched by it.
     """
     shuffled = update == "shuffled"
-    names = (
-        "_train_group_stop_online as train_group_stop_online"
-        if stop
-        else ("_train_group_online as train_group_online")
-    )
-    body = f"from xorfast._compiled.sweep_kernel import {names}\n"
-    body += sweep_kernel.online_driver_source(momentum, stop, record, tanh, decay, shuffled)
-    shape = f"{inputs}-any-{outputs} networks"
     if online_unrolled(inputs, hidden, outputs, rows, update):
         body = online_unrolled_source(
             inputs, hidden, outputs, rows, momentum, stop, record, tanh, decay, shuffled
@@ -539,27 +564,17 @@ def online_module_source(
             body = _ONLINE_IMPORT + body
         shape = f"{inputs}-{hidden}-{outputs} network, {rows} rows"
     else:
-        hidden, rows = "any", "any"
-    if momentum:
-        shape += ", with momentum"
-    if stop:
-        shape += ", early stop"
-    if record:
-        shape += ", recording"
-        if stop:
-            body = "from xorfast._compiled.sweep_kernel import _record_lanes\n" + body
-    if tanh:
-        shape += ", tanh hidden units"
-        body = _TANH_IMPORT + body
-    if decay:
-        shape += ", weight decay"
-    shape += ", online updates" + (" in a shuffled order" if shuffled else "")
-    source = "\n".join([_HEADER.format(shape=shape), body])
-    suffix = ("_momentum" if momentum else "") + ("_stop" if stop else "")
-    suffix += "_record" if record else ""
-    suffix += ("_tanh" if tanh else "") + ("_decay" if decay else "")
-    suffix += "_shuffled" if shuffled else "_online"
-    return f"xorfast_kernel_{inputs}_{hidden}_{outputs}_{rows}{suffix}", source
+        name = (
+            "_train_group_stop_online as train_group_stop_online"
+            if stop
+            else "_train_group_online as train_group_online"
+        )
+        body = f"from xorfast._compiled.sweep_kernel import {name}\n"
+        body += sweep_kernel.online_driver_source(momentum, stop, record, tanh, decay, shuffled)
+        shape, hidden, rows = f"{inputs}-any-{outputs} networks", "any", "any"
+    return _named_module(
+        (inputs, hidden, outputs, rows), shape, body, momentum, stop, record, tanh, decay, update
+    )
 
 
 #: Unroll a shuffled sweep only up to this many rows: each lane picks its rows'
@@ -619,42 +634,10 @@ def online_unrolled_source(
     parameters += [(f"w2_{h}_{o}", row_W2 + h * O + o, True) for h in range(H) for o in range(O)]
     parameters += [(f"c2_{o}", row_b2 + o, False) for o in range(O)]
 
-    def activations(indent, units, tanh_units):
-        """``name = f(z)`` for each ``(name, z, tag)``, two at a time on one division."""
-        for (name, z, tag), (name_b, z_b, tag_b) in zip(units[0::2], units[1::2]):
-            emit(f"{indent}z{tag} = {z}")
-            emit(f"{indent}z{tag_b} = {z_b}")
-            if tanh_units:
-                for t in (tag, tag_b):
-                    emit(f"{indent}terms{t} = tanh_terms(z{t})")
-                    emit(f"{indent}n{t} = terms{t}[0]")
-                    emit(f"{indent}q{t} = terms{t}[1]")
-                emit(f"{indent}inverse{tag} = tanh_pair_inverse(q{tag}, q{tag_b})")
-                emit(
-                    f"{indent}{name} = paired_tanh(z{tag}, n{tag}, q{tag}, q{tag_b}, inverse{tag})"
-                )
-                emit(
-                    f"{indent}{name_b} = "
-                    f"paired_tanh(z{tag_b}, n{tag_b}, q{tag_b}, q{tag}, inverse{tag})"
-                )
-            else:
-                emit(f"{indent}e{tag} = exp_neg_abs(z{tag})")
-                emit(f"{indent}e{tag_b} = exp_neg_abs(z{tag_b})")
-                emit(f"{indent}inverse{tag} = pair_inverse(e{tag}, e{tag_b})")
-                emit(f"{indent}{name} = paired_sigmoid(z{tag}, e{tag}, e{tag_b}, inverse{tag})")
-                emit(
-                    f"{indent}{name_b} = paired_sigmoid(z{tag_b}, e{tag_b}, e{tag}, inverse{tag})"
-                )
-        if len(units) % 2:
-            name, z, _ = units[-1]
-            emit(f"{indent}{name} = {'tanh' if tanh_units else 'sigmoid'}({z})")
-
-    def hidden_derivative(name):
-        return f"(one - {name}) * (one + {name})" if tanh else f"{name} * (one - {name})"
-
     def full_pass(indent, prefix=""):
         """The forward pass over all rows and its progress, errors ``err{i}_{o}``."""
-        activations(
+        _activations(
+            emit,
             indent,
             [
                 (
@@ -667,7 +650,8 @@ def online_unrolled_source(
             ],
             tanh,
         )
-        activations(
+        _activations(
+            emit,
             indent,
             [
                 (
@@ -699,22 +683,7 @@ def online_unrolled_source(
         emit(f"{indent}P[LANES + lane] = below")
 
     def errors_and_pinned(indent):
-        emit(f"{indent}R[lane] = squared")
-        emit(f"{indent}R[LANES + lane] = largest")
-        hidden_live = " + ".join(
-            hidden_derivative(f"a1_{i}_{h}") for i in range(n) for h in range(H)
-        )
-        output_live = " + ".join(
-            f"a2_{i}_{o} * (one - a2_{i}_{o})" for i in range(n) for o in range(O)
-        )
-        emit(f"{indent}hidden_live = {hidden_live}")
-        emit(f"{indent}output_live = {output_live}")
-        emit(
-            f"{indent}stuck = mse_output & (offset == zero) & (output_live == zero) "
-            "& (largest > zero)"
-        )
-        emit(f"{indent}pinned = (hidden_live == zero) | stuck")
-        emit(f"{indent}R[2 * LANES + lane] = one if pinned else zero")
+        _errors_and_pinned(emit, indent, n, H, O, tanh, selects=True)
 
     def pick(index, values):
         """A select chain: ``values[index]`` for a per-lane ``index`` (a name)."""
@@ -775,7 +744,8 @@ def online_unrolled_source(
                         chosen = pick("r0", values) if shuffled else values[0]
                         emit(f"{indent}s0_{what}_{o} = {chosen}")
             else:
-                activations(
+                _activations(
+                    emit,
                     indent,
                     [
                         (
@@ -788,7 +758,8 @@ def online_unrolled_source(
                     ],
                     tanh,
                 )
-                activations(
+                _activations(
+                    emit,
                     indent,
                     [
                         (
@@ -820,7 +791,7 @@ def online_unrolled_source(
                 back = " + ".join(f"s{j}_d2_{o} * {names[f'w2_{h}_{o}']}" for o in range(O))
                 a = f"s{j}_a1_{h}"
                 if tanh:
-                    emit(f"{indent}s{j}_d1_{h} = ({back}) * ({hidden_derivative(a)})")
+                    emit(f"{indent}s{j}_d1_{h} = ({back}) * ({_hidden_derivative(a, tanh)})")
                 else:
                     emit(f"{indent}s{j}_d1_{h} = ({back}) * {a} * (one - {a})")
             gradients = {}
