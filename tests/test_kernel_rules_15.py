@@ -1,8 +1,8 @@
 """The single-run kernels follow the reference with issue 15's tanh units, decay and online.
 
 Three implementations are held together, as for issue 12's rules: the NumPy
-reference, the generic kernel ``single_run._train_rules`` (shapes above
-``SMALL_WIDTHS``, and every shape with ``unrolled=False``) and the generated
+reference, the generic kernels ``single_run._train_rules`` and ``_train_online`` (shapes
+above ``SMALL_WIDTHS``, and every shape with ``unrolled=False``) and the generated
 modules of small shapes. Runs with the default rules keep their old kernels,
 which ``tests/test_kernel_rules.py`` holds to the bit against
 ``tests/frozen_single_run.py``.
@@ -48,7 +48,8 @@ SHAPES = [
     (5, 2, 32, 3),
 ]
 ISSUE_15 = ("activation", "weight_decay", "update", "seed")
-#: The generic kernel ``_train_rules`` costs about 17 s of compiling per dtype from cold.
+#: The generic kernels ``_train_rules`` and ``_train_online`` cost 6-9 s of CPU of compiling
+#: each per dtype from cold.
 #: The everyday tier compiles it in float64 alone; float32 runs of it are exhaustive-tier
 #: cases. The everyday tier still trains every rule in float32 through the generated
 #: modules (two of ``test_stopped_runs_match_...``'s options on 2-3-1).
@@ -260,6 +261,9 @@ def test_the_default_rules_are_no_rules_and_keep_the_old_kernels():
     assert single_run.kernel_for(arguments, None) is single_run_unrolled.train_kernel(2, 3, 1)
     rules = single_run.rules(4, np.float64, weight_decay=0.1)
     assert single_run.kernel_for(arguments, rules, unrolled=False) is single_run._train_rules
+    for update in ("online", "shuffled"):
+        online = single_run.rules(4, np.float64, update=update)
+        assert single_run.kernel_for(arguments, online, unrolled=False) is single_run._train_online
     assert single_run.kernel_for(arguments, rules) is single_run_unrolled.train_kernel(
         2, 3, 1, decay=True
     )

@@ -37,13 +37,31 @@ The rules of issue 15 (tanh hidden units, weight decay, online updates) come
 as one more argument, a :class:`Rules` (:func:`rules`; None for the
 defaults, whose runs keep the kernels above and their results). Shapes with
 a generated kernel get a module per combination of rules; the others run
-:func:`_train_rules`, one kernel per dtype in which momentum, ``stop`` and
-every rule are run-time flags, tested outside the loops over units, so that
-the 32 combinations cost one compilation (about 12 s cold) instead of 32;
-measured on the default rules it runs as fast as :func:`_train` (within the
+:func:`_train_rules` (full batch) or :func:`_train_online` (online), one
+kernel each per dtype in which momentum, ``stop`` and every rule are
+run-time flags, tested outside the loops over units, so that the 32
+combinations cost two compilations instead of 32; measured on the default
+rules :func:`_train_rules` runs as fast as :func:`_train` (within the
 noise, ``bench/online_vs_batch.py``). Online training
 (:func:`_online_epochs`) updates after each row; ``shuffled`` orders the rows
 with :func:`~xorfast._compiled.order.shuffle_rows`.
+
+Compile time is mostly Numba's, not LLVM's: ``inline="always"`` copies a
+callee's IR block by block, each block taking the callee's whole variable
+scope along, so an inlined function costs about its blocks times its
+variables, and :func:`_epochs`, with the helpers inlined into it, is large.
+Hence the ``_stop`` kernels call :func:`_epochs` themselves (not through a
+helper it is inlined into) and the batch and online rules are two kernels.
+Cold compiles of a 2-40-1 run, seconds of CPU in float64 / float32 (Intel
+Xeon Emerald Rapids, 2 vCPUs under a load of 6-7, Numba 0.68.1; a fresh
+``XORFAST_CACHE_DIR`` each): :func:`_train` 5.5 / 4.8, :func:`_train_momentum`
+5.7 / 5.2, :func:`_train_stop` 6.6 / 6.4, :func:`_train_momentum_stop`
+5.6 / 6.9, :func:`_train_rules` 8.6 / 7.4, :func:`_train_online` 7.4 / 5.8
+(before: the ``_stop`` kernels 7-9, the one rules kernel 12-15). Splitting
+:func:`_epochs` into helpers the kernels call from loops of their own
+compiled faster still (``_train_stop`` 3.9 s) but ran 1.3-1.6x slower on
+2-32-1, most likely from the reference counting of the arrays handed to
+each inlined helper on every epoch (about 25 pairs, some 160 ns).
 """
 
 from typing import NamedTuple
@@ -614,54 +632,15 @@ def _train_momentum(
 
 
 @inlined_kernel
-def _stopping_run(
-    X,
-    y,
-    params,
-    velocities,
-    epochs,
-    lr,
-    scale,
-    momentum,
-    mse_output,
-    derivative_offset,
-    log_every,
-    mse_log,
-    work,
-    inputs,
-    hidden,
-    outputs,
-    stop,
-    margin,
-    tol,
-    heavy_ball,
-):
-    """The body of the ``_stop`` kernels: see :func:`_train_stop`."""
-    stopped = _epochs(
-        X,
-        y,
-        params,
-        velocities,
-        epochs,
-        lr,
-        scale,
-        momentum,
-        mse_output,
-        derivative_offset,
-        log_every,
-        mse_log,
-        work,
-        inputs,
-        hidden,
-        outputs,
-        stop,
-        margin,
-        tol,
-        heavy_ball,
-        True,
-    )
+def _stopped_at(X, y, params, work, epochs, inputs, hidden, outputs, stop, margin, tol, stopped):
+    """The end of the ``_stop`` kernels, after :func:`_epochs` returned ``stopped``.
+
+    A run that did not stop is tested once more: the state after the last
+    update counts as epoch ``epochs``. (The kernels call :func:`_epochs`
+    themselves: inlined into a helper inlined in turn, its code would be
+    copied twice over by Numba's inliner, seconds of compilation each.)
+    """
     if stopped < 0:
-        # The state after the last update counts as epoch `epochs`.
         _layers(X, params, work, inputs, hidden, outputs)
         if _stops(y, work.Z2, stop, margin, tol, X.shape[0], outputs):
             stopped = epochs
@@ -704,7 +683,7 @@ def _train_stop(
         The epoch the run stopped at (the number of updates made), or -1 when
         no forward pass in ``0 .. epochs`` stopped it (``epochs`` updates made).
     """
-    return _stopping_run(
+    stopped = _epochs(
         X,
         y,
         params,
@@ -725,6 +704,10 @@ def _train_stop(
         margin,
         tol,
         False,
+        True,
+    )
+    return _stopped_at(
+        X, y, params, work, epochs, inputs, hidden, outputs, stop, margin, tol, stopped
     )
 
 
@@ -751,7 +734,7 @@ def _train_momentum_stop(
     tol,
 ):
     """:func:`_train_stop` with the heavy ball of :func:`_train_momentum`."""
-    return _stopping_run(
+    stopped = _epochs(
         X,
         y,
         params,
@@ -772,6 +755,10 @@ def _train_momentum_stop(
         margin,
         tol,
         True,
+        True,
+    )
+    return _stopped_at(
+        X, y, params, work, epochs, inputs, hidden, outputs, stop, margin, tol, stopped
     )
 
 
@@ -927,75 +914,117 @@ def _train_rules(
 ):
     """:func:`_train_momentum_stop` with the rules of issue 15, every choice made at run time.
 
-    The kernel of runs with tanh hidden units, weight decay or online
-    updates (``rules``, a :class:`Rules`) whose shape has no generated
-    kernel. Momentum (non-zero ``momentum``), ``stop`` and the rules are
-    tested at run time, outside the loops over units, so one compiled kernel
-    per dtype serves them all. Returns the epoch the run stopped at (-1:
-    never, always without ``stop``), as the ``_stop`` kernels do.
+    The kernel of full-batch runs with tanh hidden units or weight decay
+    (``rules``, a :class:`Rules`) whose shape has no generated kernel
+    (:func:`_train_online` runs the online ones). Momentum (non-zero
+    ``momentum``), ``stop`` and the rules are tested at run time, outside the
+    loops over units, so one compiled kernel per dtype serves them all.
+    Returns the epoch the run stopped at (-1: never, always without
+    ``stop``), as the ``_stop`` kernels do.
     """
     heavy_ball = momentum != 0
     stopping = stop != 0
     tanh_units = rules.tanh
     decaying = rules.weight_decay != 0
     decay = lr * rules.weight_decay
-    if rules.update == UPDATE_BATCH:
-        stopped = _epochs(
-            X,
-            y,
-            params,
-            velocities,
-            epochs,
-            lr,
-            scale,
-            momentum,
-            mse_output,
-            derivative_offset,
-            log_every,
-            mse_log,
-            work,
-            inputs,
-            hidden,
-            outputs,
-            stop,
-            margin,
-            tol,
-            heavy_ball,
-            stopping,
-            tanh_units,
-            decaying,
-            decay,
-        )
-    else:
-        stopped = _online_epochs(
-            X,
-            y,
-            params,
-            velocities,
-            epochs,
-            lr,
-            scale,
-            momentum,
-            mse_output,
-            derivative_offset,
-            log_every,
-            mse_log,
-            work,
-            inputs,
-            hidden,
-            outputs,
-            stop,
-            margin,
-            tol,
-            heavy_ball,
-            stopping,
-            tanh_units,
-            decaying,
-            decay,
-            rules.update == UPDATE_SHUFFLED,
-            rules.seed,
-            rules.order,
-        )
+    stopped = _epochs(
+        X,
+        y,
+        params,
+        velocities,
+        epochs,
+        lr,
+        scale,
+        momentum,
+        mse_output,
+        derivative_offset,
+        log_every,
+        mse_log,
+        work,
+        inputs,
+        hidden,
+        outputs,
+        stop,
+        margin,
+        tol,
+        heavy_ball,
+        stopping,
+        tanh_units,
+        decaying,
+        decay,
+    )
+    if stopped < 0:
+        # The predictions of the trained parameters; with stop, epoch `epochs`.
+        _layers(X, params, work, inputs, hidden, outputs, tanh_units)
+        if stopping and _stops(y, work.Z2, stop, margin, tol, X.shape[0], outputs):
+            stopped = epochs
+    return stopped
+
+
+@kernel
+def _train_online(
+    X,
+    y,
+    params,
+    velocities,
+    epochs,
+    lr,
+    scale,
+    momentum,
+    mse_output,
+    derivative_offset,
+    log_every,
+    mse_log,
+    work,
+    inputs,
+    hidden,
+    outputs,
+    stop,
+    margin,
+    tol,
+    rules,
+):
+    """:func:`_train_rules` for online training (``rules.update`` online or shuffled).
+
+    :func:`_online_epochs` in place of :func:`_epochs`. A kernel apart from the
+    full-batch one: the two loops inlined into one kernel made a function so
+    large that compiling it took as long as compiling both apart, and every
+    run paid for both.
+    """
+    heavy_ball = momentum != 0
+    stopping = stop != 0
+    tanh_units = rules.tanh
+    decaying = rules.weight_decay != 0
+    decay = lr * rules.weight_decay
+    stopped = _online_epochs(
+        X,
+        y,
+        params,
+        velocities,
+        epochs,
+        lr,
+        scale,
+        momentum,
+        mse_output,
+        derivative_offset,
+        log_every,
+        mse_log,
+        work,
+        inputs,
+        hidden,
+        outputs,
+        stop,
+        margin,
+        tol,
+        heavy_ball,
+        stopping,
+        tanh_units,
+        decaying,
+        decay,
+        rules.update == UPDATE_SHUFFLED,
+        rules.seed,
+        rules.order,
+    )
     if stopped < 0:
         # The predictions of the trained parameters; with stop, epoch `epochs`.
         _layers(X, params, work, inputs, hidden, outputs, tanh_units)
@@ -1018,7 +1047,8 @@ def kernel_for(arguments, rules=None, *, unrolled=True):
 
     With ``rules`` (a :class:`Rules`: tanh units, weight decay or online
     updates), the generated kernel of the shape's variant, else
-    :func:`_train_rules`; called as ``kernel(*call_arguments(arguments,
+    :func:`_train_rules` (``update="batch"``) or :func:`_train_online`
+    (online or shuffled); called as ``kernel(*call_arguments(arguments,
     rules))``, it returns the epoch the run stopped at (-1: never). Without:
 
     The heavy-ball variant for a non-zero ``arguments.momentum``, else the
@@ -1041,7 +1071,7 @@ def kernel_for(arguments, rules=None, *, unrolled=True):
                 decay=bool(rules.weight_decay != 0),
                 online=rules.update != UPDATE_BATCH,
             )
-        return _train_rules
+        return _train_rules if rules.update == UPDATE_BATCH else _train_online
     if unrolled and single_run_unrolled.unrolls(*widths):
         return single_run_unrolled.train_kernel(*widths, momentum=momentum, stop=stop)
     return _GENERIC[momentum, stop]

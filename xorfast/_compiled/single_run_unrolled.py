@@ -25,8 +25,8 @@ set (``_tanh``, ``_decay``, ``_online`` in the name, after the others):
 tanh hidden units, weight decay, and online updates (one per row, in
 ``rules.order``, shuffled each epoch when ``rules.update`` says so). Their
 kernels take one more argument, ``rules`` (``single_run.Rules``), and follow
-:func:`~xorfast._compiled.single_run._train_rules`; without the flags the
-source is, to the byte, the one from before these rules.
+:func:`~xorfast._compiled.single_run._train_rules` (online: ``_train_online``);
+without the flags the source is, to the byte, the one from before these rules.
 """
 
 from . import jit, modules, order, sigmoid
