@@ -82,7 +82,7 @@ def _kernels(inputs, hidden, outputs):
 
 
 #: Every case here and in test_generated_momentum_kernel_matches_the_generic_one runs the
-#: generic kernels too; in float32 the generic momentum kernel (about 9 s of compiling from
+#: generic kernels too; in float32 the generic momentum kernel (about 5 s of compiling from
 #: cold) is compiled for them alone: the exhaustive tier. Everyday, momentum and the offset
 #: train in float32 through the generated kernels in test_final_weights_match_the_numpy_backend.
 FLOAT64_EVERYDAY = ["float64", pytest.param("float32", marks=pytest.mark.slow)]
